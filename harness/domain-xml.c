@@ -1,0 +1,55 @@
+#include "domain-xml.h"
+
+char *domain_xml(const DomainSpec *s)
+{
+	g_autofree char *name = g_markup_escape_text(s->name, -1);
+	g_autofree char *kernel = g_markup_escape_text(s->kernel, -1);
+	g_autofree char *initrd = g_markup_escape_text(s->initrd, -1);
+	g_autofree char *cmdline = g_markup_escape_text(s->cmdline, -1);
+	g_autofree char *console = g_markup_escape_text(s->console_path, -1);
+	gboolean kvm = s->accel == ACCEL_KVM;
+
+	/*
+	 * - ACPI on: the ISA pvpanic device (libvirt 9.0's only x86 panic model)
+	 *   and fw_cfg (for the vmcoreinfo device) are found through ACPI.
+	 * - on_crash=preserve: QEMU pauses on the pvpanic event instead of
+	 *   exiting, so memory survives for the dump; libvirt reports CRASHED.
+	 * - on_poweroff/on_reboot=destroy: a lab that returns powers off, a
+	 *   guest that reboots is over; neither is left running.
+	 * - no video, NIC, USB or balloon: nothing the lab needs, and video
+	 *   memory would add 16 MiB to every dump.
+	 */
+	return g_strdup_printf(
+		"<domain type='%s'>\n"
+		"  <name>%s</name>\n"
+		"  <memory unit='MiB'>%d</memory>\n"
+		"  <vcpu>%d</vcpu>\n"
+		"  <os>\n"
+		"    <type arch='x86_64' machine='pc'>hvm</type>\n"
+		"    <kernel>%s</kernel>\n"
+		"    <initrd>%s</initrd>\n"
+		"    <cmdline>%s</cmdline>\n"
+		"  </os>\n"
+		"  <features>\n"
+		"    <acpi/>\n"
+		"    <vmcoreinfo state='on'/>\n"
+		"  </features>\n"
+		"%s"
+		"  <clock offset='utc'/>\n"
+		"  <on_poweroff>destroy</on_poweroff>\n"
+		"  <on_reboot>destroy</on_reboot>\n"
+		"  <on_crash>preserve</on_crash>\n"
+		"  <devices>\n"
+		"    <serial type='file'>\n"
+		"      <source path='%s'/>\n"
+		"      <target port='0'/>\n"
+		"    </serial>\n"
+		"    <panic model='isa'/>\n"
+		"    <video><model type='none'/></video>\n"
+		"    <controller type='usb' model='none'/>\n"
+		"    <memballoon model='none'/>\n"
+		"  </devices>\n"
+		"</domain>\n",
+		kvm ? "kvm" : "qemu", name, s->memory_mib, s->cpus, kernel, initrd, cmdline,
+		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console);
+}

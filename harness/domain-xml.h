@@ -1,0 +1,17 @@
+/* The libvirt domain XML of a lab guest. */
+#pragma once
+#include <glib.h>
+#include "accel.h"
+
+typedef struct {
+	const char *name;
+	Accel accel;          /* resolved: KVM or TCG */
+	int memory_mib;
+	int cpus;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *console_path;
+} DomainSpec;
+
+char *domain_xml(const DomainSpec *spec);

@@ -1,0 +1,103 @@
+#include "labs.h"
+#include "oopslab-config.h"
+
+static void lab_free(gpointer p)
+{
+	Lab *lab = p;
+
+	g_free(lab->name);
+	g_free(lab->type);
+	g_free(lab->description);
+	g_free(lab->module);
+	g_free(lab->command);
+	g_free(lab->function);
+	g_free(lab->source);
+	g_free(lab->marker);
+	g_free(lab->append);
+	g_free(lab);
+}
+
+void lab_set_free(LabSet *set)
+{
+	if (!set)
+		return;
+	g_ptr_array_unref(set->labs);
+	g_free(set);
+}
+
+const char *oopslab_data_dir(void)
+{
+	static char *dir;
+
+	if (!dir) {
+		const char *env = g_getenv("OOPSLAB_DATA_DIR");
+		g_autofree char *probe = g_build_filename(OOPSLAB_SOURCE_DIR, "guests", "build-guest", NULL);
+
+		if (env && *env)
+			dir = g_strdup(env);
+		else if (g_file_test(probe, G_FILE_TEST_IS_EXECUTABLE))
+			dir = g_strdup(OOPSLAB_SOURCE_DIR);
+		else
+			dir = g_strdup(OOPSLAB_DATA_DIR);
+	}
+	return dir;
+}
+
+static char *get_opt(GKeyFile *kf, const char *group, const char *key)
+{
+	char *v = g_key_file_get_string(kf, group, key, NULL);
+
+	if (v && !*v) {
+		g_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+GError *lab_set_load(const char *path, LabSet **out)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) err = NULL;
+	g_autoptr(LabSet) set = g_new0(LabSet, 1);
+	g_auto(GStrv) groups = NULL;
+
+	/* GKeyFile would turn "\n" in a marker into a newline: the marker is
+	 * literal source text, so read raw values. */
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err))
+		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, err->message);
+	set->labs = g_ptr_array_new_with_free_func(lab_free);
+	groups = g_key_file_get_groups(kf, NULL);
+	for (char **g = groups; *g; g++) {
+		Lab *lab = g_new0(Lab, 1);
+		g_autofree char *expect = get_opt(kf, *g, "expect");
+
+		g_ptr_array_add(set->labs, lab);
+		lab->name = g_strdup(*g);
+		lab->type = get_opt(kf, *g, "type");
+		lab->description = get_opt(kf, *g, "description");
+		lab->module = get_opt(kf, *g, "module");
+		lab->command = get_opt(kf, *g, "command");
+		lab->function = get_opt(kf, *g, "function");
+		lab->source = get_opt(kf, *g, "source");
+		lab->marker = g_key_file_get_value(kf, *g, "marker", NULL);
+		lab->append = get_opt(kf, *g, "append");
+		lab->expect_panic = !expect || g_strcmp0(expect, "no-panic") != 0;
+		if (!lab->type || (!lab->module == !lab->command))
+			return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL,
+					   "%s: lab [%s] needs a type and exactly one of module= or command=",
+					   path, *g);
+	}
+	*out = g_steal_pointer(&set);
+	return NULL;
+}
+
+const Lab *lab_set_find(const LabSet *set, const char *name)
+{
+	for (guint i = 0; i < set->labs->len; i++) {
+		const Lab *lab = g_ptr_array_index(set->labs, i);
+
+		if (g_strcmp0(lab->name, name) == 0)
+			return lab;
+	}
+	return NULL;
+}

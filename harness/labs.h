@@ -1,0 +1,30 @@
+/* The lab manifest (guests/labs/labs.conf) and where the guest kit lives. */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+	char *name;
+	char *type;
+	char *description;
+	char *module;   /* NULL for a command lab */
+	char *command;  /* NULL for a module lab */
+	char *function; /* expected in the oops RIP or the panic's call trace */
+	char *source;   /* file holding the marked line; "kernel:" prefix = kernel tree */
+	char *marker;
+	char *append;   /* extra kernel command line, or NULL */
+	gboolean expect_panic;
+} Lab;
+
+typedef struct {
+	GPtrArray *labs; /* of Lab*, in manifest order */
+} LabSet;
+
+void lab_set_free(LabSet *set);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LabSet, lab_set_free)
+
+/* The directory holding guests/ and scripts/: $OOPSLAB_DATA_DIR, else the
+ * source tree this binary was built from, else the installed data dir. */
+const char *oopslab_data_dir(void);
+
+GError *lab_set_load(const char *manifest_path, LabSet **out);
+const Lab *lab_set_find(const LabSet *set, const char *name);

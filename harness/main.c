@@ -1,0 +1,62 @@
+/* oopslab: boot lab kernels, crash them, capture and explain the crash. */
+#include <stdio.h>
+#include <string.h>
+
+#include "labs.h"
+#include "oopslab-config.h"
+#include "run.h"
+
+static int cmd_labs(int argc, char **argv)
+{
+	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
+	g_autoptr(LabSet) labs = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if ((err = lab_set_load(manifest, &labs))) {
+		fprintf(stderr, "oopslab: %s\n", err->message);
+		return 1;
+	}
+	printf("%-16s %-26s %s\n", "LAB", "PANIC TYPE", "WHAT IT DOES");
+	for (guint i = 0; i < labs->labs->len; i++) {
+		const Lab *lab = g_ptr_array_index(labs->labs, i);
+
+		printf("%-16s %-26s %s\n", lab->name, lab->type, lab->description ? lab->description : "");
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: oopslab COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  labs              list the labs and their panic types\n"
+		"  run --lab NAME    boot the lab kernel, crash it, capture memory into a run directory\n"
+		"  version           print the version\n"
+		"\n"
+		"`oopslab COMMAND --help` describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "labs") == 0)
+		return cmd_labs(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("oopslab %s\n", OOPSLAB_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "oopslab: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,5 @@
+/* `oopslab run`: boot a lab guest, wait for its panic, capture memory. */
+#pragma once
+#include <glib.h>
+
+int cmd_run(int argc, char **argv);

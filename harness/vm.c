@@ -1,0 +1,311 @@
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* Embedded roots a user may hold at once (one per concurrent oopslab run). */
+#define EMBED_ROOTS 16
+
+struct Vm {
+	char *uri;
+	char *embed_root; /* NULL when not the embedded driver */
+	int lock_fd;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	int lifecycle_cb;
+	GThread *loop_thread;
+	gint loop_quit;
+	gint state;       /* VmState, written by the event thread */
+	char *detail;     /* under lock */
+	GMutex lock;
+};
+
+static GError *virt_error(const char *what)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what, msg ? msg : "unknown libvirt error");
+}
+
+/* libvirt prints every error to stderr by default; ours are reported once. */
+static void quiet_errors(void *opaque, virErrorPtr err) { }
+
+static gpointer event_loop(gpointer data)
+{
+	Vm *vm = data;
+
+	while (!g_atomic_int_get(&vm->loop_quit))
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	return NULL;
+}
+
+/* A periodic timer so the loop wakes up and notices loop_quit. */
+static void tick(int timer, void *opaque) { }
+
+static void ensure_event_impl(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		/* The embedded driver logs its warnings to stderr: keep them in
+		 * a file unless the user asked for something else. */
+		if (!g_getenv("LIBVIRT_LOG_OUTPUTS")) {
+			g_autofree char *dir = g_build_filename(g_get_user_cache_dir(), "oopslab", "libvirt", NULL);
+			g_autofree char *out = g_strdup_printf("3:file:%s/libvirt.log", dir);
+
+			g_mkdir_with_parents(dir, 0700);
+			g_setenv("LIBVIRT_LOG_OUTPUTS", out, FALSE);
+		}
+		virSetErrorFunc(NULL, quiet_errors);
+		virEventRegisterDefaultImpl();
+		virEventAddTimeout(100, tick, NULL, NULL);
+		g_once_init_leave(&done, 1);
+	}
+}
+
+static GError *take_embed_root(Vm *vm)
+{
+	const char *cache = g_get_user_cache_dir();
+	g_autofree char *base = g_build_filename(cache, "oopslab", "libvirt", NULL);
+
+	if (g_mkdir_with_parents(base, 0700) < 0)
+		return g_error_new(G_IO_ERROR, g_io_error_from_errno(errno), "cannot create %s: %s", base,
+				   g_strerror(errno));
+	/* The embedded driver allows one process per root: take a free one. */
+	for (int i = 0; i < EMBED_ROOTS; i++) {
+		g_autofree char *root = g_strdup_printf("%s/embed-%d", base, i);
+		g_autofree char *lock = g_strdup_printf("%s.lock", root);
+		g_autofree char *etc = g_build_filename(root, "etc", NULL);
+		g_autofree char *conf = g_build_filename(etc, "qemu.conf", NULL);
+		g_autofree char *text = NULL;
+		g_autoptr(GError) err = NULL;
+		int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd < 0)
+			return g_error_new(G_IO_ERROR, g_io_error_from_errno(errno), "cannot open %s: %s", lock,
+					   g_strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			continue;
+		}
+		g_mkdir_with_parents(etc, 0700);
+		/*
+		 * stdio_handler=file: the embedded driver has no virtlogd.
+		 * As root the driver is "privileged" and would run QEMU as
+		 * libvirt-qemu, which cannot write into the user's run
+		 * directory: run it as the caller instead, without a security
+		 * driver (no AppArmor/SELinux labels to manage for /root paths).
+		 */
+		if (geteuid() == 0)
+			text = g_strdup_printf("stdio_handler = \"file\"\nuser = \"+%u\"\ngroup = \"+%u\"\n"
+					       "security_driver = \"none\"\n",
+					       (unsigned)getuid(), (unsigned)getgid());
+		else
+			text = g_strdup("stdio_handler = \"file\"\n");
+		if (!g_file_set_contents(conf, text, -1, &err)) {
+			close(fd);
+			return g_error_copy(err);
+		}
+		vm->lock_fd = fd;
+		vm->embed_root = g_steal_pointer(&root);
+		return NULL;
+	}
+	return g_error_new(G_IO_ERROR, G_IO_ERROR_BUSY, "all %d libvirt embed roots under %s are in use", EMBED_ROOTS,
+			   base);
+}
+
+static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	Vm *vm = opaque;
+	const char *what = NULL;
+
+	if (event == VIR_DOMAIN_EVENT_CRASHED) {
+		what = detail == VIR_DOMAIN_EVENT_CRASHED_PANICKED ? "panicked" : "crashed";
+		g_atomic_int_set(&vm->state, VM_STATE_CRASHED);
+	} else if (event == VIR_DOMAIN_EVENT_STOPPED) {
+		static const char *const details[] = {"shutdown", "destroyed", "crashed", "migrated",
+						      "saved",    "failed",    "from-snapshot"};
+		what = detail >= 0 && detail < (int)G_N_ELEMENTS(details) ? details[detail] : "stopped";
+		/* A crash already seen stays the answer: destroy follows it. */
+		if (g_atomic_int_get(&vm->state) == VM_STATE_RUNNING)
+			g_atomic_int_set(&vm->state, VM_STATE_STOPPED);
+	} else if (event == VIR_DOMAIN_EVENT_SHUTDOWN) {
+		what = "shutdown";
+	}
+	if (what) {
+		g_mutex_lock(&vm->lock);
+		if (!vm->detail)
+			vm->detail = g_strdup(what);
+		g_mutex_unlock(&vm->lock);
+	}
+	return 0;
+}
+
+/*
+ * We hold this embed root exclusively, so a domain still running in it was
+ * left by an oopslab process that was killed outright (SIGKILL): libvirt
+ * reconnected to its QEMU on open. Destroy it, so no QEMU outlives its run.
+ */
+static void destroy_leftovers(Vm *vm)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(vm->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	for (int i = 0; i < n; i++) {
+		g_warning("destroying leftover domain %s in %s", virDomainGetName(doms[i]), vm->embed_root);
+		virDomainDestroy(doms[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+}
+
+GError *vm_connect(const char *uri, Vm **out)
+{
+	g_autoptr(Vm) vm = g_new0(Vm, 1);
+	GError *err;
+
+	vm->lock_fd = -1;
+	vm->lifecycle_cb = -1;
+	g_mutex_init(&vm->lock);
+	ensure_event_impl();
+	if (!uri) {
+		if ((err = take_embed_root(vm)))
+			return err;
+		vm->uri = g_strdup_printf("qemu:///embed?root=%s", vm->embed_root);
+	} else {
+		vm->uri = g_strdup(uri);
+	}
+	vm->loop_thread = g_thread_new("libvirt-events", event_loop, vm);
+	vm->conn = virConnectOpen(vm->uri);
+	if (!vm->conn)
+		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "cannot connect to libvirt at %s: %s", vm->uri,
+				   virGetLastErrorMessage());
+	vm->lifecycle_cb = virConnectDomainEventRegisterAny(vm->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+							    VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), vm, NULL);
+	if (vm->lifecycle_cb < 0)
+		return virt_error("cannot register for libvirt lifecycle events");
+	if (vm->embed_root)
+		destroy_leftovers(vm);
+	*out = g_steal_pointer(&vm);
+	return NULL;
+}
+
+const char *vm_uri(const Vm *vm)
+{
+	return vm->uri;
+}
+
+gboolean vm_is_remote(const Vm *vm)
+{
+	/* qemu+ssh://host/..., qemu+tcp://...: a transport or a host name */
+	return strchr(vm->uri, '+') != NULL || !g_str_has_prefix(vm->uri, "qemu:///");
+}
+
+char *vm_qemu_log_path(const Vm *vm, const char *name)
+{
+	if (!vm->embed_root)
+		return NULL;
+	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
+}
+
+GError *vm_start(Vm *vm, const char *xml)
+{
+	/*
+	 * AUTODESTROY: if we lose a daemon connection (or die), libvirt kills
+	 * QEMU. The embedded driver cannot do that; there destroy_leftovers()
+	 * cleans up after a killed run instead.
+	 */
+	vm->dom = virDomainCreateXML(vm->conn, xml, vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
+	if (!vm->dom)
+		return virt_error("cannot start the guest");
+	return NULL;
+}
+
+VmState vm_state(const Vm *vm, char **detail)
+{
+	VmState s = g_atomic_int_get(&vm->state);
+
+	if (detail) {
+		g_mutex_lock((GMutex *)&vm->lock);
+		*detail = g_strdup(vm->detail);
+		g_mutex_unlock((GMutex *)&vm->lock);
+	}
+	return s;
+}
+
+GError *vm_inject_nmi(Vm *vm)
+{
+	if (virDomainInjectNMI(vm->dom, 0) < 0)
+		return virt_error("cannot inject an NMI");
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	int format;
+} dump_formats[] = {
+	{"elf", VIR_DOMAIN_CORE_DUMP_FORMAT_RAW},
+	{"kdump-zlib", VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB},
+	{"kdump-lzo", VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO},
+	{"kdump-snappy", VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_SNAPPY},
+	{"win-dmp", VIR_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP},
+};
+
+gboolean vm_dump_format_valid(const char *format)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(dump_formats); i++)
+		if (g_strcmp0(dump_formats[i].name, format) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+GError *vm_dump(Vm *vm, const char *path, const char *format)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(dump_formats); i++) {
+		if (g_strcmp0(dump_formats[i].name, format) != 0)
+			continue;
+		if (virDomainCoreDumpWithFormat(vm->dom, path, dump_formats[i].format, VIR_DUMP_MEMORY_ONLY) < 0)
+			return virt_error("memory dump failed");
+		return NULL;
+	}
+	return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown dump format '%s'", format);
+}
+
+void vm_destroy(Vm *vm)
+{
+	if (!vm->dom)
+		return;
+	/* Fails harmlessly when the guest is already gone (powered off). */
+	virDomainDestroy(vm->dom);
+	virDomainFree(vm->dom);
+	vm->dom = NULL;
+}
+
+void vm_free(Vm *vm)
+{
+	if (!vm)
+		return;
+	vm_destroy(vm);
+	if (vm->conn) {
+		if (vm->lifecycle_cb >= 0)
+			virConnectDomainEventDeregisterAny(vm->conn, vm->lifecycle_cb);
+		virConnectClose(vm->conn);
+	}
+	if (vm->loop_thread) {
+		g_atomic_int_set(&vm->loop_quit, 1);
+		g_thread_join(vm->loop_thread);
+	}
+	if (vm->lock_fd >= 0)
+		close(vm->lock_fd);
+	g_mutex_clear(&vm->lock);
+	g_free(vm->detail);
+	g_free(vm->embed_root);
+	g_free(vm->uri);
+	g_free(vm);
+}

@@ -1,0 +1,34 @@
+/*
+ * One libvirt guest for one run: connection (embedded driver by default),
+ * the event loop thread, lifecycle events, NMI, memory-only core dump, and a
+ * destroy that always happens.
+ */
+#pragma once
+#include <glib.h>
+
+typedef struct Vm Vm;
+
+typedef enum {
+	VM_STATE_RUNNING,
+	VM_STATE_CRASHED, /* lifecycle CRASHED (pvpanic) */
+	VM_STATE_STOPPED, /* powered off, rebooted (on_reboot=destroy) or killed */
+} VmState;
+
+/* NULL uri: qemu:///embed?root=<cache>/oopslab/libvirt/embed-N, N the first
+ * root no other oopslab process holds. */
+GError *vm_connect(const char *uri, Vm **out);
+void vm_free(Vm *vm); /* destroys the domain if it still exists */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
+
+const char *vm_uri(const Vm *vm);
+gboolean vm_is_remote(const Vm *vm);
+/* Where the embedded driver keeps QEMU's own log of a domain, or NULL. */
+char *vm_qemu_log_path(const Vm *vm, const char *domain_name);
+
+GError *vm_start(Vm *vm, const char *xml);
+VmState vm_state(const Vm *vm, char **detail);
+GError *vm_inject_nmi(Vm *vm);
+/* format: elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp */
+GError *vm_dump(Vm *vm, const char *path, const char *format);
+gboolean vm_dump_format_valid(const char *format);
+void vm_destroy(Vm *vm);
