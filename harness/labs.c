@@ -14,6 +14,7 @@ static void lab_free(gpointer p)
 	g_free(lab->source);
 	g_free(lab->marker);
 	g_free(lab->append);
+	g_free(lab->expect);
 	g_free(lab);
 }
 
@@ -69,8 +70,6 @@ GError *lab_set_load(const char *path, LabSet **out)
 	groups = g_key_file_get_groups(kf, NULL);
 	for (char **g = groups; *g; g++) {
 		Lab *lab = g_new0(Lab, 1);
-		g_autofree char *expect = get_opt(kf, *g, "expect");
-
 		g_ptr_array_add(set->labs, lab);
 		lab->name = g_strdup(*g);
 		lab->type = get_opt(kf, *g, "type");
@@ -81,11 +80,18 @@ GError *lab_set_load(const char *path, LabSet **out)
 		lab->source = get_opt(kf, *g, "source");
 		lab->marker = g_key_file_get_value(kf, *g, "marker", NULL);
 		lab->append = get_opt(kf, *g, "append");
-		lab->expect_panic = !expect || g_strcmp0(expect, "no-panic") != 0;
+		lab->expect = get_opt(kf, *g, "expect");
+		if (!lab->expect)
+			lab->expect = g_strdup("panic");
 		if (!lab->type || (!lab->module == !lab->command))
 			return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL,
 					   "%s: lab [%s] needs a type and exactly one of module= or command=",
 					   path, *g);
+		if (!g_str_equal(lab->expect, "panic") && !g_str_equal(lab->expect, "no-panic") &&
+		    !g_str_equal(lab->expect, "hang"))
+			return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL,
+					   "%s: lab [%s]: expect=%s is not panic, no-panic or hang", path, *g,
+					   lab->expect);
 	}
 	*out = g_steal_pointer(&set);
 	return NULL;

@@ -12,7 +12,7 @@ typedef struct {
 	char *source;   /* file holding the marked line; "kernel:" prefix = kernel tree */
 	char *marker;
 	char *append;   /* extra kernel command line, or NULL */
-	gboolean expect_panic;
+	char *expect;   /* expected outcome: "panic" (default), "no-panic", "hang" */
 } Lab;
 
 typedef struct {

@@ -22,6 +22,9 @@
 /* After the timeout's NMI, how long a guest gets to panic before we give up
  * and dump it as hung. */
 #define NMI_GRACE_SECONDS 10
+/* After the dump, how long a panicked guest may run to flush its console. */
+#define CONSOLE_FLUSH_MAX_US (3 * G_USEC_PER_SEC)
+#define CONSOLE_QUIET_US (400 * 1000)
 /* Console and state polling period: fine enough for stage timings. */
 #define POLL_US (20 * 1000)
 
@@ -184,6 +187,7 @@ static void write_run_json(Run *r)
 	json_member_string(&w, "lab", r->lab->name);
 	json_member_string(&w, "lab_type", r->lab->type);
 	json_member_string(&w, "outcome", r->outcome);
+	json_member_string(&w, "expected", r->lab->expect);
 	json_member_string(&w, "detected_by", r->detected_by);
 	json_member_string(&w, "error", r->error);
 	json_member_string(&w, "accel", accel_name(r->accel));
@@ -278,6 +282,34 @@ static GError *capture(Run *r, Vm *vm)
 	return NULL;
 }
 
+/*
+ * pvpanic's notifier runs before panic() flushes the consoles, and QEMU
+ * pauses the guest right there: whatever was printed from NMI context (a
+ * lockup, an unknown NMI) is in the ring buffer but not yet on the serial
+ * console. The dump is taken by now, so let the guest finish panic() and
+ * keep reading until the console has been quiet for a moment.
+ */
+static void flush_console(Run *r, Vm *vm)
+{
+	g_autoptr(GError) err = vm_resume(vm);
+	gint64 start = g_get_monotonic_time(), last_growth = start;
+	goffset seen = r->console->offset;
+
+	if (err) {
+		say(r, "console may be incomplete: %s", err->message);
+		return;
+	}
+	while (g_get_monotonic_time() - start < CONSOLE_FLUSH_MAX_US &&
+	       g_get_monotonic_time() - last_growth < CONSOLE_QUIET_US) {
+		g_usleep(POLL_US);
+		console_watcher_poll(r->console);
+		if (r->console->offset != seen) {
+			seen = r->console->offset;
+			last_growth = g_get_monotonic_time();
+		}
+	}
+}
+
 /* Boot, wait, capture. Fills r; returns an error only for a failed run. */
 static GError *run_guest(Run *r, Vm *vm)
 {
@@ -330,9 +362,14 @@ static GError *run_guest(Run *r, Vm *vm)
 			/* The console may lag the event by a few lines. */
 			g_usleep(POLL_US);
 			console_watcher_poll(r->console);
-			say(r, "guest panicked (%s): %s", r->detected_by,
-			    r->console->panic_line ? r->console->panic_line : "no panic line on the console yet");
-			return capture(r, vm);
+			say(r, "guest panicked (%s)%s%s", r->detected_by, r->console->panic_line ? ": " : "",
+			    r->console->panic_line ? r->console->panic_line : "");
+			if ((err = capture(r, vm)))
+				return err;
+			flush_console(r, vm);
+			if (r->console->panic_line)
+				say(r, "panic line: %s", r->console->panic_line);
+			return NULL;
 		}
 		if (state == VM_STATE_STOPPED) {
 			console_watcher_poll(r->console);

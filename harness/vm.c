@@ -100,11 +100,14 @@ static GError *take_embed_root(Vm *vm)
 		 * As root the driver is "privileged" and would run QEMU as
 		 * libvirt-qemu, which cannot write into the user's run
 		 * directory: run it as the caller instead, without a security
-		 * driver (no AppArmor/SELinux labels to manage for /root paths).
+		 * driver (no AppArmor/SELinux labels to manage for /root paths),
+		 * and without chown or owner-remembering xattrs on the user's
+		 * kernel, initrd and run files.
 		 */
 		if (geteuid() == 0)
 			text = g_strdup_printf("stdio_handler = \"file\"\nuser = \"+%u\"\ngroup = \"+%u\"\n"
-					       "security_driver = \"none\"\n",
+					       "security_driver = \"none\"\ndynamic_ownership = 0\n"
+					       "remember_owner = 0\n",
 					       (unsigned)getuid(), (unsigned)getgid());
 		else
 			text = g_strdup("stdio_handler = \"file\"\n");
@@ -243,6 +246,13 @@ GError *vm_inject_nmi(Vm *vm)
 {
 	if (virDomainInjectNMI(vm->dom, 0) < 0)
 		return virt_error("cannot inject an NMI");
+	return NULL;
+}
+
+GError *vm_resume(Vm *vm)
+{
+	if (virDomainResume(vm->dom) < 0)
+		return virt_error("cannot resume the guest");
 	return NULL;
 }
 

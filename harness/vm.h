@@ -28,6 +28,8 @@ char *vm_qemu_log_path(const Vm *vm, const char *domain_name);
 GError *vm_start(Vm *vm, const char *xml);
 VmState vm_state(const Vm *vm, char **detail);
 GError *vm_inject_nmi(Vm *vm);
+/* Let a guest paused by its panic run again (after the dump was taken). */
+GError *vm_resume(Vm *vm);
 /* format: elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp */
 GError *vm_dump(Vm *vm, const char *path, const char *format);
 gboolean vm_dump_format_valid(const char *format);
