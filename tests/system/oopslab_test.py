@@ -15,7 +15,6 @@ import re
 import struct
 import subprocess
 import sys
-import tempfile
 
 BUILD = os.environ.get("OOPSLAB_BUILD_DIR", "build")
 SOURCE = os.environ.get("OOPSLAB_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -53,11 +52,19 @@ def labs():
 
 
 def runs_dir():
-    shared = os.environ.get("OOPSLAB_TEST_RUNS")
-    if shared:
-        os.makedirs(shared, exist_ok=True)
-        return shared
-    return tempfile.mkdtemp(prefix="oopslab-test-")
+    d = os.environ.get("OOPSLAB_TEST_RUNS") or os.path.join(BUILD, "test-runs")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _newest_input():
+    """mtime of the newest thing a run depends on: the harness binary and the
+    guest kit sources. A kept run older than that is stale."""
+    newest = os.path.getmtime(OOPSLAB)
+    for root, _, files in os.walk(os.path.join(SOURCE, "guests")):
+        for f in files:
+            newest = max(newest, os.path.getmtime(os.path.join(root, f)))
+    return newest
 
 
 def run_lab(lab, *extra, reuse=True, check_rc=True):
@@ -66,7 +73,7 @@ def run_lab(lab, *extra, reuse=True, check_rc=True):
     key = re.sub(r"[^A-Za-z0-9_.=-]+", "_", "-".join((lab,) + extra))
     out = os.path.join(runs_dir(), key)
     rj = os.path.join(out, "run.json")
-    if reuse and os.path.exists(rj):
+    if reuse and os.path.exists(rj) and os.path.getmtime(rj) > _newest_input():
         with open(rj) as f:
             return json.load(f), out
     if os.path.exists(out):
