@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * oopslab-stub: serve a Linux x86_64 crash dump to gdb over the remote serial
+ * protocol.  For now only --info (what the dump holds) exists; the RSP
+ * server modes are recognised and refused.
+ *
+ * Exit status: 0 ok, 1 error (one line on stderr), 2 mode not implemented.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dump.h"
+#include "oopslab-config.h"
+#include "vmcoreinfo.h"
+
+#define X64 "0x%" G_GINT64_MODIFIER "x"
+#define MAX_LISTED_RANGES 16
+#define START_KERNEL_MAP G_GUINT64_CONSTANT(0xffffffff80000000) /* x86_64 __START_KERNEL_map */
+
+static int fail(const char *msg)
+{
+	fprintf(stderr, "oopslab-stub: %s\n", msg);
+	return 1;
+}
+
+static void print_ranges(OlDump *d)
+{
+	guint n = ol_dump_n_ranges(d);
+	guint64 total = 0;
+	for (guint i = 0; i < n; i++) {
+		guint64 size;
+		ol_dump_range(d, i, NULL, &size);
+		total += size;
+	}
+	g_autofree char *human = g_format_size_full(total, G_FORMAT_SIZE_IEC_UNITS);
+	printf("memory:       %u physical range%s, %" G_GUINT64_FORMAT " bytes (%s)\n",
+	       n, n == 1 ? "" : "s", total, human);
+	for (guint i = 0; i < n && i < MAX_LISTED_RANGES; i++) {
+		guint64 start, size;
+		ol_dump_range(d, i, &start, &size);
+		printf("  " "0x%016" G_GINT64_MODIFIER "x-0x%016" G_GINT64_MODIFIER "x  %" G_GUINT64_FORMAT " bytes\n",
+		       start, start + size - 1, size);
+	}
+	if (n > MAX_LISTED_RANGES)
+		printf("  ... %u more\n", n - MAX_LISTED_RANGES);
+}
+
+static void print_cpus(OlDump *d)
+{
+	guint n = ol_dump_n_cpus(d);
+	/* Only QEMU dumps say which CPU a note belongs to (pr_pid = cpu + 1). */
+	gboolean ordered = ol_dump_format(d) == OL_DUMP_FORMAT_ELF_QEMU;
+	printf("cpus:         %u%s\n", n, ordered || n == 0 ? "" : " (in note order, not CPU order)");
+	for (guint i = 0; i < n; i++) {
+		const OlCpuNote *c = ol_dump_cpu(d, i);
+		printf("  %s %u: pr_pid %u rip " X64 " rsp " X64, ordered ? "cpu" : "note", i,
+		       c->pr_pid, c->regs[OL_REG_RIP], c->regs[OL_REG_RSP]);
+		if (c->has_qemu)
+			printf(" cr3 " X64 "\n", c->qemu.cr[3]);
+		else
+			printf(" cr3 unknown\n");
+	}
+}
+
+static void print_vmcoreinfo(OlDump *d)
+{
+	gsize len;
+	const char *info = ol_dump_vmcoreinfo(d, &len);
+	if (!info) {
+		printf("vmcoreinfo:   no\n");
+		printf("phys_base:    unknown (no VMCOREINFO)\n");
+		return;
+	}
+	printf("vmcoreinfo:   yes (%" G_GSIZE_FORMAT " bytes)\n", len);
+	g_autofree char *osrelease = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
+	printf("osrelease:    %s\n", osrelease ? osrelease : "(not in VMCOREINFO)");
+
+	guint64 v;
+	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, "KERNELOFFSET", &v);
+	if (!err)
+		printf("kerneloffset: " X64 "\n", v);
+	else if (!g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT))
+		printf("kerneloffset: invalid (%s)\n", err->message);
+	g_clear_error(&err);
+
+	/* Signed: with KASLR the kernel can sit lower in physical memory than
+	 * its link address implies, and 6.1 then prints e.g. -218103808. */
+	gint64 phys_base;
+	err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &phys_base);
+	if (err) {
+		if (g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT))
+			printf("phys_base:    unknown (not in VMCOREINFO)\n");
+		else
+			printf("phys_base:    invalid (%s)\n", err->message);
+		return;
+	}
+	printf("phys_base:    %s" X64 "\n", phys_base < 0 ? "-" : "",
+	       phys_base < 0 ? 0 - (guint64)phys_base : (guint64)phys_base);
+
+	/* The kernel page table as the translator will find it: a cross-check
+	 * against the CPUs' cr3. */
+	g_clear_error(&err);
+	err = ol_vmcoreinfo_get_u64(info, len, "SYMBOL(swapper_pg_dir)", &v);
+	if (!err)
+		printf("kernel pgd:   " X64 " (SYMBOL(swapper_pg_dir) - " X64 " + phys_base)\n",
+		       v - START_KERNEL_MAP + (guint64)phys_base, START_KERNEL_MAP);
+}
+
+static int do_info(const char *path)
+{
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(GError) err = ol_dump_open(path, &d);
+	if (err)
+		return fail(err->message);
+
+	printf("path:         %s\n", ol_dump_path(d));
+	printf("format:       %s\n", ol_dump_format_name(d));
+	printf("file size:    %" G_GUINT64_FORMAT " bytes\n", ol_dump_file_size(d));
+	print_ranges(d);
+	print_cpus(d);
+	print_vmcoreinfo(d);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return fail("error writing to standard output");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	gboolean info = FALSE, version = FALSE, use_stdio = FALSE;
+	g_autofree char *listen = NULL;
+	g_autofree char *unix_path = NULL;
+	const GOptionEntry entries[] = {
+		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
+		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve gdb on stdin/stdout (not implemented yet)", NULL },
+		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Serve gdb on a TCP port (not implemented yet)", "[HOST:]PORT" },
+		{ "unix", 0, 0, G_OPTION_ARG_FILENAME, &unix_path, "Serve gdb on a Unix socket (not implemented yet)", "PATH" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	/* Character set only: --info output must not change with the locale. */
+	setlocale(LC_CTYPE, "");
+	g_autoptr(GOptionContext) ctx = g_option_context_new("DUMP");
+	g_option_context_set_summary(ctx, "Serve a Linux x86_64 crash dump to gdb as a read-only remote target.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+
+	g_autoptr(GError) err = NULL;
+	if (!g_option_context_parse(ctx, &argc, &argv, &err))
+		return fail(err->message);
+
+	if (version) {
+		printf("oopslab-stub %s\n", OOPSLAB_VERSION);
+		return 0;
+	}
+	gboolean server = use_stdio || listen || unix_path;
+	if (info && server)
+		return fail("--info cannot be combined with --stdio, --listen or --unix");
+	if (argc != 2)
+		return fail(argc < 2 ? "no dump given (see --help)" : "more than one dump given (see --help)");
+	if (info)
+		return do_info(argv[1]);
+
+	/* Serving is the default mode, and it does not exist yet. */
+	fprintf(stderr, "oopslab-stub: the RSP server is not implemented yet\n");
+	return 2;
+}

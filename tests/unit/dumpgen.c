@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Builds synthetic ELF crash dumps in memory.  See dumpgen.h. */
+#include <elf.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dumpgen.h"
+
+#define KDUMP_DIRECT_MAP 0xffff888000000000ULL
+
+typedef struct {
+	guint64 paddr, vaddr, memsz, filesz;
+	gboolean absent;
+	guint64 offset; /* assigned by build */
+} Load;
+
+typedef struct {
+	char *name;
+	guint32 type;
+	GBytes *desc;
+} Note;
+
+struct DumpGen {
+	DumpGenFlavour flavour;
+	GArray *loads;      /* Load */
+	GPtrArray *prstatus; /* Note */
+	GPtrArray *qemu;     /* Note */
+	GPtrArray *extra;    /* Note */
+	char *vmcoreinfo;
+	gboolean pn_xnum, split_notes, reverse_data;
+	guint note_align;
+};
+
+static void note_free(gpointer p)
+{
+	Note *n = p;
+	g_free(n->name);
+	g_bytes_unref(n->desc);
+	g_free(n);
+}
+
+static Note *note_new(const char *name, guint32 type, const void *desc, gsize len)
+{
+	Note *n = g_new0(Note, 1);
+	n->name = g_strdup(name);
+	n->type = type;
+	n->desc = g_bytes_new(desc, len);
+	return n;
+}
+
+static void put16(guint8 *p, guint16 v)
+{
+	v = GUINT16_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put32(guint8 *p, guint32 v)
+{
+	v = GUINT32_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static void put64(guint8 *p, guint64 v)
+{
+	v = GUINT64_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+DumpGen *dumpgen_new(DumpGenFlavour flavour)
+{
+	DumpGen *g = g_new0(DumpGen, 1);
+	g->flavour = flavour;
+	g->loads = g_array_new(FALSE, TRUE, sizeof(Load));
+	g->prstatus = g_ptr_array_new_with_free_func(note_free);
+	g->qemu = g_ptr_array_new_with_free_func(note_free);
+	g->extra = g_ptr_array_new_with_free_func(note_free);
+	g->note_align = 4;
+	return g;
+}
+
+void dumpgen_free(DumpGen *g)
+{
+	if (!g)
+		return;
+	g_array_unref(g->loads);
+	g_ptr_array_unref(g->prstatus);
+	g_ptr_array_unref(g->qemu);
+	g_ptr_array_unref(g->extra);
+	g_free(g->vmcoreinfo);
+	g_free(g);
+}
+
+void dumpgen_add_cpu(DumpGen *g, guint32 pid, guint64 base, gboolean qemu_note, guint32 qemu_size)
+{
+	guint8 prs[336] = { 0 };
+	put32(prs + 32, pid);
+	for (guint i = 0; i < 27; i++)
+		put64(prs + 112 + 8 * i, base + i);
+	g_ptr_array_add(g->prstatus, note_new("CORE", NT_PRSTATUS, prs, sizeof(prs)));
+	if (!qemu_note)
+		return;
+
+	g_assert(qemu_size == 432 || qemu_size == 440);
+	guint8 q[440] = { 0 };
+	put32(q, 1);
+	put32(q + 4, qemu_size);
+	for (guint k = 8; k <= 144; k += 8)
+		put64(q + k, base + 0x1000 + k);
+	for (guint j = 0; j < 10; j++) {
+		guint8 *s = q + 152 + 24 * j;
+		put32(s, 0x10 + j);
+		put32(s + 4, 0x1000 + j);
+		put32(s + 8, 0xa0 + j);
+		put64(s + 16, base + 0x2000 + j);
+	}
+	for (guint i = 0; i < 5; i++)
+		put64(q + 392 + 8 * i, base + 0x3000 + i);
+	if (qemu_size >= 440)
+		put64(q + 432, base + 0x4000);
+	g_ptr_array_add(g->qemu, note_new("QEMU", 0, q, qemu_size));
+}
+
+void dumpgen_add_load_vaddr(DumpGen *g, guint64 paddr, guint64 vaddr, guint64 memsz, guint64 filesz)
+{
+	Load l = { .paddr = paddr, .vaddr = vaddr, .memsz = memsz, .filesz = filesz };
+	g_array_append_val(g->loads, l);
+}
+
+void dumpgen_add_load(DumpGen *g, guint64 paddr, guint64 memsz, guint64 filesz)
+{
+	guint64 vaddr = g->flavour == DUMPGEN_KDUMP ? KDUMP_DIRECT_MAP + paddr : paddr;
+	dumpgen_add_load_vaddr(g, paddr, vaddr, memsz, filesz);
+}
+
+void dumpgen_add_absent_load(DumpGen *g, guint64 paddr, guint64 memsz)
+{
+	Load l = { .paddr = paddr, .vaddr = paddr, .memsz = memsz, .absent = TRUE };
+	g_array_append_val(g->loads, l);
+}
+
+void dumpgen_set_vmcoreinfo(DumpGen *g, const char *text)
+{
+	g_free(g->vmcoreinfo);
+	g->vmcoreinfo = g_strdup(text);
+}
+
+void dumpgen_add_note(DumpGen *g, const char *name, guint32 type, const void *desc, gsize descsz)
+{
+	g_ptr_array_add(g->extra, note_new(name, type, desc, descsz));
+}
+
+void dumpgen_set_pn_xnum(DumpGen *g, gboolean on)
+{
+	g->pn_xnum = on;
+}
+
+void dumpgen_set_note_align(DumpGen *g, guint align)
+{
+	g_assert(align == 4 || align == 8);
+	g->note_align = align;
+}
+
+void dumpgen_set_split_notes(DumpGen *g, gboolean on)
+{
+	g->split_notes = on;
+}
+
+void dumpgen_set_reverse_data(DumpGen *g, gboolean on)
+{
+	g->reverse_data = on;
+}
+
+static void pad_to(GByteArray *b, guint align)
+{
+	static const guint8 zeros[8];
+	if (b->len % align)
+		g_byte_array_append(b, zeros, align - b->len % align);
+}
+
+/* Encode one note at the end of SEG (which starts ALIGN-aligned in the file). */
+static void encode_note(GByteArray *seg, const char *name, guint32 type, GBytes *desc, guint align)
+{
+	guint8 hdr[12];
+	gsize descsz = desc ? g_bytes_get_size(desc) : 0;
+	guint32 namesz = name ? (guint32)strlen(name) + 1 : 0;
+	put32(hdr, namesz);
+	put32(hdr + 4, (guint32)descsz);
+	put32(hdr + 8, type);
+	g_byte_array_append(seg, hdr, sizeof(hdr));
+	if (namesz)
+		g_byte_array_append(seg, (const guint8 *)name, namesz);
+	pad_to(seg, align);
+	if (descsz)
+		g_byte_array_append(seg, g_bytes_get_data(desc, NULL), (guint)descsz);
+	pad_to(seg, align);
+}
+
+/* The note segments, in the order each flavour writes them. */
+static GPtrArray *build_note_segments(DumpGen *g)
+{
+	GPtrArray *segs = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	GPtrArray *order = g_ptr_array_new(); /* Note *, NULL = kdump empty terminator */
+	for (guint i = 0; i < g->prstatus->len; i++) {
+		g_ptr_array_add(order, g_ptr_array_index(g->prstatus, i));
+		if (g->flavour == DUMPGEN_KDUMP && g->split_notes)
+			g_ptr_array_add(order, NULL); /* crash_notes end with an empty note */
+	}
+	for (guint i = 0; i < g->qemu->len; i++)
+		g_ptr_array_add(order, g_ptr_array_index(g->qemu, i));
+	for (guint i = 0; i < g->extra->len; i++)
+		g_ptr_array_add(order, g_ptr_array_index(g->extra, i));
+	g_autoptr(GBytes) vmci = g->vmcoreinfo ? g_bytes_new(g->vmcoreinfo, strlen(g->vmcoreinfo)) : NULL;
+	Note vmci_note = { .name = (char *)"VMCOREINFO", .type = 0, .desc = vmci };
+	if (vmci)
+		g_ptr_array_add(order, &vmci_note); /* QEMU puts it last */
+
+	GByteArray *cur = NULL;
+	for (guint i = 0; i < order->len; i++) {
+		Note *n = g_ptr_array_index(order, i);
+		if (!cur || (g->split_notes && n)) {
+			cur = g_byte_array_new();
+			g_ptr_array_add(segs, cur);
+		}
+		if (n)
+			encode_note(cur, n->name, n->type, n->desc, g->note_align);
+		else
+			encode_note(cur, NULL, 0, NULL, g->note_align);
+	}
+	g_ptr_array_unref(order);
+	return segs;
+}
+
+GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
+{
+	g_autoptr(GPtrArray) notes = build_note_segments(g);
+	guint32 phnum = notes->len + g->loads->len;
+	gsize phoff = sizeof(Elf64_Ehdr);
+	gsize shoff = g->pn_xnum ? phoff + (gsize)phnum * sizeof(Elf64_Phdr) : 0;
+	gsize hdr_end = phoff + (gsize)phnum * sizeof(Elf64_Phdr) + (g->pn_xnum ? sizeof(Elf64_Shdr) : 0);
+
+	GByteArray *b = g_byte_array_sized_new((guint)hdr_end);
+	g_byte_array_set_size(b, (guint)hdr_end);
+	memset(b->data, 0, b->len);
+	pad_to(b, 8);
+
+	/* Notes. */
+	g_autofree guint64 *note_off = g_new0(guint64, MAX(notes->len, 1));
+	guint64 notes_size = 0;
+	for (guint i = 0; i < notes->len; i++) {
+		GByteArray *seg = g_ptr_array_index(notes, i);
+		pad_to(b, 8);
+		note_off[i] = b->len;
+		notes_size += seg->len;
+		g_byte_array_append(b, seg->data, seg->len);
+	}
+
+	/* Memory, in add order or reversed. */
+	for (guint k = 0; k < g->loads->len; k++) {
+		guint i = g->reverse_data ? g->loads->len - 1 - k : k;
+		Load *l = &g_array_index(g->loads, Load, i);
+		if (l->absent) {
+			l->offset = G_MAXUINT64;
+			continue;
+		}
+		l->offset = b->len;
+		g_byte_array_set_size(b, (guint)(b->len + l->filesz));
+		for (guint64 j = 0; j < l->filesz; j++)
+			b->data[l->offset + j] = dumpgen_byte(l->paddr + j);
+	}
+
+	/* ELF header. */
+	guint8 *e = b->data;
+	memcpy(e, ELFMAG, SELFMAG);
+	e[EI_CLASS] = ELFCLASS64;
+	e[EI_DATA] = ELFDATA2LSB;
+	e[EI_VERSION] = EV_CURRENT;
+	put16(e + offsetof(Elf64_Ehdr, e_type), ET_CORE);
+	put16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
+	put32(e + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
+	put64(e + offsetof(Elf64_Ehdr, e_phoff), phoff);
+	put64(e + offsetof(Elf64_Ehdr, e_shoff), shoff);
+	put16(e + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
+	put16(e + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
+	put16(e + offsetof(Elf64_Ehdr, e_phnum), g->pn_xnum ? PN_XNUM : (guint16)phnum);
+	put16(e + offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
+	put16(e + offsetof(Elf64_Ehdr, e_shnum), g->pn_xnum ? 1 : 0);
+	if (g->pn_xnum)
+		put32(e + shoff + offsetof(Elf64_Shdr, sh_info), phnum);
+
+	/* Program headers: PT_NOTEs first, then PT_LOADs, as QEMU does. */
+	guint8 *ph = e + phoff;
+	for (guint i = 0; i < notes->len; i++, ph += sizeof(Elf64_Phdr)) {
+		GByteArray *seg = g_ptr_array_index(notes, i);
+		put32(ph + offsetof(Elf64_Phdr, p_type), PT_NOTE);
+		put64(ph + offsetof(Elf64_Phdr, p_offset), note_off[i]);
+		put64(ph + offsetof(Elf64_Phdr, p_filesz), seg->len);
+		put64(ph + offsetof(Elf64_Phdr, p_memsz), seg->len);
+		put64(ph + offsetof(Elf64_Phdr, p_align), g->note_align == 8 ? 8 : 0);
+	}
+	for (guint i = 0; i < g->loads->len; i++, ph += sizeof(Elf64_Phdr)) {
+		const Load *l = &g_array_index(g->loads, Load, i);
+		put32(ph + offsetof(Elf64_Phdr, p_type), PT_LOAD);
+		put64(ph + offsetof(Elf64_Phdr, p_offset), l->offset);
+		put64(ph + offsetof(Elf64_Phdr, p_vaddr), l->vaddr);
+		put64(ph + offsetof(Elf64_Phdr, p_paddr), l->paddr);
+		put64(ph + offsetof(Elf64_Phdr, p_filesz), l->absent ? 0 : l->filesz);
+		put64(ph + offsetof(Elf64_Phdr, p_memsz), l->memsz);
+	}
+
+	if (layout) {
+		*layout = (DumpGenLayout){
+			.phoff = phoff,
+			.shoff = shoff,
+			.phnum = phnum,
+			.first_note = notes->len ? note_off[0] : 0,
+			.notes_size = notes_size,
+			.load_phdr0 = phoff + (guint64)notes->len * sizeof(Elf64_Phdr),
+		};
+	}
+	return b;
+}
+
+char *dumpgen_write_temp_data(const void *data, gsize len)
+{
+	g_autoptr(GError) err = NULL;
+	char *path = NULL;
+	int fd = g_file_open_tmp("oopslab-dumpgen-XXXXXX.core", &path, &err);
+	g_assert_no_error(err);
+	const guint8 *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		g_assert_cmpint(n, >, 0);
+		p += n;
+		len -= (gsize)n;
+	}
+	g_assert_cmpint(close(fd), ==, 0);
+	return path;
+}
+
+char *dumpgen_write_temp(const GByteArray *bytes)
+{
+	return dumpgen_write_temp_data(bytes->data, bytes->len);
+}
