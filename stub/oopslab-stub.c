@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * oopslab-stub: serve a Linux x86_64 crash dump to gdb over the remote serial
- * protocol.  For now only --info (what the dump holds) exists; the RSP
- * server modes are recognised and refused.
+ * protocol (--stdio, --listen, --unix), or describe it (--info).
  *
- * Exit status: 0 ok, 1 error (one line on stderr), 2 mode not implemented.
+ * Exit status: 0 ok, 1 error (one line on stderr).
  */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dump.h"
+#include "server.h"
+#include "target.h"
+#include "transport.h"
 #include "oopslab-config.h"
 #include "vmcoreinfo.h"
 
@@ -125,23 +129,88 @@ static int do_info(const char *path)
 	return 0;
 }
 
+static int serve(const char *dump, const char *vmlinux, gboolean use_stdio, const char *listen_spec,
+		 const char *unix_path)
+{
+	g_autoptr(OlTarget) t = NULL;
+	g_autoptr(GPtrArray) warnings = NULL;
+	g_autoptr(GError) err = ol_target_open(dump, vmlinux, &t, &warnings);
+	int lfd = -1;
+
+	for (guint i = 0; warnings && i < warnings->len; i++)
+		fprintf(stderr, "oopslab-stub: warning: %s\n", (const char *)warnings->pdata[i]);
+	if (err)
+		return fail(err->message);
+	if (!ol_target_vmlinux(t))
+		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
+	/* gdb closing the connection must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (use_stdio) {
+		err = rsp_serve(t, STDIN_FILENO, STDOUT_FILENO);
+		return err ? fail(err->message) : 0;
+	}
+	if (listen_spec) {
+		g_autofree char *where = NULL;
+
+		if ((err = rsp_listen_tcp(listen_spec, &lfd, &where)))
+			return fail(err->message);
+		fprintf(stderr, "oopslab-stub: serving %s on %s (gdb: target remote %s)\n", dump, where, where);
+	} else {
+		if ((err = rsp_listen_unix(unix_path, &lfd)))
+			return fail(err->message);
+		fprintf(stderr, "oopslab-stub: serving %s on %s (gdb: target remote %s)\n", dump, unix_path, unix_path);
+	}
+	/* One session at a time, for as long as we run: like QEMU's gdbstub,
+	 * gdb may detach and come back. */
+	for (;;) {
+		int cfd;
+
+		if ((err = rsp_accept(lfd, &cfd)))
+			return fail(err->message);
+		err = rsp_serve(t, cfd, cfd);
+		close(cfd);
+		if (err) {
+			fprintf(stderr, "oopslab-stub: session ended: %s\n", err->message);
+			g_clear_error(&err);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	gboolean info = FALSE, version = FALSE, use_stdio = FALSE;
-	g_autofree char *listen = NULL;
+	g_autofree char *listen_spec = NULL;
 	g_autofree char *unix_path = NULL;
+	g_autofree char *vmlinux = NULL;
 	const GOptionEntry entries[] = {
+		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve one gdb session on stdin/stdout", NULL },
+		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen_spec, "Serve gdb on TCP (HOST defaults to 127.0.0.1)", "[HOST:]PORT" },
+		{ "unix", 0, 0, G_OPTION_ARG_FILENAME, &unix_path, "Serve gdb on a Unix socket", "PATH" },
+		{ "vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &vmlinux, "The dump's vmlinux (default: the one run.json beside the dump names)", "PATH" },
 		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
-		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve gdb on stdin/stdout (not implemented yet)", NULL },
-		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Serve gdb on a TCP port (not implemented yet)", "[HOST:]PORT" },
-		{ "unix", 0, 0, G_OPTION_ARG_FILENAME, &unix_path, "Serve gdb on a Unix socket (not implemented yet)", "PATH" },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
 	};
 	/* Character set only: --info output must not change with the locale. */
 	setlocale(LC_CTYPE, "");
 	g_autoptr(GOptionContext) ctx = g_option_context_new("DUMP");
-	g_option_context_set_summary(ctx, "Serve a Linux x86_64 crash dump to gdb as a read-only remote target.");
+	g_option_context_set_summary(ctx,
+		"Serve a Linux x86_64 crash dump to gdb as a stopped, read-only remote target: one thread per\n"
+		"vCPU (the CPU that panicked first), memory through the kernel's page tables.");
+	g_option_context_set_description(ctx,
+		"Examples:\n"
+		"  --stdio: gdb starts the stub itself, nothing to clean up:\n"
+		"    gdb vmlinux -ex 'target remote | oopslab-stub --stdio RUN/vmcore'\n"
+		"  --listen: serve on a port (127.0.0.1 unless a host is given), gdb connects:\n"
+		"    oopslab-stub --listen 1234 RUN/vmcore &\n"
+		"    gdb vmlinux -ex 'target remote :1234'\n"
+		"  --unix: the same on a Unix socket:\n"
+		"    oopslab-stub --unix /tmp/vmcore.sock RUN/vmcore &\n"
+		"    gdb vmlinux -ex 'target remote /tmp/vmcore.sock'\n"
+		"\n"
+		"Then `bt`, `info threads`, `list *(fct+off)`; `monitor help` lists the stub's own commands\n"
+		"(`monitor kaslr` prints how to load vmlinux on a KASLR boot). The target never runs: writes,\n"
+		"breakpoints, continue and step are refused and say so. The dump is never written.\n");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 
 	g_autoptr(GError) err = NULL;
@@ -152,15 +221,16 @@ int main(int argc, char **argv)
 		printf("oopslab-stub %s\n", OOPSLAB_VERSION);
 		return 0;
 	}
-	gboolean server = use_stdio || listen || unix_path;
-	if (info && server)
+	int modes = (use_stdio ? 1 : 0) + (listen_spec ? 1 : 0) + (unix_path ? 1 : 0);
+	if (info && modes)
 		return fail("--info cannot be combined with --stdio, --listen or --unix");
+	if (modes > 1)
+		return fail("choose one of --stdio, --listen and --unix");
 	if (argc != 2)
 		return fail(argc < 2 ? "no dump given (see --help)" : "more than one dump given (see --help)");
 	if (info)
 		return do_info(argv[1]);
-
-	/* Serving is the default mode, and it does not exist yet. */
-	fprintf(stderr, "oopslab-stub: the RSP server is not implemented yet\n");
-	return 2;
+	if (!modes)
+		return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
+	return serve(argv[1], vmlinux, use_stdio, listen_spec, unix_path);
 }

@@ -1,0 +1,280 @@
+#include "target.h"
+
+#include <string.h>
+
+struct OlTarget {
+	OlDump *dump;
+	OlXlat *xlat;
+	OlVmlinux *vmlinux;
+	GArray *threads; /* OlThread */
+	OlEntryCfi *entry_cfi; /* or NULL without vmlinux */
+	guint stop;      /* index into threads */
+	char *stop_reason;
+};
+
+static void thread_clear(gpointer p)
+{
+	OlThread *th = p;
+
+	g_free(th->name);
+	g_free(th->extra);
+}
+
+void ol_target_free(OlTarget *t)
+{
+	if (!t)
+		return;
+	if (t->threads)
+		g_array_unref(t->threads);
+	ol_entry_cfi_free(t->entry_cfi);
+	ol_xlat_free(t->xlat);
+	ol_vmlinux_free(t->vmlinux);
+	ol_dump_free(t->dump);
+	g_free(t->stop_reason);
+	g_free(t);
+}
+
+/* NT_PRSTATUS (and the QEMU note's system registers) to gdb's layout. */
+static void cpu_regs(const OlCpuNote *n, OlRegs *r)
+{
+	static const struct {
+		OlGdbReg gdb;
+		OlPrstatusReg pr;
+	} map[] = {
+		{OL_GDB_RAX, OL_REG_RAX}, {OL_GDB_RBX, OL_REG_RBX}, {OL_GDB_RCX, OL_REG_RCX},
+		{OL_GDB_RDX, OL_REG_RDX}, {OL_GDB_RSI, OL_REG_RSI}, {OL_GDB_RDI, OL_REG_RDI},
+		{OL_GDB_RBP, OL_REG_RBP}, {OL_GDB_RSP, OL_REG_RSP}, {OL_GDB_R8, OL_REG_R8},
+		{OL_GDB_R9, OL_REG_R9},   {OL_GDB_R10, OL_REG_R10}, {OL_GDB_R11, OL_REG_R11},
+		{OL_GDB_R12, OL_REG_R12}, {OL_GDB_R13, OL_REG_R13}, {OL_GDB_R14, OL_REG_R14},
+		{OL_GDB_R15, OL_REG_R15}, {OL_GDB_RIP, OL_REG_RIP}, {OL_GDB_EFLAGS, OL_REG_EFLAGS},
+		{OL_GDB_CS, OL_REG_CS},   {OL_GDB_SS, OL_REG_SS},   {OL_GDB_DS, OL_REG_DS},
+		{OL_GDB_ES, OL_REG_ES},   {OL_GDB_FS, OL_REG_FS},   {OL_GDB_GS, OL_REG_GS},
+		{OL_GDB_ORIG_RAX, OL_REG_ORIG_RAX}, {OL_GDB_FS_BASE, OL_REG_FS_BASE},
+		{OL_GDB_GS_BASE, OL_REG_GS_BASE},
+	};
+
+	memset(r, 0, sizeof(*r));
+	for (guint i = 0; i < G_N_ELEMENTS(map); i++)
+		ol_regs_set(r, map[i].gdb, n->regs[map[i].pr]);
+	/* eflags and the selectors are 32-bit registers in gdb's layout */
+	r->value[OL_GDB_EFLAGS] &= 0xffffffff;
+	if (n->has_qemu) {
+		ol_regs_set(r, OL_GDB_CR0, n->qemu.cr[0]);
+		ol_regs_set(r, OL_GDB_CR2, n->qemu.cr[2]);
+		ol_regs_set(r, OL_GDB_CR3, n->qemu.cr[3]);
+		ol_regs_set(r, OL_GDB_CR4, n->qemu.cr[4]);
+		if (n->qemu.has_kernel_gs_base)
+			ol_regs_set(r, OL_GDB_K_GS_BASE, n->qemu.kernel_gs_base);
+	}
+	/* QEMU fills orig_rax with 0 ("FIXME" in its note writer): not a value */
+	r->valid[OL_GDB_ORIG_RAX] = !n->has_qemu;
+}
+
+/* run.json beside the dump names the vmlinux the harness booted. */
+static char *vmlinux_from_run_dir(const char *dump_path)
+{
+	g_autofree char *dir = g_path_get_dirname(dump_path);
+	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GRegex) re = g_regex_new("\"vmlinux\": \"((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree char *raw = NULL;
+
+	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &m))
+		return NULL;
+	raw = g_match_info_fetch(m, 1);
+	return g_strcompress(raw);
+}
+
+static gboolean read_u32(OlTarget *t, guint64 addr, guint32 *v)
+{
+	gsize done;
+	g_autoptr(GError) err = ol_target_read(t, addr, v, sizeof(*v), &done);
+
+	return err == NULL;
+}
+
+/*
+ * Which CPU panicked. In order:
+ * 1. vmlinux known: the kernel's own answer, `panic_cpu` (set by panic()
+ *    before anything else), or `crashing_cpu` (kdump's crash path).
+ * 2. The instruction before each CPU's RIP: the CPUs panic() stopped sit in
+ *    stop_this_cpu()'s hlt loop (RIP right after a `hlt`, 0xf4), and so do
+ *    idle CPUs, while the panicking CPU was paused by QEMU on the pvpanic
+ *    event, just after an `out`. The first CPU not after a hlt is taken.
+ * 3. CPU 0.
+ */
+static void find_stop_thread(OlTarget *t)
+{
+	guint64 offset = 0, addr;
+	guint ncpu = ol_dump_n_cpus(t->dump);
+
+	ol_xlat_kaslr_offset(t->xlat, &offset);
+	if (t->vmlinux) {
+		static const char *const vars[] = {"panic_cpu", "crashing_cpu"};
+
+		for (guint i = 0; i < G_N_ELEMENTS(vars); i++) {
+			guint32 cpu;
+
+			if (ol_vmlinux_symbol(t->vmlinux, vars[i], &addr) && read_u32(t, addr + offset, &cpu) &&
+			    cpu < ncpu) {
+				t->stop = cpu;
+				t->stop_reason = g_strdup_printf("%s = %u in the dump", vars[i], cpu);
+				return;
+			}
+		}
+	}
+	for (guint i = 0; i < ncpu; i++) {
+		const OlThread *th = &g_array_index(t->threads, OlThread, i);
+		guint8 prev;
+		gsize done;
+		g_autoptr(GError) err = ol_target_read(t, th->regs.value[OL_GDB_RIP] - 1, &prev, 1, &done);
+
+		if (!err && prev != 0xf4) {
+			t->stop = i;
+			t->stop_reason = g_strdup_printf("CPU %u is the only one not halted (no vmlinux for panic_cpu)", i);
+			for (guint j = i + 1; j < ncpu; j++) {
+				const OlThread *o = &g_array_index(t->threads, OlThread, j);
+				g_autoptr(GError) e2 = ol_target_read(t, o->regs.value[OL_GDB_RIP] - 1, &prev, 1, &done);
+
+				if (!e2 && prev != 0xf4) {
+					g_free(t->stop_reason);
+					t->stop_reason = g_strdup_printf(
+						"CPU %u is the first CPU not halted (no vmlinux for panic_cpu)", i);
+					break;
+				}
+			}
+			return;
+		}
+	}
+	t->stop = 0;
+	t->stop_reason = g_strdup("CPU 0 (no vmlinux for panic_cpu, and every CPU is halted)");
+}
+
+GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
+	g_autofree char *auto_vmlinux = NULL;
+	GError *err;
+	guint ncpu;
+
+	*warnings = g_ptr_array_new_with_free_func(g_free);
+	if ((err = ol_dump_open(dump_path, &t->dump)))
+		return err;
+	if ((err = ol_xlat_new(t->dump, &t->xlat)))
+		return err;
+	if (!vmlinux) {
+		auto_vmlinux = vmlinux_from_run_dir(dump_path);
+		if (auto_vmlinux && !g_file_test(auto_vmlinux, G_FILE_TEST_EXISTS)) {
+			g_ptr_array_add(*warnings, g_strdup_printf("run.json names %s, which is gone", auto_vmlinux));
+			g_clear_pointer(&auto_vmlinux, g_free);
+		}
+		vmlinux = auto_vmlinux;
+	}
+	if (vmlinux) {
+		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
+		guint64 text;
+
+		if (verr)
+			g_ptr_array_add(*warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
+		else if (ol_vmlinux_symbol(t->vmlinux, "_text", &text))
+			ol_xlat_set_link_text(t->xlat, text);
+	}
+
+	t->threads = g_array_new(FALSE, TRUE, sizeof(OlThread));
+	g_array_set_clear_func(t->threads, thread_clear);
+	ncpu = ol_dump_n_cpus(t->dump);
+	for (guint i = 0; i < ncpu; i++) {
+		OlThread th = {.tid = i + 1, .cpu = (int)i};
+
+		cpu_regs(ol_dump_cpu(t->dump, i), &th.regs);
+		th.name = g_strdup_printf("CPU %u", i);
+		th.extra = g_strdup_printf("CPU %u", i);
+		g_array_append_val(t->threads, th);
+	}
+	if (ncpu == 0)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
+				   dump_path);
+
+	/* A vmlinux from another build would give wrong symbols everywhere. */
+	if (t->vmlinux) {
+		guint64 banner, offset = 0;
+		char mem[256] = {0};
+		gsize done = 0;
+		g_autofree char *file = NULL;
+
+		ol_xlat_kaslr_offset(t->xlat, &offset);
+		if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
+		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
+			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
+
+			if (strncmp(mem, file, strlen(file)) != 0) {
+				g_ptr_array_add(*warnings,
+						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
+								ol_vmlinux_path(t->vmlinux)));
+				g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
+			}
+		}
+	}
+	if (t->vmlinux)
+		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
+	find_stop_thread(t);
+	*out = g_steal_pointer(&t);
+	return NULL;
+}
+
+OlDump *ol_target_dump(OlTarget *t) { return t->dump; }
+OlXlat *ol_target_xlat(OlTarget *t) { return t->xlat; }
+OlVmlinux *ol_target_vmlinux(OlTarget *t) { return t->vmlinux; }
+guint ol_target_n_threads(const OlTarget *t) { return t->threads->len; }
+
+const OlThread *ol_target_thread(const OlTarget *t, guint i)
+{
+	return i < t->threads->len ? &g_array_index(t->threads, OlThread, i) : NULL;
+}
+
+const OlThread *ol_target_find_thread(const OlTarget *t, guint64 tid)
+{
+	for (guint i = 0; i < t->threads->len; i++)
+		if (g_array_index(t->threads, OlThread, i).tid == tid)
+			return &g_array_index(t->threads, OlThread, i);
+	return NULL;
+}
+
+const OlThread *ol_target_stop_thread(const OlTarget *t)
+{
+	return &g_array_index(t->threads, OlThread, t->stop);
+}
+
+const char *ol_target_stop_reason(const OlTarget *t)
+{
+	return t->stop_reason;
+}
+
+#define ENTRY_CFI_FILE "/oopslab-stub/entry-cfi.elf"
+
+char *ol_target_libraries_xml(OlTarget *t)
+{
+	guint64 offset = 0;
+
+	if (!t->entry_cfi)
+		return NULL;
+	ol_xlat_kaslr_offset(t->xlat, &offset);
+	/* One address per allocated section, in file order: .text only. */
+	return g_strdup_printf("<library-list version=\"1.0\">\n"
+			       "<library name=\"%s\"><section address=\"0x%" G_GINT64_MODIFIER "x\"/></library>\n"
+			       "</library-list>\n",
+			       ENTRY_CFI_FILE, t->entry_cfi->link_base + offset);
+}
+
+GBytes *ol_target_file(OlTarget *t, const char *name)
+{
+	if (t->entry_cfi && g_str_equal(name, ENTRY_CFI_FILE))
+		return g_bytes_ref(t->entry_cfi->elf);
+	return NULL;
+}
+
+GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done)
+{
+	return ol_xlat_read(t->xlat, addr, buf, len, done);
+}

@@ -1,0 +1,51 @@
+/*
+ * The stopped kernel a dump shows: memory through the kernel's page tables,
+ * one thread per vCPU with the registers the dump saved, the CPU that
+ * panicked, KASLR, and (optionally) vmlinux's symbols.
+ */
+#pragma once
+#include <glib.h>
+
+#include "dump.h"
+#include "entry-cfi.h"
+#include "registers.h"
+#include "vmlinux.h"
+#include "xlat.h"
+
+typedef struct {
+	guint64 tid;  /* gdb thread id: cpu + 1 for vCPUs */
+	int cpu;      /* -1 for a task not on a CPU */
+	char *name;   /* qXfer:threads name */
+	char *extra;  /* qThreadExtraInfo text */
+	OlRegs regs;
+} OlThread;
+
+typedef struct OlTarget OlTarget;
+
+/* vmlinux may be NULL: then run.json beside the dump is consulted, and
+ * without it the target works from the dump alone. Problems that do not stop
+ * the target (vmlinux missing or not matching) are returned in *warnings. */
+GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings);
+void ol_target_free(OlTarget *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
+
+OlDump *ol_target_dump(OlTarget *t);
+OlXlat *ol_target_xlat(OlTarget *t);
+OlVmlinux *ol_target_vmlinux(OlTarget *t); /* or NULL */
+
+guint ol_target_n_threads(const OlTarget *t);
+const OlThread *ol_target_thread(const OlTarget *t, guint i);
+const OlThread *ol_target_find_thread(const OlTarget *t, guint64 tid);
+/* The thread of the CPU that panicked, and how that was decided. */
+const OlThread *ol_target_stop_thread(const OlTarget *t);
+const char *ol_target_stop_reason(const OlTarget *t);
+
+/* gdb loads these as "shared libraries" (qXfer:libraries:read), reading
+ * the files through the stub (vFile): the entry-code CFI today. NULL when
+ * there are none. */
+char *ol_target_libraries_xml(OlTarget *t);
+/* A file the stub serves by that name, or NULL. */
+GBytes *ol_target_file(OlTarget *t, const char *name);
+
+/* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
+GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done);

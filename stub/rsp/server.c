@@ -1,0 +1,646 @@
+#include "server.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oopslab-config.h"
+#include "packet.h"
+#include "vmcoreinfo.h"
+
+/* Text of one `O` console-output packet: gdb prints each as it comes. */
+#define MONITOR_CHUNK 2048
+
+typedef struct {
+	OlTarget *t;
+	int in_fd, out_fd;
+	RspReader reader;
+	gboolean no_ack;
+	gboolean ack_pending_noack; /* QStartNoAckMode answered: switch after it */
+	gboolean done;
+	guint64 g_tid;     /* thread of `g`, `p` (Hg) */
+	GString *reply;    /* payload being built */
+	GString *wire;     /* framed bytes to send */
+	GString *last;     /* last framed reply, resent on `-` */
+	GError *io_error;
+	GBytes *files[16]; /* vFile descriptors (MAX_OPEN_FILES) */
+} Session;
+
+typedef void (*Handler)(Session *s, const char *args);
+
+static void write_all(Session *s, const char *data, gsize len)
+{
+	while (len && !s->io_error) {
+		ssize_t n = write(s->out_fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			s->io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "write to gdb: %s",
+						  n < 0 ? g_strerror(errno) : "closed");
+			return;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+}
+
+/* Frame and send a text payload. */
+static void send_packet(Session *s, const char *payload, gsize len)
+{
+	g_string_truncate(s->wire, 0);
+	rsp_frame(s->wire, payload, len);
+	g_string_assign(s->last, s->wire->str);
+	write_all(s, s->wire->str, s->wire->len);
+}
+
+static void reply_str(Session *s, const char *text)
+{
+	g_string_assign(s->reply, text);
+}
+
+static void reply_error(Session *s, int code)
+{
+	g_string_printf(s->reply, "E%02x", code & 0xff);
+}
+
+static void console_output(Session *s, const char *text)
+{
+	gsize len = strlen(text);
+
+	for (gsize off = 0; off < len; off += MONITOR_CHUNK) {
+		g_autoptr(GString) p = g_string_new("O");
+
+		rsp_append_hex(p, text + off, MIN(MONITOR_CHUNK, len - off));
+		send_packet(s, p->str, p->len);
+	}
+}
+
+static const OlThread *current_thread(Session *s)
+{
+	const OlThread *th = s->g_tid ? ol_target_find_thread(s->t, s->g_tid) : NULL;
+
+	return th ? th : ol_target_stop_thread(s->t);
+}
+
+static void stop_reply(Session *s)
+{
+	const OlThread *th = ol_target_stop_thread(s->t);
+
+	/* SIGTRAP: gdb takes the initial stop as a plain stop and prints nothing. */
+	g_string_printf(s->reply, "T05thread:%" G_GINT64_MODIFIER "x;", th->tid);
+	if (th->cpu >= 0)
+		g_string_append_printf(s->reply, "core:%x;", th->cpu);
+}
+
+static void h_stop(Session *s, const char *args)
+{
+	stop_reply(s);
+}
+
+static void h_read_registers(Session *s, const char *args)
+{
+	const OlThread *th = current_thread(s);
+
+	g_string_truncate(s->reply, 0);
+	for (guint n = 0; n < OL_GDB_NREGS; n++)
+		ol_regs_append_hex(s->reply, &th->regs, n);
+}
+
+static void h_read_register(Session *s, const char *args)
+{
+	guint64 n;
+
+	if (!rsp_parse_hex(&args, &n) || *args)
+		return reply_error(s, 1);
+	if (n >= OL_GDB_NREGS) {
+		/* gdb probes registers it does not know about: not an error */
+		g_string_assign(s->reply, "");
+		return;
+	}
+	g_string_truncate(s->reply, 0);
+	ol_regs_append_hex(s->reply, &current_thread(s)->regs, (guint)n);
+}
+
+static void h_read_memory(Session *s, const char *args)
+{
+	guint64 addr, len;
+	gsize done = 0;
+	g_autofree guint8 *buf = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if (!rsp_parse_hex(&args, &addr) || *args++ != ',' || !rsp_parse_hex(&args, &len) || *args)
+		return reply_error(s, 1);
+	/* Two hex digits per byte must fit a reply packet. */
+	len = MIN(len, (RSP_PACKET_SIZE - 16) / 2);
+	buf = g_malloc(len ? len : 1);
+	err = ol_target_read(s->t, addr, buf, len, &done);
+	if (done == 0 && len > 0)
+		return reply_error(s, 14); /* EFAULT: gdb says "Cannot access memory" */
+	g_string_truncate(s->reply, 0);
+	rsp_append_hex(s->reply, buf, done); /* a short reply is a partial read */
+}
+
+static void h_read_only(Session *s, const char *args)
+{
+	/* Writes of memory or registers: gdb reports "Cannot access memory". */
+	reply_error(s, 1);
+}
+
+static void h_resume(Session *s, const char *args)
+{
+	console_output(s, "oopslab-stub: this target is a crash dump: it cannot run or step; it stays stopped.\n");
+	/* SIGINT: gdb stops whatever it was doing (a `step` does not retry) and
+	 * says the thread received it. */
+	g_string_printf(s->reply, "T02thread:%" G_GINT64_MODIFIER "x;", ol_target_stop_thread(s->t)->tid);
+}
+
+static void h_supported(Session *s, const char *args)
+{
+	g_string_printf(s->reply, "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;qXfer:libraries:read+",
+			RSP_PACKET_SIZE);
+}
+
+static void h_no_ack(Session *s, const char *args)
+{
+	reply_str(s, "OK");
+	s->ack_pending_noack = TRUE;
+}
+
+static void h_empty(Session *s, const char *args)
+{
+	g_string_truncate(s->reply, 0);
+}
+
+static void h_ok(Session *s, const char *args)
+{
+	reply_str(s, "OK");
+}
+
+/* Hg<tid>, Hc<tid>: -1 and 0 mean all/any thread. */
+static void h_set_thread(Session *s, const char *args)
+{
+	char op = *args++;
+	guint64 tid = 0;
+
+	if (g_str_equal(args, "-1") || g_str_equal(args, "0")) {
+		tid = 0;
+	} else if (!rsp_parse_hex(&args, &tid) || *args || !ol_target_find_thread(s->t, tid)) {
+		return reply_error(s, 2);
+	}
+	if (op == 'g')
+		s->g_tid = tid;
+	reply_str(s, "OK");
+}
+
+static void h_thread_alive(Session *s, const char *args)
+{
+	guint64 tid;
+
+	if (rsp_parse_hex(&args, &tid) && !*args && ol_target_find_thread(s->t, tid))
+		reply_str(s, "OK");
+	else
+		reply_error(s, 2);
+}
+
+static void h_current_thread(Session *s, const char *args)
+{
+	if (*args) /* qCRC and friends: not supported */
+		return h_empty(s, args);
+	g_string_printf(s->reply, "QC%" G_GINT64_MODIFIER "x", ol_target_stop_thread(s->t)->tid);
+}
+
+static void h_attached(Session *s, const char *args)
+{
+	/* Attached: gdb's `quit` detaches instead of killing. */
+	reply_str(s, "1");
+}
+
+static void h_first_thread(Session *s, const char *args)
+{
+	g_string_assign(s->reply, "m");
+	for (guint i = 0; i < ol_target_n_threads(s->t); i++)
+		g_string_append_printf(s->reply, "%s%" G_GINT64_MODIFIER "x", i ? "," : "",
+				       ol_target_thread(s->t, i)->tid);
+}
+
+static void h_next_thread(Session *s, const char *args)
+{
+	reply_str(s, "l");
+}
+
+static void h_thread_extra(Session *s, const char *args)
+{
+	guint64 tid;
+	const OlThread *th;
+
+	if (!rsp_parse_hex(&args, &tid) || !(th = ol_target_find_thread(s->t, tid)))
+		return reply_error(s, 2);
+	g_string_truncate(s->reply, 0);
+	rsp_append_hex(s->reply, th->extra, strlen(th->extra));
+}
+
+/* qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH over a whole document. */
+static void xfer_reply(Session *s, const char *doc, const char *args)
+{
+	guint64 off, len;
+	gsize size = strlen(doc);
+
+	if (!rsp_parse_hex(&args, &off) || *args++ != ',' || !rsp_parse_hex(&args, &len) || *args)
+		return reply_error(s, 1);
+	if (off > size)
+		return reply_error(s, 1);
+	len = MIN(len, size - off);
+	/* Escaping can double the size: stay within the packet. */
+	len = MIN(len, (RSP_PACKET_SIZE - 16) / 2);
+	g_string_assign(s->reply, off + len < size ? "m" : "l");
+	rsp_append_binary(s->reply, doc + off, len);
+}
+
+static void h_xfer_features(Session *s, const char *args)
+{
+	if (!g_str_has_prefix(args, "target.xml:"))
+		return reply_error(s, 0);
+	xfer_reply(s, ol_target_xml(), args + strlen("target.xml:"));
+}
+
+static char *threads_xml(OlTarget *t)
+{
+	GString *x = g_string_new("<?xml version=\"1.0\"?>\n<threads>\n");
+
+	for (guint i = 0; i < ol_target_n_threads(t); i++) {
+		const OlThread *th = ol_target_thread(t, i);
+		g_autofree char *name = g_markup_escape_text(th->name, -1);
+		g_autofree char *extra = g_markup_escape_text(th->extra, -1);
+
+		g_string_append_printf(x, "<thread id=\"%" G_GINT64_MODIFIER "x\" name=\"%s\"", th->tid, name);
+		if (th->cpu >= 0)
+			g_string_append_printf(x, " core=\"%d\"", th->cpu);
+		g_string_append_printf(x, ">%s</thread>\n", extra);
+	}
+	g_string_append(x, "</threads>\n");
+	return g_string_free(x, FALSE);
+}
+
+static void h_xfer_libraries(Session *s, const char *args)
+{
+	g_autofree char *xml = ol_target_libraries_xml(s->t);
+
+	if (*args++ != ':')
+		return reply_error(s, 0);
+	xfer_reply(s, xml ? xml : "<library-list version=\"1.0\"/>\n", args);
+}
+
+/* ---- host I/O (vFile): gdb reads the files of the library list through us ---- */
+
+/* gdb's File-I/O errno values */
+#define FILEIO_ENOENT 2
+#define FILEIO_EBADF 9
+#define FILEIO_EINVAL 22
+#define FILEIO_EROFS 30
+/* Open files per session; gdb opens a library at a time. */
+#define MAX_OPEN_FILES 16
+
+static void vfile_error(Session *s, int err)
+{
+	g_string_printf(s->reply, "F-1,%x", err);
+}
+
+static GBytes *vfile_get(Session *s, const char **args)
+{
+	guint64 fd;
+
+	if (!rsp_parse_hex(args, &fd) || fd >= MAX_OPEN_FILES)
+		return NULL;
+	return s->files[fd];
+}
+
+static void h_vfile_setfs(Session *s, const char *args)
+{
+	reply_str(s, "F0");
+}
+
+static void h_vfile_open(Session *s, const char *args)
+{
+	const char *comma = strchr(args, ',');
+	g_autoptr(GByteArray) name = g_byte_array_new();
+	GBytes *file;
+
+	if (!comma || !rsp_decode_hex(args, comma - args, name))
+		return vfile_error(s, FILEIO_EINVAL);
+	g_byte_array_append(name, (const guint8 *)"", 1);
+	/* Only what the library list names: never the stub host's own files. */
+	file = ol_target_file(s->t, (const char *)name->data);
+	if (!file)
+		return vfile_error(s, FILEIO_ENOENT);
+	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++) {
+		if (!s->files[fd]) {
+			s->files[fd] = file;
+			g_string_printf(s->reply, "F%x", fd);
+			return;
+		}
+	}
+	g_bytes_unref(file);
+	vfile_error(s, FILEIO_EINVAL);
+}
+
+static void h_vfile_pread(Session *s, const char *args)
+{
+	GBytes *file = vfile_get(s, &args);
+	guint64 count, offset;
+	gsize size;
+	const guint8 *data;
+
+	if (!file)
+		return vfile_error(s, FILEIO_EBADF);
+	if (*args++ != ',' || !rsp_parse_hex(&args, &count) || *args++ != ',' || !rsp_parse_hex(&args, &offset))
+		return vfile_error(s, FILEIO_EINVAL);
+	data = g_bytes_get_data(file, &size);
+	offset = MIN(offset, size);
+	/* Escaping can double the data: stay within the packet. */
+	count = MIN(MIN(count, size - offset), (RSP_PACKET_SIZE - 32) / 2);
+	g_string_printf(s->reply, "F%" G_GINT64_MODIFIER "x;", count);
+	rsp_append_binary(s->reply, data + offset, count);
+}
+
+static void h_vfile_fstat(Session *s, const char *args)
+{
+	GBytes *file = vfile_get(s, &args);
+	guint8 st[64] = {0};
+	guint32 mode = GUINT32_TO_BE(0100444); /* regular file, read-only */
+	guint64 size;
+
+	if (!file)
+		return vfile_error(s, FILEIO_EBADF);
+	/* gdb's struct fio_stat: big-endian, st_mode at 8, st_size at 28 */
+	size = GUINT64_TO_BE(g_bytes_get_size(file));
+	memcpy(st + 8, &mode, 4);
+	memcpy(st + 28, &size, 8);
+	g_string_assign(s->reply, "F40;");
+	rsp_append_binary(s->reply, st, sizeof(st));
+}
+
+static void h_vfile_close(Session *s, const char *args)
+{
+	guint64 fd;
+
+	if (!rsp_parse_hex(&args, &fd) || fd >= MAX_OPEN_FILES || !s->files[fd])
+		return vfile_error(s, FILEIO_EBADF);
+	g_clear_pointer(&s->files[fd], g_bytes_unref);
+	reply_str(s, "F0");
+}
+
+static void h_vfile_other(Session *s, const char *args)
+{
+	/* pwrite, unlink, readlink: nothing here can be written or linked */
+	vfile_error(s, FILEIO_EROFS);
+}
+
+static void h_xfer_threads(Session *s, const char *args)
+{
+	g_autofree char *xml = NULL;
+
+	if (*args++ != ':')
+		return reply_error(s, 0);
+	xml = threads_xml(s->t);
+	xfer_reply(s, xml, args);
+}
+
+/* ---- monitor commands ---- */
+
+static char *mon_help(Session *s);
+
+static char *mon_version(Session *s)
+{
+	/* Non-empty output here is what the kernel's scripts/gdb take for a
+	 * QEMU-like server: one thread per CPU, CPU n = thread number n + 1. */
+	return g_strdup_printf("oopslab-stub %s (crash-dump server; QEMU-style CPU threads)\n", OOPSLAB_VERSION);
+}
+
+static char *mon_kaslr(Session *s)
+{
+	OlXlat *x = ol_target_xlat(s->t);
+	OlVmlinux *v = ol_target_vmlinux(s->t);
+	guint64 off;
+	const char *path = v ? ol_vmlinux_path(v) : "vmlinux";
+
+	if (!ol_xlat_kaslr_offset(x, &off))
+		return g_strdup("KASLR offset unknown: no KERNELOFFSET in VMCOREINFO and no kernel text mapping found.\n");
+	if (off == 0)
+		return g_strdup_printf("KASLR offset: 0 (%s): vmlinux loads as it is.\n", ol_xlat_kaslr_source(x));
+	return g_strdup_printf(
+		"KASLR offset: 0x%" G_GINT64_MODIFIER "x (%s)\n"
+		"Load vmlinux with it (the .data..percpu section stays at 0, per-CPU symbols are offsets):\n"
+		"  symbol-file\n"
+		"  add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0\n",
+		off, ol_xlat_kaslr_source(x), path, off);
+}
+
+static char *mon_vmcoreinfo(Session *s)
+{
+	gsize len;
+	const char *vi = ol_dump_vmcoreinfo(ol_target_dump(s->t), &len);
+
+	if (!vi)
+		return g_strdup("This dump has no VMCOREINFO note.\n");
+	return g_strndup(vi, len);
+}
+
+static char *mon_info(Session *s)
+{
+	OlDump *d = ol_target_dump(s->t);
+	OlXlat *x = ol_target_xlat(s->t);
+
+	return g_strdup_printf("dump: %s (%s)\nCPUs: %u; stop thread %" G_GINT64_MODIFIER "u: %s\n"
+			       "page tables: %d levels, root 0x%" G_GINT64_MODIFIER "x from %s\nvmlinux: %s\n",
+			       ol_dump_path(d), ol_dump_format_name(d), ol_dump_n_cpus(d),
+			       ol_target_stop_thread(s->t)->tid, ol_target_stop_reason(s->t), ol_xlat_levels(x),
+			       ol_xlat_root(x), ol_xlat_root_source(x),
+			       ol_target_vmlinux(s->t) ? ol_vmlinux_path(ol_target_vmlinux(s->t)) : "(none)");
+}
+
+static const struct {
+	const char *name;
+	char *(*fn)(Session *s);
+	const char *help;
+} monitor_commands[] = {
+	{"help", mon_help, "this list"},
+	{"info version", mon_version, "the server's version (the kernel's gdb scripts probe it)"},
+	{"info", mon_info, "the dump, its format, the stop thread and why, page tables, vmlinux"},
+	{"kaslr", mon_kaslr, "the KASLR offset and the gdb commands that load vmlinux with it"},
+	{"vmcoreinfo", mon_vmcoreinfo, "the dump's VMCOREINFO note"},
+};
+
+static char *mon_help(Session *s)
+{
+	GString *h = g_string_new("oopslab-stub monitor commands:\n");
+
+	for (guint i = 0; i < G_N_ELEMENTS(monitor_commands); i++)
+		g_string_append_printf(h, "  monitor %-13s %s\n", monitor_commands[i].name, monitor_commands[i].help);
+	return g_string_free(h, FALSE);
+}
+
+static void h_monitor(Session *s, const char *args)
+{
+	g_autoptr(GByteArray) raw = g_byte_array_new();
+	g_autofree char *cmd = NULL, *out = NULL;
+
+	if (!rsp_decode_hex(args, strlen(args), raw))
+		return reply_error(s, 1);
+	cmd = g_strstrip(g_strndup((const char *)raw->data, raw->len));
+	for (guint i = 0; i < G_N_ELEMENTS(monitor_commands); i++)
+		if (g_str_equal(cmd, monitor_commands[i].name))
+			out = monitor_commands[i].fn(s);
+	if (!out)
+		out = g_strdup_printf("unknown monitor command '%s'; try `monitor help`\n", cmd);
+	console_output(s, out);
+	reply_str(s, "OK");
+}
+
+static void h_detach(Session *s, const char *args)
+{
+	reply_str(s, "OK");
+	s->done = TRUE;
+}
+
+static void h_kill(Session *s, const char *args)
+{
+	/* No reply: gdb closes the connection. */
+	s->done = TRUE;
+	g_string_truncate(s->reply, 0);
+}
+
+/* Longest prefixes first where they share a start. */
+static const struct {
+	const char *prefix;
+	Handler fn;
+} handlers[] = {
+	{"?", h_stop},
+	{"g", h_read_registers},
+	{"p", h_read_register},
+	{"m", h_read_memory},
+	{"M", h_read_only},
+	{"X", h_read_only},
+	{"G", h_read_only},
+	{"P", h_read_only},
+	{"c", h_resume},
+	{"C", h_resume},
+	{"s", h_resume},
+	{"S", h_resume},
+	{"vCont;", h_resume},
+	{"vMustReplyEmpty", h_empty},
+	{"qSupported", h_supported},
+	{"QStartNoAckMode", h_no_ack},
+	{"H", h_set_thread},
+	{"T", h_thread_alive},
+	{"qC", h_current_thread},
+	{"qAttached", h_attached},
+	{"qfThreadInfo", h_first_thread},
+	{"qsThreadInfo", h_next_thread},
+	{"qThreadExtraInfo,", h_thread_extra},
+	{"qXfer:features:read:", h_xfer_features},
+	{"qXfer:threads:read:", h_xfer_threads},
+	{"qXfer:libraries:read:", h_xfer_libraries},
+	{"vFile:setfs:", h_vfile_setfs},
+	{"vFile:open:", h_vfile_open},
+	{"vFile:pread:", h_vfile_pread},
+	{"vFile:fstat:", h_vfile_fstat},
+	{"vFile:close:", h_vfile_close},
+	{"vFile:", h_vfile_other},
+	{"qRcmd,", h_monitor},
+	{"qSymbol:", h_ok},
+	{"D", h_detach},
+	{"k", h_kill},
+};
+
+static void dispatch(Session *s, const char *packet)
+{
+	g_string_truncate(s->reply, 0);
+	for (guint i = 0; i < G_N_ELEMENTS(handlers); i++) {
+		if (g_str_has_prefix(packet, handlers[i].prefix)) {
+			handlers[i].fn(s, packet + strlen(handlers[i].prefix));
+			goto send;
+		}
+	}
+	/* Anything else: "not supported" (an empty reply). */
+send:
+	if (packet[0] == 'k')
+		return;
+	send_packet(s, s->reply->str, s->reply->len);
+	if (s->ack_pending_noack) {
+		s->no_ack = TRUE;
+		s->ack_pending_noack = FALSE;
+	}
+}
+
+static void log_bad_packet(Session *s, const char *why)
+{
+	g_autofree char *text = g_strndup((const char *)s->reader.payload->data, MIN(s->reader.payload->len, 40));
+	g_autofree char *safe = g_strescape(text, NULL);
+
+	fprintf(stderr, "oopslab-stub: %s: packet \"%s%s\"\n", why, safe, s->reader.payload->len > 40 ? "..." : "");
+}
+
+GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
+{
+	Session s = {.t = t, .in_fd = in_fd, .out_fd = out_fd};
+	guint8 buf[65536];
+
+	rsp_reader_init(&s.reader, RSP_PACKET_SIZE);
+	s.reply = g_string_new(NULL);
+	s.wire = g_string_new(NULL);
+	s.last = g_string_new(NULL);
+	while (!s.done && !s.io_error) {
+		ssize_t n = read(in_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s.io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "read from gdb: %s", g_strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break; /* gdb went away */
+		for (ssize_t i = 0; i < n && !s.done && !s.io_error; i++) {
+			switch (rsp_reader_feed(&s.reader, buf[i])) {
+			case RSP_EV_PACKET:
+				if (!s.no_ack)
+					write_all(&s, "+", 1);
+				dispatch(&s, (const char *)s.reader.payload->data);
+				break;
+			case RSP_EV_BAD_CHECKSUM:
+				log_bad_packet(&s, "bad checksum");
+				if (!s.no_ack)
+					write_all(&s, "-", 1);
+				break;
+			case RSP_EV_TOO_LONG:
+				log_bad_packet(&s, "packet longer than PacketSize");
+				if (!s.no_ack)
+					write_all(&s, "+", 1);
+				send_packet(&s, "E01", 3);
+				break;
+			case RSP_EV_NAK:
+				if (!s.no_ack && s.last->len)
+					write_all(&s, s.last->str, s.last->len);
+				break;
+			case RSP_EV_INTERRUPT:
+				/* Nothing runs: answer with the stop. */
+				stop_reply(&s);
+				send_packet(&s, s.reply->str, s.reply->len);
+				break;
+			case RSP_EV_ACK:
+			case RSP_EV_NONE:
+				break;
+			}
+		}
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(s.files); i++)
+		g_clear_pointer(&s.files[i], g_bytes_unref);
+	rsp_reader_clear(&s.reader);
+	g_string_free(s.reply, TRUE);
+	g_string_free(s.wire, TRUE);
+	g_string_free(s.last, TRUE);
+	return s.io_error;
+}
