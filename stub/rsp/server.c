@@ -149,9 +149,17 @@ static void h_read_only(Session *s, const char *args)
 	reply_error(s, 1);
 }
 
+static void h_no_breakpoints(Session *s, const char *args)
+{
+	/* An error, not "unsupported": gdb would fall back to writing int3
+	 * into memory, fail there too, and carry on without a word. */
+	reply_error(s, 1);
+}
+
 static void h_resume(Session *s, const char *args)
 {
-	console_output(s, "oopslab-stub: this target is a crash dump: it cannot run or step; it stays stopped.\n");
+	console_output(s, "oopslab-stub: this target is a crash dump: it cannot run, step or stop at a breakpoint; "
+			  "it stays where it stopped.\n");
 	/* SIGINT: gdb stops whatever it was doing (a `step` does not retry) and
 	 * says the thread received it. */
 	g_string_printf(s->reply, "T02thread:%" G_GINT64_MODIFIER "x;", ol_target_stop_thread(s->t)->tid);
@@ -430,12 +438,21 @@ static char *mon_kaslr(Session *s)
 		return g_strdup("KASLR offset unknown: no KERNELOFFSET in VMCOREINFO and no kernel text mapping found.\n");
 	if (off == 0)
 		return g_strdup_printf("KASLR offset: 0 (%s): vmlinux loads as it is.\n", ol_xlat_kaslr_source(x));
+	/*
+	 * symbol-file -o would also move .data..percpu, whose symbols are
+	 * per-CPU offsets, not addresses: add-symbol-file keeps it at 0.
+	 * `sharedlibrary` then reads the entry-code unwind info that gdb
+	 * skipped while it had no kernel symbols.
+	 */
 	return g_strdup_printf(
 		"KASLR offset: 0x%" G_GINT64_MODIFIER "x (%s)\n"
-		"Load vmlinux with it (the .data..percpu section stays at 0, per-CPU symbols are offsets):\n"
+		"Load vmlinux at it (.data..percpu stays at 0: per-CPU symbols are offsets), in this gdb:\n"
 		"  symbol-file\n"
-		"  add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0\n",
-		off, ol_xlat_kaslr_source(x), path, off);
+		"  add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0\n"
+		"  sharedlibrary\n"
+		"or start gdb without vmlinux: gdb -ex 'target remote | oopslab-stub --stdio DUMP' "
+		"-ex 'add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0' -ex sharedlibrary\n",
+		off, ol_xlat_kaslr_source(x), path, off, path, off);
 }
 
 static char *mon_vmcoreinfo(Session *s)
@@ -530,6 +547,8 @@ static const struct {
 	{"s", h_resume},
 	{"S", h_resume},
 	{"vCont;", h_resume},
+	{"Z", h_no_breakpoints},
+	{"z", h_ok},
 	{"vMustReplyEmpty", h_empty},
 	{"qSupported", h_supported},
 	{"QStartNoAckMode", h_no_ack},

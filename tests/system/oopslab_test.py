@@ -175,3 +175,19 @@ def call_trace(console_text):
                     frames.append(s)
             break
     return frames
+
+
+def gdb_stub(dump, *commands, vmlinux=None, stub_args=(), timeout=300):
+    """gdb [vmlinux] -ex 'target remote | oopslab-stub --stdio DUMP' -ex CMD..."""
+    target = " ".join(["target remote |", STUB, "--stdio", *stub_args, dump])
+    return gdb_batch(target, *commands, vmlinux=vmlinux, timeout=timeout)
+
+
+# "#14 null_deref_crash () at /path/null_deref.c:17" or "#4  0x... in panic (...) at file:line"
+FRAME_RE = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\)(?: at (\S+):(\d+))?\s*$", re.M)
+
+
+def backtrace(text):
+    """[(level, function, file, line)] of gdb `bt` output."""
+    return [(int(m.group(1)), m.group(2), m.group(3), int(m.group(4)) if m.group(4) else None)
+            for m in FRAME_RE.finditer(text)]
