@@ -30,7 +30,10 @@ struct DumpGen {
 	char *vmcoreinfo;
 	gboolean pn_xnum, split_notes, reverse_data;
 	guint note_align;
+	GHashTable *overlay; /* guint64 * page number -> 4 KiB of poked contents */
 };
+
+#define PAGE 4096u
 
 static void note_free(gpointer p)
 {
@@ -76,6 +79,7 @@ DumpGen *dumpgen_new(DumpGenFlavour flavour)
 	g->qemu = g_ptr_array_new_with_free_func(note_free);
 	g->extra = g_ptr_array_new_with_free_func(note_free);
 	g->note_align = 4;
+	g->overlay = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	return g;
 }
 
@@ -88,6 +92,7 @@ void dumpgen_free(DumpGen *g)
 	g_ptr_array_unref(g->qemu);
 	g_ptr_array_unref(g->extra);
 	g_free(g->vmcoreinfo);
+	g_hash_table_unref(g->overlay);
 	g_free(g);
 }
 
@@ -169,6 +174,193 @@ void dumpgen_set_split_notes(DumpGen *g, gboolean on)
 void dumpgen_set_reverse_data(DumpGen *g, gboolean on)
 {
 	g->reverse_data = on;
+}
+
+void dumpgen_set_cpu_cr(DumpGen *g, guint i, guint cr, guint64 value)
+{
+	g_assert(i < g->qemu->len && cr < 5);
+	Note *n = g_ptr_array_index(g->qemu, i);
+	gsize len;
+	const guint8 *old = g_bytes_get_data(n->desc, &len);
+	g_autofree guint8 *q = g_memdup2(old, len);
+	put64(q + 392 + 8 * cr, value);
+	g_bytes_unref(n->desc);
+	n->desc = g_bytes_new(q, len);
+}
+
+/* The overlay page holding PADDR, made from dumpgen_byte() if new. */
+static guint8 *overlay_page(DumpGen *g, guint64 paddr, gboolean create)
+{
+	guint64 pfn = paddr / PAGE;
+	guint8 *page = g_hash_table_lookup(g->overlay, &pfn);
+	if (page || !create)
+		return page;
+	page = g_malloc(PAGE);
+	for (guint j = 0; j < PAGE; j++)
+		page[j] = dumpgen_byte(pfn * PAGE + j);
+	g_hash_table_insert(g->overlay, g_memdup2(&pfn, sizeof(pfn)), page);
+	return page;
+}
+
+void dumpgen_poke(DumpGen *g, guint64 paddr, const void *data, gsize len)
+{
+	const guint8 *p = data;
+	while (len > 0) {
+		guint8 *page = overlay_page(g, paddr, TRUE);
+		gsize off = (gsize)(paddr % PAGE);
+		gsize n = MIN(len, PAGE - off);
+		memcpy(page + off, p, n);
+		paddr += n;
+		p += n;
+		len -= n;
+	}
+}
+
+void dumpgen_poke64(DumpGen *g, guint64 paddr, guint64 value)
+{
+	guint8 b[8];
+	put64(b, value);
+	dumpgen_poke(g, paddr, b, sizeof(b));
+}
+
+guint8 dumpgen_peek(DumpGen *g, guint64 paddr)
+{
+	const guint8 *page = overlay_page(g, paddr, FALSE);
+	return page ? page[paddr % PAGE] : dumpgen_byte(paddr);
+}
+
+guint64 dumpgen_peek64(DumpGen *g, guint64 paddr)
+{
+	guint64 v = 0;
+	for (guint i = 0; i < 8; i++)
+		v |= (guint64)dumpgen_peek(g, paddr + i) << (8 * i);
+	return v;
+}
+
+/* Copy the poked pages over the stored part of load L. */
+static void apply_overlay(DumpGen *g, GByteArray *b, const Load *l)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, g->overlay);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		guint64 start = *(guint64 *)key * PAGE;
+		guint64 lo = MAX(start, l->paddr), hi = MIN(start + PAGE, l->paddr + l->filesz);
+		if (lo < hi)
+			memcpy(b->data + l->offset + (lo - l->paddr), (guint8 *)value + (lo - start),
+			       (gsize)(hi - lo));
+	}
+}
+
+/* ---- page tables ---- */
+
+typedef struct PtTable PtTable;
+struct PtTable {
+	guint64 pa;
+	PtTable *child[512];
+};
+
+struct DumpGenPt {
+	DumpGen *g;
+	int levels;
+	guint64 pool, pool_end, bits;
+	PtTable *root;
+	GPtrArray *tables; /* owns every PtTable */
+};
+
+static guint pt_index(guint64 va, int level)
+{
+	return (guint)((va >> (12 + 9 * (level - 1))) & 0x1ff);
+}
+
+static PtTable *pt_alloc(DumpGenPt *pt)
+{
+	g_assert(pt->pool + PAGE <= pt->pool_end);
+	PtTable *t = g_new0(PtTable, 1);
+	t->pa = pt->pool;
+	pt->pool += PAGE;
+	static const guint8 zeros[PAGE];
+	dumpgen_poke(pt->g, t->pa, zeros, PAGE);
+	g_ptr_array_add(pt->tables, t);
+	return t;
+}
+
+DumpGenPt *dumpgen_pt_new(DumpGen *g, int levels, guint64 pool, guint64 pool_size)
+{
+	g_assert(levels == 4 || levels == 5);
+	g_assert(pool % PAGE == 0);
+	DumpGenPt *pt = g_new0(DumpGenPt, 1);
+	pt->g = g;
+	pt->levels = levels;
+	pt->tables = g_ptr_array_new_with_free_func(g_free);
+	dumpgen_pt_set_pool(pt, pool, pool_size);
+	pt->root = pt_alloc(pt);
+	return pt;
+}
+
+void dumpgen_pt_free(DumpGenPt *pt)
+{
+	if (!pt)
+		return;
+	g_ptr_array_unref(pt->tables);
+	g_free(pt);
+}
+
+guint64 dumpgen_pt_root(const DumpGenPt *pt)
+{
+	return pt->root->pa;
+}
+
+void dumpgen_pt_set_pool(DumpGenPt *pt, guint64 pool, guint64 pool_size)
+{
+	g_assert(pool % PAGE == 0);
+	pt->pool = pool;
+	pt->pool_end = pool + pool_size;
+}
+
+void dumpgen_pt_set_entry_bits(DumpGenPt *pt, guint64 bits)
+{
+	pt->bits = bits;
+}
+
+void dumpgen_pt_map(DumpGenPt *pt, guint64 va, guint64 pa, guint64 size)
+{
+	int target = size == PAGE ? 1 : size == 0x200000 ? 2 : 3;
+	g_assert(size == PAGE || size == 0x200000 || size == 0x40000000);
+	g_assert(va % size == 0 && pa % size == 0);
+	PtTable *t = pt->root;
+	for (int level = pt->levels; level > target; level--) {
+		guint i = pt_index(va, level);
+		if (!t->child[i]) {
+			t->child[i] = pt_alloc(pt);
+			dumpgen_poke64(pt->g, t->pa + 8 * i,
+				       t->child[i]->pa | DUMPGEN_PTE_PRESENT | DUMPGEN_PTE_RW | pt->bits);
+		}
+		t = t->child[i];
+	}
+	guint i = pt_index(va, target);
+	g_assert(t->child[i] == NULL); /* a table is there already */
+	dumpgen_poke64(pt->g, t->pa + 8 * i,
+		       pa | DUMPGEN_PTE_PRESENT | DUMPGEN_PTE_RW |
+		       (target > 1 ? DUMPGEN_PTE_PS : 0) | pt->bits);
+}
+
+void dumpgen_pt_map_range(DumpGenPt *pt, guint64 va, guint64 pa, guint64 len, guint64 size)
+{
+	for (guint64 off = 0; off < len; off += size)
+		dumpgen_pt_map(pt, va + off, pa + off, size);
+}
+
+guint64 dumpgen_pt_entry_addr(const DumpGenPt *pt, guint64 va, int level)
+{
+	g_assert(level >= 1 && level <= pt->levels);
+	const PtTable *t = pt->root;
+	for (int l = pt->levels; l > level; l--) {
+		t = t->child[pt_index(va, l)];
+		if (!t)
+			return 0;
+	}
+	return t->pa + 8 * pt_index(va, level);
 }
 
 static void pad_to(GByteArray *b, guint align)
@@ -267,6 +459,7 @@ GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
 		g_byte_array_set_size(b, (guint)(b->len + l->filesz));
 		for (guint64 j = 0; j < l->filesz; j++)
 			b->data[l->offset + j] = dumpgen_byte(l->paddr + j);
+		apply_overlay(g, b, l);
 	}
 
 	/* ELF header. */

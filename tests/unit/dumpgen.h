@@ -58,6 +58,55 @@ void dumpgen_set_split_notes(DumpGen *g, gboolean on);
  * adjacent in the file. */
 void dumpgen_set_reverse_data(DumpGen *g, gboolean on);
 
+/* Set control register CR (0..4) in the QEMU note of the I-th CPU added
+ * (which must have one). */
+void dumpgen_set_cpu_cr(DumpGen *g, guint i, guint cr, guint64 value);
+
+/* ---- guest-physical contents ------------------------------------------ */
+
+/* Overwrite guest-physical bytes: dumpgen_build() stores these instead of
+ * dumpgen_byte() (later writes win).  Bytes outside every stored PT_LOAD
+ * are dropped, as the dump would not hold them. */
+void dumpgen_poke(DumpGen *g, guint64 paddr, const void *data, gsize len);
+void dumpgen_poke64(DumpGen *g, guint64 paddr, guint64 value);
+/* What dumpgen_build() will store at PADDR (if a PT_LOAD covers it). */
+guint8 dumpgen_peek(DumpGen *g, guint64 paddr);
+guint64 dumpgen_peek64(DumpGen *g, guint64 paddr);
+
+/* ---- x86_64 page tables ----------------------------------------------- */
+
+/* Page tables written into guest-physical memory with dumpgen_poke.  Table
+ * pages (4 KiB, zeroed) are taken in order from a pool of physical memory,
+ * the root first; put the pool inside a stored PT_LOAD for the tables to be
+ * readable, or in a hole to make a table page missing from the dump. */
+typedef struct DumpGenPt DumpGenPt;
+
+#define DUMPGEN_PTE_PRESENT (G_GUINT64_CONSTANT(1) << 0)
+#define DUMPGEN_PTE_RW (G_GUINT64_CONSTANT(1) << 1)
+#define DUMPGEN_PTE_PS (G_GUINT64_CONSTANT(1) << 7)
+#define DUMPGEN_PTE_NX (G_GUINT64_CONSTANT(1) << 63)
+
+/* LEVELS is 4 or 5. */
+DumpGenPt *dumpgen_pt_new(DumpGen *g, int levels, guint64 pool, guint64 pool_size);
+void dumpgen_pt_free(DumpGenPt *pt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DumpGenPt, dumpgen_pt_free)
+guint64 dumpgen_pt_root(const DumpGenPt *pt);
+/* Take the next table pages from [pool, pool + pool_size). */
+void dumpgen_pt_set_pool(DumpGenPt *pt, guint64 pool, guint64 pool_size);
+/* Bits ORed into every entry (tables and leaves) written from now on: SME
+ * C-bit, NX, software bits. */
+void dumpgen_pt_set_entry_bits(DumpGenPt *pt, guint64 bits);
+/* Map the SIZE page at VA (4 KiB, 2 MiB or 1 GiB; VA and PA aligned to it)
+ * to PA, making the tables on the way.  Entries are PRESENT | RW (| PS for
+ * large pages) | the entry bits. */
+void dumpgen_pt_map(DumpGenPt *pt, guint64 va, guint64 pa, guint64 size);
+/* Map [va, va + len) to [pa, pa + len) with pages of SIZE. */
+void dumpgen_pt_map_range(DumpGenPt *pt, guint64 va, guint64 pa, guint64 len, guint64 size);
+/* Physical address of the entry for VA at LEVEL (1 = PTE, 2 = PMD, 3 = PUD,
+ * 4 = PGD or P4D, 5 = PGD), 0 if the table holding it was never made.  Poke
+ * it to damage one entry. */
+guint64 dumpgen_pt_entry_addr(const DumpGenPt *pt, guint64 va, int level);
+
 /* Where things ended up, for tests that damage the file. */
 typedef struct {
 	guint64 phoff;         /* program header table */
