@@ -8,6 +8,7 @@ struct OlTarget {
 	OlVmlinux *vmlinux;
 	GArray *threads; /* OlThread */
 	OlEntryCfi *entry_cfi; /* or NULL without vmlinux */
+	OlDwarf *dwarf;        /* or NULL without vmlinux */
 	guint stop;      /* index into threads */
 	char *stop_reason;
 };
@@ -27,6 +28,7 @@ void ol_target_free(OlTarget *t)
 	if (t->threads)
 		g_array_unref(t->threads);
 	ol_entry_cfi_free(t->entry_cfi);
+	ol_dwarf_free(t->dwarf);
 	ol_xlat_free(t->xlat);
 	ol_vmlinux_free(t->vmlinux);
 	ol_dump_free(t->dump);
@@ -216,8 +218,13 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 			}
 		}
 	}
-	if (t->vmlinux)
+	if (t->vmlinux) {
+		g_autoptr(GError) derr = ol_dwarf_open(ol_vmlinux_path(t->vmlinux), &t->dwarf);
+
+		if (derr)
+			g_ptr_array_add(*warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
 		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
+	}
 	find_stop_thread(t);
 	*out = g_steal_pointer(&t);
 	return NULL;
@@ -277,4 +284,85 @@ GBytes *ol_target_file(OlTarget *t, const char *name)
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done)
 {
 	return ol_xlat_read(t->xlat, addr, buf, len, done);
+}
+
+OlDwarf *ol_target_dwarf(OlTarget *t)
+{
+	return t->dwarf;
+}
+
+static GError *no_vmlinux(const char *what)
+{
+	return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "%s needs vmlinux (--vmlinux)", what);
+}
+
+/* Per-CPU variables live in .data..percpu, linked at address 0. */
+static gboolean is_percpu(OlTarget *t, guint64 link_addr)
+{
+	guint64 start, end;
+
+	return ol_vmlinux_symbol(t->vmlinux, "__per_cpu_start", &start) &&
+	       ol_vmlinux_symbol(t->vmlinux, "__per_cpu_end", &end) && link_addr >= start && link_addr < end;
+}
+
+GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr)
+{
+	guint64 link, offset = 0;
+
+	if (!t->vmlinux)
+		return no_vmlinux(name);
+	if (!ol_vmlinux_symbol(t->vmlinux, name, &link))
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "%s: no symbol %s",
+				   ol_vmlinux_path(t->vmlinux), name);
+	if (!is_percpu(t, link))
+		ol_xlat_kaslr_offset(t->xlat, &offset);
+	*addr = link + offset;
+	return NULL;
+}
+
+GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr)
+{
+	guint64 var, offsets, base;
+	GError *err;
+
+	if ((err = ol_target_symbol(t, name, &var)) || (err = ol_target_symbol(t, "__per_cpu_offset", &offsets)) ||
+	    (err = ol_target_read_u64(t, offsets + 8 * (guint64)cpu, &base)))
+		return err;
+	*addr = base + var;
+	return NULL;
+}
+
+GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size)
+{
+	if (!t->dwarf)
+		return no_vmlinux(type);
+	return ol_dwarf_member(t->dwarf, type, member, offset, size);
+}
+
+GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v)
+{
+	gsize done;
+
+	return ol_target_read(t, addr, v, sizeof(*v), &done);
+}
+
+GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v)
+{
+	gsize done;
+
+	return ol_target_read(t, addr, v, sizeof(*v), &done);
+}
+
+GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out)
+{
+	g_autofree char *buf = g_malloc0(max + 1);
+	gsize done = 0;
+	g_autoptr(GError) err = ol_target_read(t, addr, buf, max, &done);
+
+	/* A string may end before an unreadable byte: only a read that got
+	 * nothing, or no NUL before the failure, is an error. */
+	if (err && !memchr(buf, 0, done))
+		return g_steal_pointer(&err);
+	*out = g_strdup(buf);
+	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "dump.h"
+#include "dwarf-types.h"
 #include "entry-cfi.h"
 #include "registers.h"
 #include "vmlinux.h"
@@ -46,6 +47,22 @@ const char *ol_target_stop_reason(const OlTarget *t);
 char *ol_target_libraries_xml(OlTarget *t);
 /* A file the stub serves by that name, or NULL. */
 GBytes *ol_target_file(OlTarget *t, const char *name);
+
+/* ---- kernel model helpers (need vmlinux; without it they fail) ---- */
+
+/* vmlinux's DWARF, or NULL without vmlinux (or without debug info). */
+OlDwarf *ol_target_dwarf(OlTarget *t);
+/* Runtime address of a vmlinux symbol: KASLR applied. Per-CPU symbols
+ * (.data..percpu) are offsets, not addresses: see ol_target_percpu(). */
+GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr);
+/* Address of per-CPU variable NAME on CPU: __per_cpu_offset[cpu] + &NAME. */
+GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr);
+/* Offset (and size) of a struct member, from DWARF: "task_struct", "thread.sp". */
+GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size);
+GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v);
+GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v);
+/* Read a NUL-terminated string of at most MAX bytes (not counting the NUL). */
+GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out);
 
 /* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done);

@@ -8,7 +8,7 @@
 
 #include "oopslab-config.h"
 #include "packet.h"
-#include "vmcoreinfo.h"
+#include "monitor.h"
 
 /* Text of one `O` console-output packet: gdb prints each as it comes. */
 #define MONITOR_CHUNK 2048
@@ -416,89 +416,6 @@ static void h_xfer_threads(Session *s, const char *args)
 	xfer_reply(s, xml, args);
 }
 
-/* ---- monitor commands ---- */
-
-static char *mon_help(Session *s);
-
-static char *mon_version(Session *s)
-{
-	/* Non-empty output here is what the kernel's scripts/gdb take for a
-	 * QEMU-like server: one thread per CPU, CPU n = thread number n + 1. */
-	return g_strdup_printf("oopslab-stub %s (crash-dump server; QEMU-style CPU threads)\n", OOPSLAB_VERSION);
-}
-
-static char *mon_kaslr(Session *s)
-{
-	OlXlat *x = ol_target_xlat(s->t);
-	OlVmlinux *v = ol_target_vmlinux(s->t);
-	guint64 off;
-	const char *path = v ? ol_vmlinux_path(v) : "vmlinux";
-
-	if (!ol_xlat_kaslr_offset(x, &off))
-		return g_strdup("KASLR offset unknown: no KERNELOFFSET in VMCOREINFO and no kernel text mapping found.\n");
-	if (off == 0)
-		return g_strdup_printf("KASLR offset: 0 (%s): vmlinux loads as it is.\n", ol_xlat_kaslr_source(x));
-	/*
-	 * symbol-file -o would also move .data..percpu, whose symbols are
-	 * per-CPU offsets, not addresses: add-symbol-file keeps it at 0.
-	 * `sharedlibrary` then reads the entry-code unwind info that gdb
-	 * skipped while it had no kernel symbols.
-	 */
-	return g_strdup_printf(
-		"KASLR offset: 0x%" G_GINT64_MODIFIER "x (%s)\n"
-		"Load vmlinux at it (.data..percpu stays at 0: per-CPU symbols are offsets), in this gdb:\n"
-		"  symbol-file\n"
-		"  add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0\n"
-		"  sharedlibrary\n"
-		"or start gdb without vmlinux: gdb -ex 'target remote | oopslab-stub --stdio DUMP' "
-		"-ex 'add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0' -ex sharedlibrary\n",
-		off, ol_xlat_kaslr_source(x), path, off, path, off);
-}
-
-static char *mon_vmcoreinfo(Session *s)
-{
-	gsize len;
-	const char *vi = ol_dump_vmcoreinfo(ol_target_dump(s->t), &len);
-
-	if (!vi)
-		return g_strdup("This dump has no VMCOREINFO note.\n");
-	return g_strndup(vi, len);
-}
-
-static char *mon_info(Session *s)
-{
-	OlDump *d = ol_target_dump(s->t);
-	OlXlat *x = ol_target_xlat(s->t);
-
-	return g_strdup_printf("dump: %s (%s)\nCPUs: %u; stop thread %" G_GINT64_MODIFIER "u: %s\n"
-			       "page tables: %d levels, root 0x%" G_GINT64_MODIFIER "x from %s\nvmlinux: %s\n",
-			       ol_dump_path(d), ol_dump_format_name(d), ol_dump_n_cpus(d),
-			       ol_target_stop_thread(s->t)->tid, ol_target_stop_reason(s->t), ol_xlat_levels(x),
-			       ol_xlat_root(x), ol_xlat_root_source(x),
-			       ol_target_vmlinux(s->t) ? ol_vmlinux_path(ol_target_vmlinux(s->t)) : "(none)");
-}
-
-static const struct {
-	const char *name;
-	char *(*fn)(Session *s);
-	const char *help;
-} monitor_commands[] = {
-	{"help", mon_help, "this list"},
-	{"info version", mon_version, "the server's version (the kernel's gdb scripts probe it)"},
-	{"info", mon_info, "the dump, its format, the stop thread and why, page tables, vmlinux"},
-	{"kaslr", mon_kaslr, "the KASLR offset and the gdb commands that load vmlinux with it"},
-	{"vmcoreinfo", mon_vmcoreinfo, "the dump's VMCOREINFO note"},
-};
-
-static char *mon_help(Session *s)
-{
-	GString *h = g_string_new("oopslab-stub monitor commands:\n");
-
-	for (guint i = 0; i < G_N_ELEMENTS(monitor_commands); i++)
-		g_string_append_printf(h, "  monitor %-13s %s\n", monitor_commands[i].name, monitor_commands[i].help);
-	return g_string_free(h, FALSE);
-}
-
 static void h_monitor(Session *s, const char *args)
 {
 	g_autoptr(GByteArray) raw = g_byte_array_new();
@@ -506,12 +423,8 @@ static void h_monitor(Session *s, const char *args)
 
 	if (!rsp_decode_hex(args, strlen(args), raw))
 		return reply_error(s, 1);
-	cmd = g_strstrip(g_strndup((const char *)raw->data, raw->len));
-	for (guint i = 0; i < G_N_ELEMENTS(monitor_commands); i++)
-		if (g_str_equal(cmd, monitor_commands[i].name))
-			out = monitor_commands[i].fn(s);
-	if (!out)
-		out = g_strdup_printf("unknown monitor command '%s'; try `monitor help`\n", cmd);
+	cmd = g_strndup((const char *)raw->data, raw->len);
+	out = ol_monitor_run(s->t, cmd);
 	console_output(s, out);
 	reply_str(s, "OK");
 }
