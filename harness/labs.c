@@ -80,6 +80,7 @@ GError *lab_set_load(const char *path, LabSet **out)
 		lab->source = get_opt(kf, *g, "source");
 		lab->marker = g_key_file_get_value(kf, *g, "marker", NULL);
 		lab->append = get_opt(kf, *g, "append");
+		lab->timeout = g_key_file_get_integer(kf, *g, "timeout", NULL);
 		lab->expect = get_opt(kf, *g, "expect");
 		if (!lab->expect)
 			lab->expect = g_strdup("panic");

@@ -13,6 +13,7 @@ typedef struct {
 	char *marker;
 	char *append;   /* extra kernel command line, or NULL */
 	char *expect;   /* expected outcome: "panic" (default), "no-panic", "hang" */
+	int timeout;    /* seconds before the harness injects an NMI; 0: the run's default */
 } Lab;
 
 typedef struct {

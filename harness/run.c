@@ -196,6 +196,7 @@ static void write_run_json(Run *r)
 	json_member_string(&w, "domain", r->domain);
 	json_member_int(&w, "memory_mib", o->memory_mib);
 	json_member_int(&w, "cpus", o->cpus);
+	json_member_int(&w, "timeout", o->timeout);
 	json_member_bool(&w, "kaslr", o->kaslr);
 	json_member_string(&w, "cmdline", r->cmdline);
 	json_member_string(&w, "kernel", r->kit ? r->kit->bzimage : NULL);
@@ -436,6 +437,9 @@ static int do_run(RunOptions *o)
 	}
 	if ((err = accel_parse(o->accel, &requested)))
 		goto early_error;
+	/* The lab knows how long its crash takes to come (lockup detectors). */
+	if (o->timeout < 0)
+		o->timeout = r.lab->timeout > 0 ? r.lab->timeout : 60;
 	if (!vm_dump_format_valid(o->format)) {
 		err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 				  "--format: '%s' is not one of elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp",
@@ -554,7 +558,7 @@ early_error:
 
 int cmd_run(int argc, char **argv)
 {
-	RunOptions o = {.memory_mib = 512, .cpus = 2, .timeout = 60};
+	RunOptions o = {.memory_mib = 512, .cpus = 2, .timeout = -1};
 	g_autofree char *accel = NULL, *format = NULL;
 	GOptionEntry entries[] = {
 		{"lab", 0, 0, G_OPTION_ARG_STRING, &o.lab, "Lab to run (see `oopslab labs`)", "NAME"},
@@ -568,7 +572,7 @@ int cmd_run(int argc, char **argv)
 		{"memory", 0, 0, G_OPTION_ARG_INT, &o.memory_mib, "Guest memory in MiB (default 512)", "MIB"},
 		{"cpus", 0, 0, G_OPTION_ARG_INT, &o.cpus, "Guest vCPUs (default 2)", "N"},
 		{"timeout", 0, 0, G_OPTION_ARG_INT, &o.timeout,
-		 "Seconds before an NMI is injected into a guest that has not panicked (default 60; 0: wait forever)", "SECONDS"},
+		 "Seconds before an NMI is injected into a guest that has not panicked (default: the lab's, else 60; 0: wait forever)", "SECONDS"},
 		{"format", 0, 0, G_OPTION_ARG_STRING, &format,
 		 "Dump format: elf (default), kdump-zlib, kdump-lzo, kdump-snappy, win-dmp (what libvirt and QEMU accept)", "FORMAT"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o.connect,
