@@ -4,6 +4,7 @@
 
 #include "labs.h"
 #include "oopslab-config.h"
+#include "report.h"
 #include "run.h"
 
 static int cmd_labs(int argc, char **argv)
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  labs              list the labs and their panic types\n"
 		"  run --lab NAME    boot the lab kernel, crash it, capture memory into a run directory\n"
+		"  report RUNDIR     the run's crash: type, title, RIP and call trace with source lines\n"
 		"  version           print the version\n"
 		"\n"
 		"`oopslab COMMAND --help` describes a command's options.\n");
@@ -48,6 +50,8 @@ int main(int argc, char **argv)
 		return cmd_labs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("oopslab %s\n", OOPSLAB_VERSION);
 		return 0;

@@ -1,0 +1,46 @@
+/*
+ * Finding and parsing the first kernel crash report in a console log (or a
+ * dmesg): its type, a title in the style of syzkaller's reports ("BUG: kernel
+ * NULL pointer dereference in null_deref_crash"), the faulting RIP, the call
+ * trace, and who was running.
+ */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+	char *function;
+	guint64 offset;
+	guint64 size;
+	char *module;       /* NULL for vmlinux */
+	gboolean reliable;  /* FALSE for "? func+..." entries */
+	gboolean exact;     /* the address itself (a RIP), not a return address */
+	char *context;      /* "TASK", "IRQ", "NMI", "SOFTIRQ" or NULL */
+	/* filled by the symbolizer */
+	char *file;
+	int line;
+	/* char* "func at file:line": the innermost inlined function, then each
+	 * function it was inlined into (addr2line -i); empty if not inlined */
+	GPtrArray *inlined;
+} OopsFrame;
+
+typedef struct {
+	char *type;          /* e.g. "null-pointer-dereference", "soft-lockup", "panic" */
+	char *title;
+	char *header;        /* the report's first line */
+	char *function;      /* the function the title names */
+	OopsFrame *rip;      /* the kernel-mode RIP line, or NULL */
+	GPtrArray *trace;    /* OopsFrame* of the first call trace */
+	int cpu;             /* -1 if unknown */
+	int pid;             /* -1 if unknown */
+	char *comm;
+	char *taint;         /* "Not tainted" or the flags, e.g. "G O" */
+	char *panic_message; /* after "Kernel panic - not syncing: " */
+} Oops;
+
+Oops *oops_parse(const char *console);
+void oops_free(Oops *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Oops, oops_free)
+
+void oops_frame_free(OopsFrame *f);
+/* "fct+0xoff/0xsize [mod]" */
+char *oops_frame_symbol(const OopsFrame *f);

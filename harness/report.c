@@ -1,0 +1,214 @@
+#include "report.h"
+
+#include <gio/gio.h>
+#include <stdio.h>
+
+#include "symbolize.h"
+
+GError *report_build(const char *rundir, const JsonValue *run, Oops **out)
+{
+	g_autofree char *console_path = g_build_filename(rundir, "console.log", NULL);
+	g_autofree char *console = NULL;
+	g_autoptr(Oops) o = NULL;
+	g_autoptr(Symbolizer) sym = NULL;
+	const char *vmlinux = json_get_string(run, "vmlinux");
+	const char *module = json_get_string(run, "module");
+	GError *err = NULL;
+
+	*out = NULL;
+	if (!g_file_get_contents(console_path, &console, NULL, &err))
+		return err;
+	o = oops_parse(console);
+	if (!o)
+		return NULL;
+	/* Without vmlinux the report still has its symbols, not their lines. */
+	if (vmlinux && !symbolizer_new(vmlinux, &sym)) {
+		if (module) {
+			g_autofree char *base = g_path_get_basename(module);
+			char *dot = strrchr(base, '.');
+
+			if (dot)
+				*dot = '\0';
+			/* the console names modules with '_' where files may have '-' */
+			g_strdelimit(base, "-", '_');
+			g_clear_error(&err);
+			err = symbolizer_add_module(sym, base, module);
+			g_clear_error(&err);
+		}
+		symbolizer_oops(sym, o);
+	}
+	*out = g_steal_pointer(&o);
+	return NULL;
+}
+
+static void frame_text(GString *s, const OopsFrame *f)
+{
+	g_autofree char *sym = oops_frame_symbol(f);
+
+	g_string_append_printf(s, "  %s%s", f->reliable ? "" : "? ", sym);
+	if (f->file)
+		g_string_append_printf(s, " %s:%d", f->file, f->line);
+	g_string_append_c(s, '\n');
+	for (guint i = 0; f->inlined && i < f->inlined->len; i++)
+		g_string_append_printf(s, "      %s%s\n", i ? "(inlined by) " : "",
+				       (const char *)g_ptr_array_index(f->inlined, i));
+}
+
+char *report_text(const Oops *o)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s, "%s\n\ntype: %s\n", o->title, o->type);
+	g_string_append_printf(s, "report: %s\n", o->header);
+	if (o->panic_message)
+		g_string_append_printf(s, "panic: %s\n", o->panic_message);
+	if (o->cpu >= 0)
+		g_string_append_printf(s, "CPU %d, PID %d, comm %s, %s\n", o->cpu, o->pid, o->comm ? o->comm : "?",
+				       o->taint ? o->taint : "");
+	if (o->rip) {
+		g_string_append(s, "RIP:\n");
+		frame_text(s, o->rip);
+	}
+	if (o->trace->len) {
+		const char *ctx = NULL;
+
+		g_string_append(s, "Call trace:\n");
+		for (guint i = 0; i < o->trace->len; i++) {
+			const OopsFrame *f = g_ptr_array_index(o->trace, i);
+
+			if (g_strcmp0(ctx, f->context) != 0 && f->context)
+				g_string_append_printf(s, " <%s>\n", f->context);
+			ctx = f->context;
+			frame_text(s, f);
+		}
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void frame_json(JsonWriter *w, const OopsFrame *f)
+{
+	json_begin_object(w);
+	json_member_string(w, "function", f->function);
+	json_member_int(w, "offset", (gint64)f->offset);
+	json_member_int(w, "size", (gint64)f->size);
+	json_member_string(w, "module", f->module);
+	json_member_string(w, "file", f->file);
+	json_key(w, "line");
+	if (f->file)
+		json_int(w, f->line);
+	else
+		json_null(w);
+	json_member_bool(w, "reliable", f->reliable);
+	json_member_string(w, "context", f->context);
+	json_key(w, "inlined");
+	json_begin_array(w);
+	for (guint i = 0; f->inlined && i < f->inlined->len; i++)
+		json_string(w, g_ptr_array_index(f->inlined, i));
+	json_end_array(w);
+	json_end_object(w);
+}
+
+void report_json(JsonWriter *w, const Oops *o)
+{
+	json_begin_object(w);
+	json_member_string(w, "title", o->title);
+	json_member_string(w, "type", o->type);
+	json_member_string(w, "function", o->function);
+	json_member_string(w, "header", o->header);
+	json_member_string(w, "panic_message", o->panic_message);
+	json_key(w, "cpu");
+	o->cpu >= 0 ? json_int(w, o->cpu) : json_null(w);
+	json_key(w, "pid");
+	o->pid >= 0 ? json_int(w, o->pid) : json_null(w);
+	json_member_string(w, "comm", o->comm);
+	json_member_string(w, "taint", o->taint);
+	json_key(w, "rip");
+	if (o->rip)
+		frame_json(w, o->rip);
+	else
+		json_null(w);
+	json_key(w, "trace");
+	json_begin_array(w);
+	for (guint i = 0; i < o->trace->len; i++)
+		frame_json(w, g_ptr_array_index(o->trace, i));
+	json_end_array(w);
+	json_end_object(w);
+}
+
+GError *report_write(const char *rundir, const Oops *o)
+{
+	g_autofree char *txt_path = g_build_filename(rundir, "report.txt", NULL);
+	g_autofree char *json_path = g_build_filename(rundir, "report.json", NULL);
+	g_autofree char *txt = report_text(o);
+	JsonWriter w = {.out = g_string_new(NULL)};
+	GError *err = NULL;
+
+	report_json(&w, o);
+	if (!g_file_set_contents(txt_path, txt, -1, &err) ||
+	    !g_file_set_contents(json_path, w.out->str, w.out->len, &err)) {
+		g_string_free(w.out, TRUE);
+		return err;
+	}
+	g_string_free(w.out, TRUE);
+	return NULL;
+}
+
+char *report_location(const Oops *o)
+{
+	if (o->rip && g_strcmp0(o->rip->function, o->function) == 0)
+		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", o->rip->function, o->rip->offset);
+	for (guint i = 0; i < o->trace->len; i++) {
+		const OopsFrame *f = g_ptr_array_index(o->trace, i);
+
+		if (g_strcmp0(f->function, o->function) == 0)
+			return f->exact ? g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", f->function, f->offset)
+					: g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x-1", f->function, f->offset);
+	}
+	if (o->rip)
+		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", o->rip->function, o->rip->offset);
+	return NULL;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	gboolean as_json = FALSE;
+	GOptionEntry entries[] = {
+		{"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the report as JSON", NULL},
+		{NULL},
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("RUNDIR - the crash report of a run");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(JsonValue) run = NULL;
+	g_autoptr(Oops) o = NULL;
+	g_autofree char *run_json = NULL;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_summary(ctx, "Finds the first crash report in RUNDIR/console.log, names it (type and title),\n"
+					  "and symbolizes its RIP and call trace (fct+off to file:line, with inlined calls).");
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
+		fprintf(stderr, "oopslab report: %s\n", err ? err->message : "give one run directory");
+		return 2;
+	}
+	run_json = g_build_filename(argv[1], "run.json", NULL);
+	if ((err = json_parse_file(run_json, &run)) || (err = report_build(argv[1], run, &o))) {
+		fprintf(stderr, "oopslab report: %s\n", err->message);
+		return 1;
+	}
+	if (!o) {
+		fprintf(stderr, "oopslab report: %s/console.log holds no crash report (outcome: %s)\n", argv[1],
+			json_get_string(run, "outcome") ? json_get_string(run, "outcome") : "?");
+		return 1;
+	}
+	if (as_json) {
+		JsonWriter w = {.out = g_string_new(NULL)};
+
+		report_json(&w, o);
+		fputs(w.out->str, stdout);
+		g_string_free(w.out, TRUE);
+	} else {
+		g_autofree char *t = report_text(o);
+
+		fputs(t, stdout);
+	}
+	return 0;
+}
