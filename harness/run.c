@@ -17,6 +17,7 @@
 #include "json-writer.h"
 #include "labs.h"
 #include "oopslab-config.h"
+#include "report.h"
 #include "vm.h"
 
 /* After the timeout's NMI, how long a guest gets to panic before we give up
@@ -25,6 +26,9 @@
 /* After the dump, how long a panicked guest may run to flush its console. */
 #define CONSOLE_FLUSH_MAX_US (3 * G_USEC_PER_SEC)
 #define CONSOLE_QUIET_US (400 * 1000)
+/* Exit status of `oopslab run`: 0 done (and as --expect said), 1 error,
+ * 2 bad usage, 3 the outcome was not the one --expect asked for. */
+#define RUN_EXIT_UNEXPECTED 3
 /* Console and state polling period: fine enough for stage timings. */
 #define POLL_US (20 * 1000)
 
@@ -42,6 +46,8 @@ typedef struct {
 	int timeout;
 	char *format;
 	char *connect;
+	char *expect;     /* --expect: panic, no-panic (or hang); NULL: none */
+	gboolean json;    /* --json: print run.json instead of the directory */
 } RunOptions;
 
 static volatile sig_atomic_t stop_signal;
@@ -79,6 +85,7 @@ typedef struct {
 	char *dump_path;
 	gint64 dump_bytes;
 	ConsoleWatcher *console;
+	Oops *oops;     /* the crash report, when the console has one */
 	gint64 t0;
 	double t_create, t_boot, t_panic, t_dump, t_destroy, t_total;
 	GDateTime *started;
@@ -185,6 +192,7 @@ static void write_run_json(Run *r)
 	json_member_string(&w, "oopslab_version", OOPSLAB_VERSION);
 	json_member_string(&w, "started", started);
 	json_member_string(&w, "lab", r->lab->name);
+	json_member_string(&w, "dir", r->dir);
 	json_member_string(&w, "lab_type", r->lab->type);
 	json_member_string(&w, "outcome", r->outcome);
 	json_member_string(&w, "expected", r->lab->expect);
@@ -219,6 +227,10 @@ static void write_run_json(Run *r)
 	json_member_string(&w, "panic_line", c ? c->panic_line : NULL);
 	json_member_string(&w, "oops_line", c ? c->oops_line : NULL);
 	json_member_string(&w, "rip", c ? c->rip_line : NULL);
+	/* From the report (report.txt, report.json): what crashed, and where. */
+	json_member_string(&w, "title", r->oops ? r->oops->title : NULL);
+	json_member_string(&w, "type", r->oops ? r->oops->type : NULL);
+	json_member_string(&w, "crash_function", r->oops ? r->oops->function : NULL);
 	/* Host-side seconds per stage (0 for a stage not reached). */
 	json_key(&w, "timings");
 	json_begin_object(&w);
@@ -248,6 +260,7 @@ static void run_clear(Run *r)
 {
 	guest_kit_free(r->kit);
 	console_watcher_free(r->console);
+	oops_free(r->oops);
 	g_free(r->dir);
 	g_free(r->cmdline);
 	g_free(r->accel_reason);
@@ -535,6 +548,16 @@ static int do_run(RunOptions *o)
 		if (r.module_path)
 			r.add_symbol_file = console_add_symbol_file(r.console, r.lab->module, r.module_path);
 	}
+	if (!err && r.console) {
+		g_autoptr(GError) rerr = report_build(r.dir, r.kit->vmlinux, r.module_path, &r.oops);
+
+		if (!rerr && r.oops)
+			rerr = report_write(r.dir, r.oops);
+		if (rerr)
+			say(&r, "no report: %s", rerr->message);
+		else if (r.oops)
+			say(&r, "report: %s", r.oops->title);
+	}
 	r.t_total = now_s(&r);
 	if (err) {
 		r.outcome = "error";
@@ -544,8 +567,20 @@ static int do_run(RunOptions *o)
 	} else {
 		say(&r, "outcome: %s", r.outcome);
 	}
+	if (!rc && o->expect && g_strcmp0(o->expect, r.outcome) != 0) {
+		fprintf(stderr, "oopslab: expected %s, got %s\n", o->expect, r.outcome);
+		rc = RUN_EXIT_UNEXPECTED;
+	}
 	write_run_json(&r);
-	printf("%s\n", r.dir);
+	if (o->json) {
+		g_autofree char *path = g_build_filename(r.dir, "run.json", NULL);
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(path, &text, NULL, NULL))
+			fputs(text, stdout);
+	} else {
+		printf("%s\n", r.dir);
+	}
 	run_clear(&r);
 	return rc;
 
@@ -575,6 +610,9 @@ int cmd_run(int argc, char **argv)
 		 "Seconds before an NMI is injected into a guest that has not panicked (default: the lab's, else 60; 0: wait forever)", "SECONDS"},
 		{"format", 0, 0, G_OPTION_ARG_STRING, &format,
 		 "Dump format: elf (default), kdump-zlib, kdump-lzo, kdump-snappy, win-dmp (what libvirt and QEMU accept)", "FORMAT"},
+		{"expect", 0, 0, G_OPTION_ARG_STRING, &o.expect,
+		 "panic, no-panic or hang: exit with status 3 when the outcome is another", "OUTCOME"},
+		{"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print run.json on stdout instead of the run directory", NULL},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o.connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
 		{NULL},
@@ -587,13 +625,19 @@ int cmd_run(int argc, char **argv)
 	g_option_context_set_summary(ctx,
 		"Boots the lab kernel under QEMU through libvirt with a pvpanic device, runs the lab, waits\n"
 		"for the panic event, captures memory like `virsh dump --memory-only` and writes a run directory\n"
-		"(console.log, vmcore, run.json). The run directory is the last line printed.");
+		"(console.log, vmcore, run.json, report.txt/json). The run directory is the last line printed.\n"
+		"Exit status: 0 done (and as --expect said), 1 error, 2 bad usage, 3 not the --expect outcome.");
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
 		fprintf(stderr, "oopslab run: %s\n", err->message);
 		return 2;
 	}
 	if (argc > 1) {
 		fprintf(stderr, "oopslab run: unexpected argument '%s'\n", argv[1]);
+		return 2;
+	}
+	if (o.expect && !g_str_equal(o.expect, "panic") && !g_str_equal(o.expect, "no-panic") &&
+	    !g_str_equal(o.expect, "hang")) {
+		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang\n", o.expect);
 		return 2;
 	}
 	o.accel = accel ? accel : (char *)"auto";
@@ -607,5 +651,6 @@ int cmd_run(int argc, char **argv)
 	g_free(o.initrd);
 	g_free(o.append);
 	g_free(o.connect);
+	g_free(o.expect);
 	return rc;
 }
