@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "batch.h"
 #include "gdb-session.h"
 #include "labs.h"
 #include "oopslab-config.h"
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 		"  run --lab NAME    boot the lab kernel, crash it, capture memory into a run directory\n"
 		"  report RUNDIR     the run's crash: type, title, RIP and call trace with source lines\n"
 		"  gdb RUNDIR        gdb on the run's dump (through oopslab-stub), at the crashing line\n"
+		"  batch             labs x kernels in parallel; results grouped by crash; JUnit XML\n"
 		"  version           print the version\n"
 		"\n"
 		"`oopslab COMMAND --help` describes a command's options.\n");
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gdb") == 0)
 		return cmd_gdb(argc - 1, argv + 1);
+	if (strcmp(argv[1], "batch") == 0)
+		return cmd_batch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("oopslab %s\n", OOPSLAB_VERSION);
 		return 0;

@@ -1,0 +1,301 @@
+#include "batch.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "guest-kit.h"
+#include "json-reader.h"
+#include "labs.h"
+
+typedef struct {
+	char *kernel_name;  /* "lab" for the cached lab kernel */
+	char *bzimage;      /* NULL: the lab kernel */
+	char *vmlinux;
+	const Lab *lab;
+	char *connect;      /* NULL: the embedded driver */
+	char *dir;
+	/* results */
+	char *outcome;
+	char *title;
+	char *error;
+	int exit_status;
+	double seconds;
+} Job;
+
+typedef struct {
+	const char *self;
+	int timeout;
+	gboolean no_dumps;
+} BatchContext;
+
+static void job_free(gpointer p)
+{
+	Job *j = p;
+
+	g_free(j->kernel_name);
+	g_free(j->bzimage);
+	g_free(j->vmlinux);
+	g_free(j->connect);
+	g_free(j->dir);
+	g_free(j->outcome);
+	g_free(j->title);
+	g_free(j->error);
+	g_free(j);
+}
+
+/* One `oopslab run --json` per job: each run is its own process, with its
+ * own libvirt embed root, and cleans up after itself on any signal. */
+static void run_job(gpointer data, gpointer user_data)
+{
+	Job *j = data;
+	const BatchContext *bc = user_data;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *out = NULL, *errtext = NULL;
+	g_autoptr(JsonValue) run = NULL;
+	gint64 t0 = g_get_monotonic_time();
+
+	g_ptr_array_add(argv, g_strdup(bc->self));
+	g_ptr_array_add(argv, g_strdup("run"));
+	g_ptr_array_add(argv, g_strdup_printf("--lab=%s", j->lab->name));
+	g_ptr_array_add(argv, g_strdup_printf("--out=%s", j->dir));
+	g_ptr_array_add(argv, g_strdup("--json"));
+	if (j->bzimage)
+		g_ptr_array_add(argv, g_strdup_printf("--kernel=%s", j->bzimage));
+	if (j->vmlinux)
+		g_ptr_array_add(argv, g_strdup_printf("--vmlinux=%s", j->vmlinux));
+	if (j->connect)
+		g_ptr_array_add(argv, g_strdup_printf("--connect=%s", j->connect));
+	if (bc->timeout >= 0)
+		g_ptr_array_add(argv, g_strdup_printf("--timeout=%d", bc->timeout));
+	g_ptr_array_add(argv, NULL);
+	p = g_subprocess_newv((const char *const *)argv->pdata,
+			      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &err);
+	if (p && g_subprocess_communicate_utf8(p, NULL, NULL, &out, &errtext, &err))
+		j->exit_status = g_subprocess_get_exit_status(p);
+	j->seconds = (g_get_monotonic_time() - t0) / 1e6;
+	if (err) {
+		j->error = g_strdup(err->message);
+		return;
+	}
+	if (!out || json_parse(out, strlen(out), &run) || !json_get_string(run, "outcome")) {
+		/* the run failed before it had a run directory: its one-line error */
+		j->error = g_strdup(errtext && *errtext ? g_strstrip(errtext) : "oopslab run printed no result");
+		return;
+	}
+	j->outcome = g_strdup(json_get_string(run, "outcome"));
+	/* CI keeps the console, report and run.json; a dump is RAM-sized */
+	if (bc->no_dumps && json_get_string(json_get(run, "dump"), "path"))
+		g_unlink(json_get_string(json_get(run, "dump"), "path"));
+	j->title = g_strdup(json_get_string(run, "title"));
+	if (json_get_string(run, "error"))
+		j->error = g_strdup(json_get_string(run, "error"));
+	fprintf(stderr, "oopslab batch: %s/%s: %s%s%s (%.1f s)\n", j->kernel_name, j->lab->name, j->outcome,
+		j->title ? ": " : "", j->title ? j->title : "", j->seconds);
+}
+
+static gboolean job_ok(const Job *j)
+{
+	return !j->error && g_strcmp0(j->outcome, j->lab->expect) == 0;
+}
+
+static char *xml(const char *s)
+{
+	return g_markup_escape_text(s ? s : "", -1);
+}
+
+static GError *write_junit(const char *path, GPtrArray *jobs, double total)
+{
+	g_autoptr(GString) x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	guint failures = 0, errors = 0;
+	GError *err = NULL;
+
+	for (guint i = 0; i < jobs->len; i++) {
+		const Job *j = g_ptr_array_index(jobs, i);
+
+		if (j->error)
+			errors++;
+		else if (!job_ok(j))
+			failures++;
+	}
+	g_string_append_printf(x, "<testsuites tests=\"%u\" failures=\"%u\" errors=\"%u\" time=\"%.3f\">\n", jobs->len,
+			       failures, errors, total);
+	g_string_append_printf(x, "  <testsuite name=\"oopslab\" tests=\"%u\" failures=\"%u\" errors=\"%u\" time=\"%.3f\">\n",
+			       jobs->len, failures, errors, total);
+	for (guint i = 0; i < jobs->len; i++) {
+		const Job *j = g_ptr_array_index(jobs, i);
+		g_autofree char *kernel = xml(j->kernel_name), *lab = xml(j->lab->name), *title = xml(j->title);
+		g_autofree char *dir = xml(j->dir), *error = xml(j->error), *outcome = xml(j->outcome);
+		g_autofree char *expect = xml(j->lab->expect);
+
+		g_string_append_printf(x, "    <testcase classname=\"oopslab.%s\" name=\"%s\" time=\"%.3f\">\n", kernel, lab,
+				       j->seconds);
+		if (j->error)
+			g_string_append_printf(x, "      <error message=\"%s\" type=\"run-error\"/>\n", error);
+		else if (!job_ok(j))
+			g_string_append_printf(x, "      <failure message=\"expected %s, got %s\" type=\"unexpected-outcome\">%s</failure>\n",
+					       expect, outcome, title);
+		g_string_append_printf(x, "      <system-out>outcome: %s\ntitle: %s\nrun: %s</system-out>\n", outcome, title,
+				       dir);
+		g_string_append(x, "    </testcase>\n");
+	}
+	g_string_append(x, "  </testsuite>\n</testsuites>\n");
+	if (!g_file_set_contents(path, x->str, x->len, &err))
+		return err;
+	return NULL;
+}
+
+/* Results grouped by title: each crash once, with how many runs hit it. */
+static void print_summary(GPtrArray *jobs)
+{
+	g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GList) keys = NULL;
+	guint ok = 0;
+
+	for (guint i = 0; i < jobs->len; i++) {
+		const Job *j = g_ptr_array_index(jobs, i);
+		g_autofree char *key = j->error ? g_strdup_printf("error: %s", j->error)
+						: j->title ? g_strdup(j->title) : g_strdup_printf("(%s)", j->outcome);
+		GPtrArray *g = g_hash_table_lookup(groups, key);
+
+		if (!g) {
+			g = g_ptr_array_new_with_free_func(g_free);
+			g_hash_table_insert(groups, g_strdup(key), g);
+		}
+		g_ptr_array_add(g, g_strdup_printf("%s/%s%s", j->kernel_name, j->lab->name, job_ok(j) ? "" : " (unexpected)"));
+		ok += job_ok(j);
+	}
+	keys = g_list_sort(g_hash_table_get_keys(groups), (GCompareFunc)g_strcmp0);
+	printf("%u runs, %u distinct results, %u as expected:\n", jobs->len, g_hash_table_size(groups), ok);
+	for (GList *k = keys; k; k = k->next) {
+		GPtrArray *g = g_hash_table_lookup(groups, k->data);
+
+		printf("  %ux %s\n", g->len, (const char *)k->data);
+		for (guint i = 0; i < g->len; i++)
+			printf("       %s\n", (const char *)g_ptr_array_index(g, i));
+	}
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	g_auto(GStrv) labs_opt = NULL, kernels = NULL, connects = NULL;
+	g_autofree char *out = NULL, *junit = NULL;
+	int jobs_n = 1, timeout = -1;
+	gboolean no_dumps = FALSE;
+	GOptionEntry entries[] = {
+		{"lab", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labs_opt, "A lab to run (repeat; default: every lab)", "NAME"},
+		{"kernel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kernels,
+		 "A kernel to run them on (repeat; default: the lab kernel)", "BZIMAGE[:VMLINUX]"},
+		{"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n, "Runs at a time (default 1)", "N"},
+		{"connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &connects,
+		 "libvirt URI (repeat to spread runs over hosts, round robin; default: embedded)", "URI"},
+		{"out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Directory for the run directories (default runs/batch-STAMP)", "DIR"},
+		{"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report here", "FILE"},
+		{"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Passed to every run (default: each lab's)", "SECONDS"},
+		{"no-dumps", 0, 0, G_OPTION_ARG_NONE, &no_dumps, "Delete each run's vmcore once its report is written", NULL},
+		{NULL},
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- run labs x kernels, group the crashes, report for CI");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(LabSet) labs = NULL;
+	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
+	g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func(job_free);
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	BatchContext bc;
+	GThreadPool *pool;
+	gint64 t0 = g_get_monotonic_time();
+	guint n_kernels, bad = 0;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_summary(ctx,
+		"Runs every lab (or the --lab ones) on every --kernel, -j at a time, each as `oopslab run`,\n"
+		"then prints the results grouped by crash title (a crash many runs hit is listed once).\n"
+		"Exit status: 0 when every run had its lab's expected outcome, 3 when some did not, 1 on errors.");
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 1) {
+		fprintf(stderr, "oopslab batch: %s\n", err ? err->message : "unexpected argument");
+		return 2;
+	}
+	if (jobs_n < 1) {
+		fprintf(stderr, "oopslab batch: -j must be at least 1\n");
+		return 2;
+	}
+	if ((err = lab_set_load(manifest, &labs))) {
+		fprintf(stderr, "oopslab batch: %s\n", err->message);
+		return 1;
+	}
+	if (!out) {
+		g_autoptr(GDateTime) now = g_date_time_new_now_local();
+		g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+
+		out = g_strdup_printf("runs/batch-%s", stamp);
+	}
+	if (g_mkdir_with_parents(out, 0755) < 0) {
+		fprintf(stderr, "oopslab batch: cannot create %s: %s\n", out, g_strerror(errno));
+		return 1;
+	}
+	/* Build the lab kit once, before runs race for it. */
+	{
+		g_autoptr(GuestKit) kit = NULL;
+
+		if ((err = guest_kit_build(&kit))) {
+			fprintf(stderr, "oopslab batch: %s\n", err->message);
+			return 1;
+		}
+	}
+	n_kernels = kernels ? g_strv_length(kernels) : 1;
+	for (guint k = 0; k < n_kernels; k++) {
+		for (guint l = 0; l < labs->labs->len; l++) {
+			const Lab *lab = g_ptr_array_index(labs->labs, l);
+			Job *j;
+
+			if (labs_opt && !g_strv_contains((const char *const *)labs_opt, lab->name))
+				continue;
+			j = g_new0(Job, 1);
+			j->lab = lab;
+			if (kernels) {
+				g_auto(GStrv) kv = g_strsplit(kernels[k], ":", 2);
+
+				j->bzimage = g_strdup(kv[0]);
+				j->vmlinux = kv[1] ? g_strdup(kv[1]) : NULL;
+				j->kernel_name = g_strdup_printf("%u-%s", k, g_path_get_basename(kv[0]));
+			} else {
+				j->kernel_name = g_strdup("lab");
+			}
+			if (connects)
+				j->connect = g_strdup(connects[jobs->len % g_strv_length(connects)]);
+			j->dir = g_strdup_printf("%s/%s-%s", out, j->kernel_name, lab->name);
+			g_ptr_array_add(jobs, j);
+		}
+	}
+	if (labs_opt)
+		for (char **l = labs_opt; *l; l++)
+			if (!lab_set_find(labs, *l)) {
+				fprintf(stderr, "oopslab batch: unknown lab '%s' (see `oopslab labs`)\n", *l);
+				return 2;
+			}
+	fprintf(stderr, "oopslab batch: %u runs, %d at a time, into %s\n", jobs->len, jobs_n, out);
+	bc.self = self;
+	bc.timeout = timeout;
+	bc.no_dumps = no_dumps;
+	pool = g_thread_pool_new(run_job, &bc, jobs_n, TRUE, NULL);
+	for (guint i = 0; i < jobs->len; i++)
+		g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);
+	g_thread_pool_free(pool, FALSE, TRUE);
+
+	print_summary(jobs);
+	if (junit && (err = write_junit(junit, jobs, (g_get_monotonic_time() - t0) / 1e6))) {
+		fprintf(stderr, "oopslab batch: %s\n", err->message);
+		return 1;
+	}
+	for (guint i = 0; i < jobs->len; i++) {
+		const Job *j = g_ptr_array_index(jobs, i);
+
+		if (j->error)
+			return 1;
+		bad += !job_ok(j);
+	}
+	return bad ? 3 : 0;
+}

@@ -1,0 +1,4 @@
+/* `oopslab batch`: a matrix of kernels x labs, in parallel, for CI. */
+#pragma once
+
+int cmd_batch(int argc, char **argv);

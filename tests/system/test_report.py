@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""A lab's crash report: `oopslab report --json` names the lab's panic type
+(and title, when the manifest gives one), its RIP (or, for a plain panic, the
+lab's frame in the call trace) symbolizes to the lab's marked line, and
+`oopslab gdb --batch` prints that line."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+from oopslab_test import OOPSLAB, check, finish, labs, marker_line, run_lab
+
+name = sys.argv[1]
+lab = labs()[name]
+rj, rundir = run_lab(name)
+check(rj["outcome"] == "panic", f"{name} panicked")
+p = subprocess.run([OOPSLAB, "report", "--json", rundir], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   text=True, timeout=120)
+check(p.returncode == 0, f"oopslab report succeeds {p.stderr.strip()}")
+rep = json.loads(p.stdout) if p.returncode == 0 else {}
+print(json.dumps({k: rep.get(k) for k in ("title", "type", "function", "panic_message")}, indent=1))
+check(rep.get("type") == lab["type"], f"type {rep.get('type')!r} == manifest {lab['type']!r}")
+if "title" in lab:
+    check(rep.get("title") == lab["title"], f"title {rep.get('title')!r} == manifest {lab['title']!r}")
+check(rep.get("function") == lab["function"], f"the report names {lab['function']}: {rep.get('title')!r}")
+check(rj.get("title") == rep.get("title"), "run.json has the same title")
+check(os.path.exists(os.path.join(rundir, "report.txt")), "the run wrote report.txt")
+
+path, line = marker_line(lab, rj["kernel_dir"])
+frame = rep.get("rip") if rep.get("rip") and rep["rip"]["function"] == lab["function"] else next(
+    (f for f in rep.get("trace", []) if f["function"] == lab["function"]), None)
+check(frame is not None, "the report has the lab function's frame")
+if frame:
+    where = [frame["file"], frame["line"]]
+    # the marked line may be where the faulting code was inlined into the function
+    chain = frame.get("inlined") or []
+    hits = [where] + [[c.rsplit(" at ", 1)[1].rsplit(":", 1)[0], int(c.rsplit(":", 1)[1])] for c in chain]
+    check(any(f and f.endswith(os.path.basename(path)) and l == line for f, l in hits),
+          f"{lab['function']}+{frame['offset']:#x} symbolizes to {os.path.basename(path)}:{line}: {hits}")
+
+p = subprocess.run([OOPSLAB, "gdb", "--batch", rundir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                   text=True, timeout=300)
+print(p.stdout[-1500:])
+check(p.returncode == 0, "oopslab gdb --batch succeeds")
+check(re.search(rf"^{line}\t", p.stdout, re.M) is not None and lab["marker"] in p.stdout,
+      f"oopslab gdb --batch prints the marked line {line}")
+check(rep.get("title", "") in p.stdout, "and the report's title")
+finish()
