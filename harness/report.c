@@ -5,14 +5,12 @@
 
 #include "symbolize.h"
 
-GError *report_build(const char *rundir, const JsonValue *run, Oops **out)
+GError *report_build(const char *rundir, const char *vmlinux, const char *module, Oops **out)
 {
 	g_autofree char *console_path = g_build_filename(rundir, "console.log", NULL);
 	g_autofree char *console = NULL;
 	g_autoptr(Oops) o = NULL;
 	g_autoptr(Symbolizer) sym = NULL;
-	const char *vmlinux = json_get_string(run, "vmlinux");
-	const char *module = json_get_string(run, "module");
 	GError *err = NULL;
 
 	*out = NULL;
@@ -190,7 +188,8 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 	run_json = g_build_filename(argv[1], "run.json", NULL);
-	if ((err = json_parse_file(run_json, &run)) || (err = report_build(argv[1], run, &o))) {
+	if ((err = json_parse_file(run_json, &run)) ||
+	    (err = report_build(argv[1], json_get_string(run, "vmlinux"), json_get_string(run, "module"), &o))) {
 		fprintf(stderr, "oopslab report: %s\n", err->message);
 		return 1;
 	}

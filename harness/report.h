@@ -6,10 +6,10 @@
 #include "json-writer.h"
 #include "oops.h"
 
-/* Parse RUNDIR/console.log (RUN is its run.json) and symbolize the oops
- * with the run's vmlinux and lab module. *out is NULL (and no error) when
- * the console holds no crash report. */
-GError *report_build(const char *rundir, const JsonValue *run, Oops **out);
+/* Parse RUNDIR/console.log and symbolize the oops with VMLINUX and the lab
+ * MODULE (.ko; either may be NULL). *out is NULL (and no error) when the
+ * console holds no crash report. */
+GError *report_build(const char *rundir, const char *vmlinux, const char *module, Oops **out);
 char *report_text(const Oops *o);
 /* The report as one JSON object member value (title, type, rip, trace...). */
 void report_json(JsonWriter *w, const Oops *o);
