@@ -50,7 +50,8 @@ static const struct {
 } headers[] = {
 	{"BUG: kernel NULL pointer dereference", NULL, "null-pointer-dereference", "BUG: kernel NULL pointer dereference"},
 	{"BUG: unable to handle page fault", NULL, "page-fault", "BUG: unable to handle page fault"},
-	{"BUG: stack guard page was hit", NULL, "stack-overflow", "BUG: stack guard page was hit"},
+	/* "BUG: TASK stack guard page was hit at ..." (TASK, IRQ, NMI, #DF... stack) */
+	{"BUG: ", " stack guard page was hit", "stack-overflow", "BUG: stack guard page was hit"},
 	/* slab poison (slub_debug=P) in a pointer: a freed object was used */
 	{"general protection fault", "0x6b6b6b6b6b6b6b6b", "use-after-free", "use-after-free (slab poison)"},
 	{"general protection fault", NULL, "general-protection-fault", "general protection fault"},
@@ -90,6 +91,11 @@ static gboolean is_plumbing(const char *fn)
 		"__wait_for_common", "do_wait_for_common", "wait_for_common", "schedule_timeout", "msleep",
 		"usleep_range", "out_of_memory", "oom_", "__alloc_pages", "alloc_pages", "__kmalloc", "kmalloc",
 		"kmem_cache_alloc", "__get_free_pages", "dump_header", "rcu_", "print_cpu_stall", "check_cpu_stall",
+		/* the slab allocator between an allocation and the page allocator */
+		"allocate_slab", "new_slab", "___slab_alloc", "__slab_alloc", "__kmem_cache_alloc", "kmemdup",
+		"kstrdup", "krealloc", "kvmalloc", "__vmalloc", "vmalloc",
+		/* sleeping locks: a hung task waits in these, for its caller's lock */
+		"__mutex_lock", "mutex_lock", "rwsem_down", "down_read", "down_write", "__down", "down",
 		"watchdog_timer_fn", "__hrtimer_run_queues", "hrtimer_interrupt", "__sysvec", "update_process_times",
 		"tick_", "irq_exit", "__irq_exit_rcu", "default_do_nmi", "exc_nmi", "end_repeat_nmi", "nmi_handle",
 		"unknown_nmi_error", "handle_mm_fault", "native_", "arch_",
@@ -209,9 +215,11 @@ Oops *oops_parse(const char *console)
 	g_auto(GStrv) lines = g_strsplit(console, "\n", -1);
 	g_autoptr(Oops) o = g_new0(Oops, 1);
 	int start = -1, h = -1;
-	gboolean in_trace = FALSE, trace_done = FALSE;
+	gboolean in_trace = FALSE, trace_done = FALSE, rip_seen = FALSE, rip_eflags_next = FALSE;
+	unsigned long rip_eflags = 0x200; /* of the first kernel RIP: an NMI's is inside its trace */
 	g_autofree char *context = NULL;
 	const char *fn = NULL;
+	gboolean hard_lockup_via_nmi = FALSE;
 
 	/* serial consoles end lines with \r\n */
 	for (int i = 0; lines[i]; i++)
@@ -255,6 +263,8 @@ Oops *oops_parse(const char *console)
 			f = parse_symbol(l + strlen("RIP: 0010:"));
 			if (f) {
 				f->exact = TRUE;
+				rip_eflags_next = !rip_seen;
+				rip_seen = TRUE;
 				if (!o->rip && !in_trace && !trace_done) {
 					o->rip = f;
 				} else if (in_trace) {
@@ -266,6 +276,10 @@ Oops *oops_parse(const char *console)
 				}
 			}
 			continue;
+		}
+		if (rip_eflags_next && g_str_has_prefix(l, "RSP: ") && strstr(l, " EFLAGS: ")) {
+			rip_eflags = strtoul(strstr(l, " EFLAGS: ") + strlen(" EFLAGS: "), NULL, 16);
+			rip_eflags_next = FALSE;
 		}
 		if (trace_done)
 			continue;
@@ -304,6 +318,14 @@ Oops *oops_parse(const char *console)
 				h = (int)k;
 	}
 	o->type = g_strdup(headers[h].type);
+	/* An unknown NMI (an operator's, a hypervisor's) that caught a CPU with
+	 * interrupts off (EFLAGS.IF clear) in kernel code: a hard lockup that
+	 * no NMI watchdog reported (none, e.g. no PMU under TCG). */
+	if (g_str_equal(o->type, "unknown-nmi") && rip_seen && !(rip_eflags & 0x200)) {
+		g_free(o->type);
+		o->type = g_strdup("hard-lockup");
+		hard_lockup_via_nmi = TRUE;
+	}
 
 	/* The function the crash is "in": the RIP, unless that is plumbing
 	 * (an NMI or a lockup that caught a CPU in the scheduler), else the
@@ -319,6 +341,7 @@ Oops *oops_parse(const char *console)
 	if (!fn && o->rip)
 		fn = o->rip->function;
 	o->function = fn ? g_strdup(fn) : NULL;
-	o->title = g_strdup_printf("%s in %s", headers[h].title, fn ? fn : "an unknown function");
+	o->title = g_strdup_printf("%s in %s", hard_lockup_via_nmi ? "BUG: hard lockup (unknown NMI, interrupts off)"
+								  : headers[h].title, fn ? fn : "an unknown function");
 	return g_steal_pointer(&o);
 }

@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include <string.h>
+
 #include <gio/gio.h>
 #include <stdio.h>
 
@@ -151,19 +153,34 @@ GError *report_write(const char *rundir, const Oops *o)
 	return NULL;
 }
 
+/* gdb parses "fct.constprop.0+0x10" as a member access: quote such names. */
+static char *gdb_symbol(const char *fn)
+{
+	return strchr(fn, '.') ? g_strdup_printf("'%s'", fn) : g_strdup(fn);
+}
+
 char *report_location(const Oops *o)
 {
-	if (o->rip && g_strcmp0(o->rip->function, o->function) == 0)
-		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", o->rip->function, o->rip->offset);
+	if (o->rip && g_strcmp0(o->rip->function, o->function) == 0) {
+		g_autofree char *fn = gdb_symbol(o->rip->function);
+
+		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", fn, o->rip->offset);
+	}
 	for (guint i = 0; i < o->trace->len; i++) {
 		const OopsFrame *f = g_ptr_array_index(o->trace, i);
 
-		if (g_strcmp0(f->function, o->function) == 0)
-			return f->exact ? g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", f->function, f->offset)
-					: g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x-1", f->function, f->offset);
+		if (g_strcmp0(f->function, o->function) == 0) {
+			g_autofree char *fn = gdb_symbol(f->function);
+
+			return f->exact ? g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", fn, f->offset)
+					: g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x-1", fn, f->offset);
+		}
 	}
-	if (o->rip)
-		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", o->rip->function, o->rip->offset);
+	if (o->rip) {
+		g_autofree char *fn = gdb_symbol(o->rip->function);
+
+		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", fn, o->rip->offset);
+	}
 	return NULL;
 }
 

@@ -225,7 +225,8 @@ static void write_run_json(Run *r)
 	}
 	json_member_string(&w, "console", console);
 	json_member_string(&w, "panic_line", c ? c->panic_line : NULL);
-	json_member_string(&w, "oops_line", c ? c->oops_line : NULL);
+	/* the report's first line; the console watcher knows fewer kinds */
+	json_member_string(&w, "oops_line", r->oops ? r->oops->header : c ? c->oops_line : NULL);
 	json_member_string(&w, "rip", c ? c->rip_line : NULL);
 	/* From the report (report.txt, report.json): what crashed, and where. */
 	json_member_string(&w, "title", r->oops ? r->oops->title : NULL);

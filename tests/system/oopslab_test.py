@@ -90,7 +90,10 @@ def run_lab(lab, *extra, reuse=True, check_rc=True):
 
 
 def marker_line(lab, kernel_dir=None):
-    """(path, line) of the line the lab's marker text is on."""
+    """(path, line) of the line the lab's marker text is on. With
+    marker_after= (for a marker whose text is on several lines of a file it
+    does not own, e.g. the kernel's): the first line holding the marker
+    after the one line holding marker_after."""
     src = lab["source"]
     if src.startswith("kernel:"):
         # The kernel build tree's `source` link points at the source tree.
@@ -98,9 +101,19 @@ def marker_line(lab, kernel_dir=None):
     else:
         path = os.path.join(SOURCE, "guests", "labs", src)
     with open(path) as f:
-        hits = [i + 1 for i, l in enumerate(f) if lab["marker"] in l]
+        lines = f.readlines()
+    after = 0
+    if lab.get("marker_after"):
+        hits = [i + 1 for i, l in enumerate(lines) if lab["marker_after"] in l]
+        if len(hits) != 1:
+            raise RuntimeError(f"marker_after {lab['marker_after']!r} found {len(hits)} times in {path}")
+        after = hits[0]
+        hits = [i + 1 for i, l in enumerate(lines) if i + 1 > after and lab["marker"] in l][:1]
+    else:
+        hits = [i + 1 for i, l in enumerate(lines) if lab["marker"] in l]
     if len(hits) != 1:
-        raise RuntimeError(f"marker {lab['marker']!r} found {len(hits)} times in {path}")
+        raise RuntimeError(f"marker {lab['marker']!r} found {len(hits)} times in {path}"
+                           + (f" after line {after}" if after else ""))
     return path, hits[0]
 
 
