@@ -2,7 +2,11 @@
 
 #include <string.h>
 
+#include "modules.h"
 #include "oopslab-config.h"
+#include "printk.h"
+#include "sysinfo.h"
+#include "tasks.h"
 
 typedef char *(*MonitorFn)(OlTarget *t, const char *args, GError **error);
 
@@ -79,8 +83,12 @@ static const struct {
 	{"help", mon_help, "this list"},
 	{"info version", mon_version, "the server's version (the kernel's gdb scripts probe it)"},
 	{"info", mon_info, "the dump, its format, the stop thread and why, page tables, vmlinux"},
+	{"ps", ol_tasks_ps, "the tasks, like crash's ps; gdb thread ids: CPU n = n+1, task = 1000000+pid, idle task = 900000+CPU"},
+	{"lsmod", ol_modules_monitor_lsmod, "loaded modules, like crash's mod, and the add-symbol-file commands for them"},
 	{"kaslr", mon_kaslr, "the KASLR offset and the gdb commands that load vmlinux with it"},
 	{"vmcoreinfo", mon_vmcoreinfo, "the dump's VMCOREINFO note"},
+	{"dmesg", ol_printk_monitor_dmesg, "the kernel log as crash's log prints it (-t, -m as crash); no vmlinux needed"},
+	{"sys", ol_sysinfo_monitor_sys, "release, CPUs, date, uptime, memory, panic message, like crash's sys (-v: why unknown)"},
 };
 
 static char *mon_help(OlTarget *t, const char *args, GError **error)

@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "modules.h"
+#include "tasks.h"
+
 struct OlTarget {
 	OlDump *dump;
 	OlXlat *xlat;
@@ -11,6 +14,9 @@ struct OlTarget {
 	OlDwarf *dwarf;        /* or NULL without vmlinux */
 	guint stop;      /* index into threads */
 	char *stop_reason;
+	/* Kernel modules (modules.c), read on first use */
+	char **module_dirs;     /* --modules, or NULL: the defaults */
+	OlModules *modules;
 };
 
 static void thread_clear(gpointer p)
@@ -33,6 +39,8 @@ void ol_target_free(OlTarget *t)
 	ol_vmlinux_free(t->vmlinux);
 	ol_dump_free(t->dump);
 	g_free(t->stop_reason);
+	ol_modules_free(t->modules);
+	g_strfreev(t->module_dirs);
 	g_free(t);
 }
 
@@ -153,6 +161,41 @@ static void find_stop_thread(OlTarget *t)
 	t->stop_reason = g_strdup("CPU 0 (no vmlinux for panic_cpu, and every CPU is halted)");
 }
 
+/*
+ * One gdb thread per task after the vCPU threads (tids: tasks.h). A task on
+ * a CPU shares that CPU's registers; the others resume from their switch
+ * frame. Without vmlinux's DWARF the vCPUs stay the only threads.
+ */
+static void add_task_threads(OlTarget *t, GPtrArray *warnings)
+{
+	g_autoptr(GArray) tasks = NULL;
+	g_autoptr(GError) err = NULL;
+	guint ncpu = t->threads->len;
+
+	if (!t->dwarf) {
+		g_ptr_array_add(warnings, g_strdup("no vmlinux with debug info: the threads are the CPUs only, no tasks"));
+		return;
+	}
+	if ((err = ol_tasks_read(t, &tasks, warnings))) {
+		g_ptr_array_add(warnings, g_strdup_printf("no task threads: %s", err->message));
+		return;
+	}
+	for (guint i = 0; i < tasks->len; i++) {
+		const OlTask *task = &g_array_index(tasks, OlTask, i);
+		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs};
+
+		if (task->running >= 0 && (guint)task->running < ncpu)
+			th.regs = g_array_index(t->threads, OlThread, task->running).regs;
+		th.name = g_strdup(task->comm);
+		if (task->running >= 0)
+			th.extra = g_strdup_printf("pid %d, state %c, on CPU %d", task->pid, task->st, task->running);
+		else
+			th.extra = g_strdup_printf("pid %d, state %c, %s", task->pid, task->st,
+						   task->st == 'R' ? "runnable" : "sleeping");
+		g_array_append_val(t->threads, th);
+	}
+}
+
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
 {
 	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
@@ -225,6 +268,7 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 			g_ptr_array_add(*warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
 		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
 	}
+	add_task_threads(t, *warnings);
 	find_stop_thread(t);
 	*out = g_steal_pointer(&t);
 	return NULL;
@@ -262,22 +306,74 @@ const char *ol_target_stop_reason(const OlTarget *t)
 
 char *ol_target_libraries_xml(OlTarget *t)
 {
-	guint64 offset = 0;
+	GString *xml = g_string_new("<library-list version=\"1.0\">\n");
+	OlModules *mods = NULL;
+	g_autoptr(GError) err = NULL;
 
-	if (!t->entry_cfi)
+	if (t->entry_cfi) {
+		guint64 offset = 0;
+
+		ol_xlat_kaslr_offset(t->xlat, &offset);
+		/* One address per allocated section, in file order: .text only. */
+		g_string_append_printf(xml,
+				       "<library name=\"%s\"><section address=\"0x%" G_GINT64_MODIFIER "x\"/></library>\n",
+				       ENTRY_CFI_FILE, t->entry_cfi->link_base + offset);
+	}
+	/* The modules' .ko files: gdb loads their symbols itself. A dump whose
+	 * module list cannot be read still has the entry code's CFI. */
+	if (!(err = ol_target_modules(t, &mods)))
+		ol_modules_append_libraries(mods, xml);
+	if (!strstr(xml->str, "<library ")) {
+		g_string_free(xml, TRUE);
 		return NULL;
-	ol_xlat_kaslr_offset(t->xlat, &offset);
-	/* One address per allocated section, in file order: .text only. */
-	return g_strdup_printf("<library-list version=\"1.0\">\n"
-			       "<library name=\"%s\"><section address=\"0x%" G_GINT64_MODIFIER "x\"/></library>\n"
-			       "</library-list>\n",
-			       ENTRY_CFI_FILE, t->entry_cfi->link_base + offset);
+	}
+	g_string_append(xml, "</library-list>\n");
+	return g_string_free(xml, FALSE);
 }
 
 GBytes *ol_target_file(OlTarget *t, const char *name)
 {
+	OlModules *mods = NULL;
+	g_autoptr(GError) err = NULL;
+
 	if (t->entry_cfi && g_str_equal(name, ENTRY_CFI_FILE))
 		return g_bytes_ref(t->entry_cfi->elf);
+	if (!(err = ol_target_modules(t, &mods)))
+		return ol_modules_file(mods, name);
+	return NULL;
+}
+
+void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+
+	for (guint i = 0; dirs && dirs[i]; i++) {
+		g_auto(GStrv) parts = g_strsplit(dirs[i], ":", -1);
+
+		for (guint j = 0; parts[j]; j++)
+			if (*parts[j])
+				g_strv_builder_add(b, parts[j]);
+	}
+	g_strfreev(t->module_dirs);
+	t->module_dirs = g_strv_builder_end(b);
+	if (!*t->module_dirs)
+		g_clear_pointer(&t->module_dirs, g_strfreev);
+	g_clear_pointer(&t->modules, ol_modules_free);
+}
+
+GError *ol_target_modules(OlTarget *t, OlModules **out)
+{
+	GError *err;
+
+	/* A failure is not kept: it is cheap to find again, and says why. */
+	if (!t->modules) {
+		g_auto(GStrv) defaults = t->module_dirs ? NULL : ol_modules_default_dirs(ol_dump_path(t->dump));
+
+		if ((err = ol_modules_read(t, (const char *const *)(t->module_dirs ? t->module_dirs : defaults),
+					   &t->modules)))
+			return err;
+	}
+	*out = t->modules;
 	return NULL;
 }
 

@@ -42,11 +42,20 @@ const OlThread *ol_target_stop_thread(const OlTarget *t);
 const char *ol_target_stop_reason(const OlTarget *t);
 
 /* gdb loads these as "shared libraries" (qXfer:libraries:read), reading
- * the files through the stub (vFile): the entry-code CFI today. NULL when
- * there are none. */
+ * the files through the stub (vFile): the entry-code CFI, and the .ko of
+ * each loaded module that was found (modules.h). NULL when there are none. */
 char *ol_target_libraries_xml(OlTarget *t);
-/* A file the stub serves by that name, or NULL. */
+/* A file the stub serves by that name, or NULL: only those the library list
+ * names, never any other file of the stub's host. */
 GBytes *ol_target_file(OlTarget *t, const char *name);
+
+/* Where modules' .ko files are looked for, recursively (--modules). Each
+ * entry may hold several directories separated by ':'. NULL or none: the
+ * defaults of ol_modules_default_dirs(). */
+void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs);
+typedef struct OlModules OlModules;
+/* The dump's kernel modules, read on first use and kept (owned by T). */
+GError *ol_target_modules(OlTarget *t, OlModules **out);
 
 /* ---- kernel model helpers (need vmlinux; without it they fail) ---- */
 
