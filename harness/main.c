@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "convert.h"
 #include "gdb-session.h"
 #include "labs.h"
 #include "oopslab-config.h"
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 		"  report RUNDIR     the run's crash: type, title, RIP and call trace with source lines\n"
 		"  gdb RUNDIR        gdb on the run's dump (through oopslab-stub), at the crashing line\n"
 		"  batch             labs x kernels in parallel; results grouped by crash; JUnit XML\n"
+		"  convert IN OUT    rewrite a dump as kdump-compressed (zstd, zlib, lzo, snappy) or ELF\n"
 		"  version           print the version\n"
 		"\n"
 		"`oopslab COMMAND --help` describes a command's options.\n");
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
 		return cmd_gdb(argc - 1, argv + 1);
 	if (strcmp(argv[1], "batch") == 0)
 		return cmd_batch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "convert") == 0)
+		return cmd_convert(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("oopslab %s\n", OOPSLAB_VERSION);
 		return 0;

@@ -53,8 +53,9 @@ static void print_ranges(OlDump *d)
 static void print_cpus(OlDump *d)
 {
 	guint n = ol_dump_n_cpus(d);
-	/* Only QEMU dumps say which CPU a note belongs to (pr_pid = cpu + 1). */
-	gboolean ordered = ol_dump_format(d) == OL_DUMP_FORMAT_ELF_QEMU;
+	/* Only QEMU dumps (ELF or kdump) say which CPU a note belongs to
+	 * (pr_pid = cpu + 1). */
+	gboolean ordered = ol_dump_cpu_order_known(d);
 	printf("cpus:         %u%s\n", n, ordered || n == 0 ? "" : " (in note order, not CPU order)");
 	for (guint i = 0; i < n; i++) {
 		const OlCpuNote *c = ol_dump_cpu(d, i);
@@ -120,7 +121,31 @@ static int do_info(const char *path)
 
 	printf("path:         %s\n", ol_dump_path(d));
 	printf("format:       %s\n", ol_dump_format_name(d));
+	printf("codec:        %s\n", ol_dump_codec_name(ol_dump_codec(d)));
 	printf("file size:    %" G_GUINT64_FORMAT " bytes\n", ol_dump_file_size(d));
+	OlDumpKdumpInfo k;
+	if (ol_dump_kdump_info(d, &k)) {
+		printf("kdump header: version %d, status 0x%x, dump_level %u, max_mapnr 0x%" G_GINT64_MODIFIER "x, "
+		       "phys_base 0x%" G_GINT64_MODIFIER "x", k.header_version, k.status, k.dump_level, k.max_mapnr,
+		       k.phys_base);
+		if (k.incomplete)
+			printf(", incomplete");
+		if (k.split)
+			printf(", --split file for pfns 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x",
+			       k.split_start_pfn, k.split_end_pfn);
+		if (ol_dump_format(d) == OL_DUMP_FORMAT_KDUMP_FLAT)
+			printf(", %" G_GUINT64_FORMAT " flattened records", k.n_flat_records);
+		printf("\n");
+	}
+	OlDumpPageCounts pc;
+	if ((err = ol_dump_page_counts(d, &pc)))
+		return fail(err->message);
+	/* Counts of 4 KiB pages: RAM = present + excluded. */
+	printf("pages:        %" G_GUINT64_FORMAT " RAM, %" G_GUINT64_FORMAT " present (%" G_GUINT64_FORMAT " zero), "
+	       "%" G_GUINT64_FORMAT " excluded", pc.ram, pc.present, pc.zero, pc.excluded);
+	if (pc.missing)
+		printf(" (%" G_GUINT64_FORMAT " missing: incomplete dump)", pc.missing);
+	printf("\n");
 	print_ranges(d);
 	print_cpus(d);
 	print_vmcoreinfo(d);
@@ -129,8 +154,8 @@ static int do_info(const char *path)
 	return 0;
 }
 
-static int serve(const char *dump, const char *vmlinux, gboolean use_stdio, const char *listen_spec,
-		 const char *unix_path)
+static int serve(const char *dump, const char *vmlinux, const char *const *module_dirs, gboolean use_stdio,
+		 const char *listen_spec, const char *unix_path, gboolean strict)
 {
 	g_autoptr(OlTarget) t = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
@@ -141,6 +166,10 @@ static int serve(const char *dump, const char *vmlinux, gboolean use_stdio, cons
 		fprintf(stderr, "oopslab-stub: warning: %s\n", (const char *)warnings->pdata[i]);
 	if (err)
 		return fail(err->message);
+	/* After the target has found its bearings (panic CPU, modules) with
+	 * excluded pages as zeros: strictness is for what gdb reads. */
+	ol_dump_set_strict(ol_target_dump(t), strict);
+	ol_target_set_module_dirs(t, module_dirs);
 	if (!ol_target_vmlinux(t))
 		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
 	/* gdb closing the connection must not kill us with SIGPIPE. */
@@ -178,15 +207,22 @@ static int serve(const char *dump, const char *vmlinux, gboolean use_stdio, cons
 
 int main(int argc, char **argv)
 {
-	gboolean info = FALSE, version = FALSE, use_stdio = FALSE;
+	gboolean info = FALSE, version = FALSE, use_stdio = FALSE, strict = FALSE;
 	g_autofree char *listen_spec = NULL;
 	g_autofree char *unix_path = NULL;
 	g_autofree char *vmlinux = NULL;
+	g_auto(GStrv) module_dirs = NULL;
 	const GOptionEntry entries[] = {
 		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve one gdb session on stdin/stdout", NULL },
 		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen_spec, "Serve gdb on TCP (HOST defaults to 127.0.0.1)", "[HOST:]PORT" },
 		{ "unix", 0, 0, G_OPTION_ARG_FILENAME, &unix_path, "Serve gdb on a Unix socket", "PATH" },
 		{ "vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &vmlinux, "The dump's vmlinux (default: the one run.json beside the dump names)", "PATH" },
+		{ "modules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &module_dirs,
+		  "Where to look for the modules' .ko files, recursively (repeatable; DIR:DIR... too; default: the "
+		  "run directory, and the lab module and kernel build directories run.json names)", "DIR" },
+		{ "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+		  "Reading memory the dump left out (kdump excluded pages, incomplete dumps, ELF p_memsz tails) is an "
+		  "error, not zeros", NULL },
 		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
@@ -232,5 +268,5 @@ int main(int argc, char **argv)
 		return do_info(argv[1]);
 	if (!modes)
 		return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
-	return serve(argv[1], vmlinux, use_stdio, listen_spec, unix_path);
+	return serve(argv[1], vmlinux, (const char *const *)module_dirs, use_stdio, listen_spec, unix_path, strict);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "codecs.h"
 #include "dump-private.h"
 
 G_DEFINE_QUARK(ol-dump-error-quark, ol_dump_error)
@@ -56,14 +57,13 @@ static GError *identify_and_open(OlDump *d)
 {
 	if (ol_elf_match(d->map, d->size))
 		return ol_elf_open(d);
-
-	/* Recognised so the message says what is missing rather than "unknown". */
-	if (d->size >= 8 && memcmp(d->map, "KDUMP   ", 8) == 0)
-		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
-				     "kdump-compressed dumps are not supported yet");
-	if (d->size >= 12 && memcmp(d->map, "makedumpfile", 12) == 0)
-		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
-				     "makedumpfile flattened dumps are not supported yet");
+	if (ol_kdump_match(d->map, d->size))
+		return ol_kdump_open(d, NULL);
+	if (ol_flat_match(d->map, d->size)) {
+		OlFlatIndex *idx = NULL;
+		GError *err = ol_flat_index_build(d, &idx);
+		return err ? err : ol_kdump_open(d, idx);
+	}
 
 	guint8 magic[4] = { 0 };
 	memcpy(magic, d->map, MIN(d->size, sizeof(magic)));
@@ -74,11 +74,18 @@ static GError *identify_and_open(OlDump *d)
 
 GError *ol_dump_open(const char *path, OlDump **out)
 {
+	return ol_dump_open_flags(path, OL_DUMP_OPEN_DEFAULT, out);
+}
+
+GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out)
+{
 	g_return_val_if_fail(path != NULL && out != NULL, NULL);
 
 	g_autoptr(OlDump) d = g_new0(OlDump, 1);
 	d->path = g_strdup(path);
 	d->cpus = g_array_new(FALSE, TRUE, sizeof(OlCpuNote));
+	d->strict = (flags & OL_DUMP_OPEN_STRICT) != 0;
+	d->vmcoreinfo_desc = G_MAXSIZE;
 
 	GError *err = map_file(d);
 	if (!err)
@@ -95,10 +102,12 @@ void ol_dump_free(OlDump *d)
 		return;
 	if (d->ops && d->ops->close)
 		d->ops->close(d);
-	if (d->map)
+	if (d->map) /* a --split set has none: its files have theirs */
 		munmap((void *)d->map, d->size);
 	g_free(d->ranges);
 	g_free(d->vmcoreinfo);
+	if (d->note_blob)
+		g_byte_array_unref(d->note_blob);
 	g_array_unref(d->cpus);
 	g_free(d->path);
 	g_free(d);
@@ -118,8 +127,62 @@ const char *ol_dump_format_name(const OlDump *d)
 		return "kdump-elf";
 	case OL_DUMP_FORMAT_ELF_OTHER:
 		return "elf";
+	case OL_DUMP_FORMAT_KDUMP:
+		return "kdump-compressed";
+	case OL_DUMP_FORMAT_KDUMP_FLAT:
+		return "kdump-flattened";
 	}
 	return "unknown";
+}
+
+OlDumpCodec ol_dump_codec(const OlDump *d)
+{
+	return d->codec;
+}
+
+const char *ol_dump_codec_name(OlDumpCodec codec)
+{
+	switch (codec) {
+	case OL_DUMP_CODEC_NONE:
+		return "none";
+	case OL_DUMP_CODEC_ZLIB:
+		return "zlib";
+	case OL_DUMP_CODEC_LZO:
+		return "lzo";
+	case OL_DUMP_CODEC_SNAPPY:
+		return "snappy";
+	case OL_DUMP_CODEC_ZSTD:
+		return "zstd";
+	}
+	return "unknown";
+}
+
+void ol_dump_set_strict(OlDump *d, gboolean strict)
+{
+	g_atomic_int_set(&d->strict, strict ? 1 : 0);
+}
+
+gboolean ol_dump_strict(const OlDump *d)
+{
+	return ol_dump_is_strict(d);
+}
+
+gboolean ol_dump_kdump_info(const OlDump *d, OlDumpKdumpInfo *out)
+{
+	return ol_kdump_get_info(d, out) || ol_split_get_info(d, out);
+}
+
+gboolean ol_dump_cpu_order_known(const OlDump *d)
+{
+	return d->cpu_order_known;
+}
+
+const guint8 *ol_dump_note_blob(const OlDump *d, gsize *len, gsize *vmcoreinfo_desc)
+{
+	*len = d->note_blob ? d->note_blob->len : 0;
+	if (vmcoreinfo_desc)
+		*vmcoreinfo_desc = d->vmcoreinfo ? d->vmcoreinfo_desc : G_MAXSIZE;
+	return d->note_blob ? d->note_blob->data : NULL;
 }
 
 const char *ol_dump_path(const OlDump *d)
@@ -155,7 +218,7 @@ GError *ol_dump_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len)
 {
 	if (len == 0)
 		return NULL;
-	return d->ops->read_phys(d, paddr, buf, len);
+	return d->ops->read_phys(d, paddr, buf, len, ol_dump_is_strict(d));
 }
 
 const void *ol_dump_phys_ptr(OlDump *d, guint64 paddr, gsize *avail)
@@ -180,4 +243,124 @@ gboolean ol_dump_range(const OlDump *d, guint i, guint64 *start, guint64 *size)
 	if (size)
 		*size = d->ranges[i].size;
 	return TRUE;
+}
+
+/* ---- pages ------------------------------------------------------------ */
+
+/* Index of the first range that ends after ADDR (binary search; ranges are
+ * sorted and disjoint), d->n_ranges if none. */
+static guint first_range_after(const OlDump *d, guint64 addr)
+{
+	guint lo = 0, hi = d->n_ranges;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (d->ranges[mid].start + d->ranges[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The state of a page from d->ranges (ELF): which of its bytes the ranges
+ * cover, and whether any of those are stored in the file. */
+static OlPageState ranges_page_state(OlDump *d, guint64 pfn)
+{
+	guint64 start = pfn << OL_PAGE_SHIFT, end = start + OL_PAGE_SIZE;
+	gboolean any = FALSE;
+	for (guint i = first_range_after(d, start); i < d->n_ranges && d->ranges[i].start < end; i++) {
+		const struct ol_range *r = &d->ranges[i];
+		guint64 lo = MAX(start, r->start);
+		any = TRUE;
+		if (lo - r->start < r->file_size)
+			return OL_PAGE_PRESENT;
+	}
+	return any ? OL_PAGE_EXCLUDED : OL_PAGE_HOLE;
+}
+
+OlPageState ol_dump_page_state(OlDump *d, guint64 pfn)
+{
+	if (d->ops->page_state)
+		return d->ops->page_state(d, pfn);
+	return ranges_page_state(d, pfn);
+}
+
+GError *ol_dump_read_page(OlDump *d, guint64 pfn, guint8 *page)
+{
+	guint64 start = pfn << OL_PAGE_SHIFT, end = start + OL_PAGE_SIZE;
+	memset(page, 0, OL_PAGE_SIZE);
+	/* Each range's part of the page, read without strict mode: what the
+	 * dump leaves out is written as zeros. */
+	for (guint i = first_range_after(d, start); i < d->n_ranges && d->ranges[i].start < end; i++) {
+		const struct ol_range *r = &d->ranges[i];
+		guint64 lo = MAX(start, r->start), hi = MIN(end, r->start + r->size);
+		GError *err = d->ops->read_phys(d, lo, page + (lo - start), (gsize)(hi - lo), FALSE);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static gboolean all_zero(const guint8 *p, gsize n)
+{
+	static const guint8 zeros[OL_PAGE_SIZE];
+	while (n > 0) {
+		gsize m = MIN(n, sizeof(zeros));
+		if (memcmp(p, zeros, m) != 0)
+			return FALSE;
+		p += m;
+		n -= m;
+	}
+	return TRUE;
+}
+
+/* ELF: pages from the ranges; zero pages by looking at every stored page. */
+static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
+{
+	OlDumpPageCounts c = { 0 };
+	guint64 last_pfn = G_MAXUINT64;
+	for (guint i = 0; i < d->n_ranges; i++) {
+		const struct ol_range *r = &d->ranges[i];
+		guint64 first = r->start >> OL_PAGE_SHIFT;
+		guint64 last = (r->start + r->size - 1) >> OL_PAGE_SHIFT;
+		for (guint64 pfn = first; pfn <= last; pfn++) {
+			if (pfn == last_pfn)
+				continue; /* shared with the previous range */
+			last_pfn = pfn;
+			OlPageState st = ol_dump_page_state(d, pfn);
+			if (st == OL_PAGE_HOLE)
+				continue;
+			c.ram++;
+			if (st != OL_PAGE_PRESENT) {
+				c.excluded++;
+				continue;
+			}
+			c.present++;
+			guint8 page[OL_PAGE_SIZE];
+			gsize avail = 0;
+			const guint8 *p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
+			if (!p || avail < OL_PAGE_SIZE) {
+				GError *err = ol_dump_read_page(d, pfn, page);
+				if (err)
+					return err;
+				p = page;
+			}
+			c.zero += all_zero(p, OL_PAGE_SIZE);
+		}
+	}
+	*out = c;
+	return NULL;
+}
+
+GError *ol_dump_page_counts(OlDump *d, OlDumpPageCounts *out)
+{
+	if (!d->have_counts) {
+		GError *err = d->ops->page_counts ? d->ops->page_counts(d, &d->counts)
+						  : ranges_page_counts(d, &d->counts);
+		if (err)
+			return err;
+		d->have_counts = TRUE;
+	}
+	*out = d->counts;
+	return NULL;
 }

@@ -28,6 +28,10 @@ typedef enum {
 	OL_DUMP_ERROR_TRUNCATED,   /* the file ends before something it describes */
 	OL_DUMP_ERROR_NOT_PRESENT, /* the requested data is not in the dump */
 	OL_DUMP_ERROR_IO,          /* open/stat/mmap failed */
+	/* The page is RAM but the dump left it out (kdump-compressed
+	 * excluded pages, pages an incomplete dump never wrote): only with
+	 * OL_DUMP_OPEN_STRICT; otherwise such pages read as zeros. */
+	OL_DUMP_ERROR_EXCLUDED,
 } OlDumpError;
 
 typedef enum {
@@ -39,8 +43,31 @@ typedef enum {
 	OL_DUMP_FORMAT_ELF_KDUMP,
 	/* An x86_64 ELF core with neither QEMU's nor kdump's marks. */
 	OL_DUMP_FORMAT_ELF_OTHER,
-	/* Later: kdump-compressed, makedumpfile flattened. */
+	/* kdump-compressed ("KDUMP   "): makedumpfile -c/-l/-p/-z, QEMU
+	 * kdump-raw-*, makedumpfile -R output, oopslab convert. */
+	OL_DUMP_FORMAT_KDUMP,
+	/* The same inside makedumpfile's flattened stream (makedumpfile -F,
+	 * QEMU/virsh kdump-zlib|lzo|snappy before QEMU 8.2). */
+	OL_DUMP_FORMAT_KDUMP_FLAT,
 } OlDumpFormat;
+
+/* How a dump's pages are stored. */
+typedef enum {
+	OL_DUMP_CODEC_NONE,   /* plain bytes (ELF, or kdump without compression) */
+	OL_DUMP_CODEC_ZLIB,
+	OL_DUMP_CODEC_LZO,
+	OL_DUMP_CODEC_SNAPPY,
+	OL_DUMP_CODEC_ZSTD,
+} OlDumpCodec;
+
+typedef enum {
+	OL_DUMP_OPEN_DEFAULT = 0,
+	/* Reading a page the dump left out (excluded, or missing from an
+	 * incomplete dump) is an OL_DUMP_ERROR_EXCLUDED error instead of
+	 * zeros.  crash's default for kdump-compressed files is the same
+	 * (its --zero_excluded gives zeros). */
+	OL_DUMP_OPEN_STRICT = 1 << 0,
+} OlDumpOpenFlags;
 
 typedef struct OlDump OlDump;
 
@@ -89,18 +116,68 @@ typedef struct {
 /* Open PATH read-only (mmap PROT_READ, MAP_PRIVATE) and validate its headers,
  * notes and memory map.  The file is never written. */
 GError *ol_dump_open(const char *path, OlDump **out);
+GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out);
+/* The N files of a makedumpfile --split set, in any order, as one dump
+ * (with N == 1, just ol_dump_open_flags()).  They must be plain
+ * kdump-compressed files of one dump whose PFN ranges do not overlap.  The
+ * dump's path is the first file's; ol_dump_file_size() is their total. */
+GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags, OlDump **out);
 void ol_dump_free(OlDump *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlDump, ol_dump_free)
 
 OlDumpFormat ol_dump_format(const OlDump *d);
-/* Short stable name: "qemu-elf", "kdump-elf", "elf". */
+/* Short stable name: "qemu-elf", "kdump-elf", "elf", "kdump-compressed",
+ * "kdump-flattened". */
 const char *ol_dump_format_name(const OlDump *d);
+/* The codec named by a kdump header's status (pages that did not compress
+ * are still stored raw); OL_DUMP_CODEC_NONE for ELF.  Names: "none",
+ * "zlib", "lzo", "snappy", "zstd". */
+OlDumpCodec ol_dump_codec(const OlDump *d);
+const char *ol_dump_codec_name(OlDumpCodec codec);
+/* Change OL_DUMP_OPEN_STRICT on an open dump (e.g. after a library opened
+ * it for us).  Thread-safe with respect to reads. */
+void ol_dump_set_strict(OlDump *d, gboolean strict);
+gboolean ol_dump_strict(const OlDump *d);
+
+/* Page counts, in 4 KiB pages.  ram = present + excluded: the pages the dump
+ * describes as memory (ELF: in a PT_LOAD's p_memsz; kdump: 1st bitmap).
+ * present: stored; excluded: left out (ELF: entirely in a p_memsz > p_filesz
+ * tail; kdump: clear in the 2nd bitmap, or missing from an incomplete dump,
+ * which "missing" counts again).  zero: stored pages whose contents are all
+ * zero (ELF: every stored page is checked; kdump: raw pages, and compressed
+ * ones small enough to be a zero page, e.g. QEMU's shared zero page).
+ * Computed on the first call (it reads the whole dump's page index, and for
+ * ELF all of memory), then cached. */
+typedef struct {
+	guint64 ram;
+	guint64 present;
+	guint64 excluded;
+	guint64 missing;
+	guint64 zero;
+} OlDumpPageCounts;
+GError *ol_dump_page_counts(OlDump *d, OlDumpPageCounts *out);
+
+/* kdump-compressed header fields worth showing.  FALSE for ELF. */
+typedef struct {
+	gint32 header_version;
+	guint32 status;          /* KDUMP_* flags of kdump-format.h */
+	guint32 dump_level;      /* makedumpfile -d; QEMU writes 1 */
+	guint64 max_mapnr;
+	guint64 phys_base;       /* the sub-header's, as written (QEMU may get it wrong) */
+	gboolean incomplete;     /* the writer flagged the dump incomplete */
+	gboolean split;          /* one file of a makedumpfile --split set */
+	guint64 split_start_pfn, split_end_pfn;
+	guint64 n_flat_records;  /* flattened: data records indexed; else 0 */
+} OlDumpKdumpInfo;
+gboolean ol_dump_kdump_info(const OlDump *d, OlDumpKdumpInfo *out);
 const char *ol_dump_path(const OlDump *d);
 guint64 ol_dump_file_size(const OlDump *d);
 
 /* CPUs in CPU order where the format tells it (QEMU: by pr_pid = cpu + 1),
  * otherwise in note order.  NULL if i >= ol_dump_n_cpus(). */
 guint ol_dump_n_cpus(const OlDump *d);
+/* TRUE if the i-th CPU is CPU i (the dump has QEMU's notes: ELF or kdump). */
+gboolean ol_dump_cpu_order_known(const OlDump *d);
 const OlCpuNote *ol_dump_cpu(const OlDump *d, guint i);
 
 /* The VMCOREINFO note's text, NUL-terminated (cut at the first NUL of the
@@ -109,9 +186,12 @@ const char *ol_dump_vmcoreinfo(const OlDump *d, gsize *len);
 
 /* Copy LEN bytes of guest-physical memory at PADDR into BUF.  The read may
  * span several ranges.  Bytes of a range past what the file holds (ELF
- * p_memsz > p_filesz) read as zeros.  A byte in no range gives
- * OL_DUMP_ERROR_NOT_PRESENT naming its address; BUF is then filled up to that
- * byte and undefined after it. */
+ * p_memsz > p_filesz, kdump excluded pages) read as zeros, or give
+ * OL_DUMP_ERROR_EXCLUDED in strict mode.  A byte in no range gives
+ * OL_DUMP_ERROR_NOT_PRESENT naming its address; a damaged kdump page
+ * (descriptor, data, decompression) gives OL_DUMP_ERROR_CORRUPT or
+ * _TRUNCATED naming the file offset.  BUF is then filled up to that byte and
+ * undefined after it.  Thread-safe: kdump dumps share a locked page cache. */
 GError *ol_dump_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len);
 
 /* Zero-copy access: a pointer to the byte at PADDR inside the mapping and, in
@@ -121,7 +201,9 @@ GError *ol_dump_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len);
  * long as the OlDump. */
 const void *ol_dump_phys_ptr(OlDump *d, guint64 paddr, gsize *avail);
 
-/* Present guest-physical ranges, sorted by start and not overlapping. */
+/* Present guest-physical ranges, sorted by start and not overlapping.  For
+ * kdump-compressed dumps: the runs of the 1st bitmap (RAM), excluded pages
+ * included. */
 guint ol_dump_n_ranges(const OlDump *d);
 gboolean ol_dump_range(const OlDump *d, guint i, guint64 *start, guint64 *size);
 

@@ -7,10 +7,13 @@
  * Memory map policy:
  *  - Only p_paddr/p_offset/p_filesz/p_memsz are used; p_vaddr only tells the
  *    flavour apart.
- *  - A PT_LOAD with p_offset == -1 (QEMU's filtered-out range) or p_filesz == 0
- *    is absent: it holds no data, and we will not invent a range of zeros.
+ *  - A PT_LOAD with p_offset == -1 (QEMU's filtered-out range) is absent: it
+ *    holds no data, and we will not invent a range of zeros.
  *  - p_memsz beyond p_filesz reads as zeros (makedumpfile -E leaves excluded
- *    pages out that way; drgn does the same).
+ *    pages out that way; drgn does the same), or is an error in strict mode;
+ *    so does a whole PT_LOAD with p_filesz 0 and a real p_offset (oopslab
+ *    convert --format elf writes one for a run of memory that starts with
+ *    pages left out, since crash warns about p_offset -1).
  *  - Overlapping PT_LOADs are merged if they are the same file bytes (QEMU
  *    paging=true); kdump's kernel-text PT_LOAD, which repeats RAM that the
  *    direct-map PT_LOADs already hold, is dropped when they cover it; any
@@ -127,7 +130,7 @@ static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, gu
 {
 	if (ph->vaddr >= KERNEL_VADDR_MIN && ph->vaddr != ph->paddr)
 		loads->kernel_vaddrs = TRUE;
-	if (ph->memsz == 0 || ph->filesz == 0 || ph->offset == G_MAXUINT64)
+	if (ph->memsz == 0 || ph->offset == G_MAXUINT64)
 		return NULL; /* absent, see the top of the file */
 	if (ph->filesz > ph->memsz)
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,

@@ -92,6 +92,27 @@ static GError *parse_qemu_state(OlDump *d, OlNoteState *st, const guint8 *desc,
 	return NULL;
 }
 
+/* Append the note at P (header already parsed) to d->note_blob, 4-aligned
+ * as QEMU and the kernel write notes, whatever alignment it came with; the
+ * desc's offset in the blob is returned. */
+static gsize blob_append(OlDump *d, const guint8 *hdr, const guint8 *name, guint32 namesz,
+			 const guint8 *desc, guint32 descsz)
+{
+	static const guint8 zeros[4];
+	if (!d->note_blob) {
+		d->note_blob = g_byte_array_new();
+		d->vmcoreinfo_desc = G_MAXSIZE;
+	}
+	GByteArray *b = d->note_blob;
+	g_byte_array_append(b, hdr, NOTE_HEADER_SIZE);
+	g_byte_array_append(b, name, namesz);
+	g_byte_array_append(b, zeros, (guint)(align_up(namesz, 4) - namesz));
+	gsize desc_off = b->len;
+	g_byte_array_append(b, desc, descsz);
+	g_byte_array_append(b, zeros, (guint)(align_up(descsz, 4) - descsz));
+	return desc_off;
+}
+
 GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		       const guint8 *p, guint64 len, guint align)
 {
@@ -130,6 +151,7 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 					     note_offset, namesz, descsz, file_offset + len);
 		const guint8 *name = p + name_pos;
 		const guint8 *desc = p + desc_pos;
+		gsize blob_desc = blob_append(d, p + pos, name, namesz, desc, descsz);
 
 		if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE")) {
 			if (descsz != PRSTATUS_SIZE)
@@ -153,6 +175,7 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 				gsize n = strnlen((const char *)desc, descsz);
 				d->vmcoreinfo = g_strndup((const char *)desc, n);
 				d->vmcoreinfo_len = n;
+				d->vmcoreinfo_desc = blob_desc;
 			}
 		}
 		/* Other notes (NT_PRFPREG, Xen's, ...) are not needed. */
@@ -161,6 +184,22 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		pos = MIN(align_up(desc_pos + descsz, align), len);
 	}
 	return NULL;
+}
+
+void ol_notes_add_vmcoreinfo(OlDump *d, const char *text, gsize len)
+{
+	static const guint8 name[] = "VMCOREINFO";
+	gsize n = strnlen(text, len);
+	guint8 hdr[NOTE_HEADER_SIZE];
+	guint32 v = GUINT32_TO_LE((guint32)sizeof(name));
+	memcpy(hdr, &v, 4);
+	v = GUINT32_TO_LE((guint32)n);
+	memcpy(hdr + 4, &v, 4);
+	memset(hdr + 8, 0, 4); /* type 0 */
+	g_free(d->vmcoreinfo);
+	d->vmcoreinfo = g_strndup(text, n);
+	d->vmcoreinfo_len = n;
+	d->vmcoreinfo_desc = blob_append(d, hdr, name, sizeof(name), (const guint8 *)text, (guint32)n);
 }
 
 static gint cmp_pid(gconstpointer pa, gconstpointer pb)
@@ -184,4 +223,5 @@ void ol_notes_finish(OlDump *d, OlNoteState *st, gboolean order_by_pid)
 	/* QEMU's pr_pid is cpu_index + 1.  g_array_sort is stable. */
 	if (order_by_pid)
 		g_array_sort(d->cpus, cmp_pid);
+	d->cpu_order_known = order_by_pid;
 }

@@ -98,7 +98,7 @@ gboolean ol_ranges_cover(const OlDump *d, guint64 start, guint64 size)
 	return TRUE;
 }
 
-static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len)
+static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, gboolean strict)
 {
 	guint8 *dst = buf;
 	while (len > 0) {
@@ -115,6 +115,10 @@ static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len)
 		}
 		/* p_memsz beyond p_filesz: the writer left those bytes out
 		 * (makedumpfile -E excluded pages, QEMU clamping); zeros. */
+		if (strict && from_file < n)
+			return ol_dump_error(d, OL_DUMP_ERROR_EXCLUDED,
+					     "physical address " X64 " was left out of the dump (past p_filesz of its PT_LOAD; strict mode)",
+					     paddr + from_file);
 		memset(dst + from_file, 0, n - from_file);
 		/* Ranges never end past 2^64 - 1, so this cannot wrap. */
 		paddr += n;

@@ -244,6 +244,19 @@ static GError *copy_phys(OlXlat *x, guint64 va, guint64 pa, guint8 *dst, gsize n
 			m = MIN(m, (gsize)(PAGE_4K - ((pa + off) & (PAGE_4K - 1))));
 			err = ol_dump_read_phys(x->dump, pa + off, dst + off, m);
 		}
+		if (err && !g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT)) {
+			/* Excluded (strict mode) or damaged: keep the reason,
+			 * which names the file offset. */
+			const char *path = ol_dump_path(x->dump);
+			const char *why = err->message;
+			if (g_str_has_prefix(why, path) && g_str_has_prefix(why + strlen(path), ": "))
+				why += strlen(path) + 2;
+			GError *e2 = ol_dump_error(x->dump, (OlDumpError)err->code, "virtual address " X64 ": %s",
+						   va + off, why);
+			g_error_free(err);
+			*got = off;
+			return e2;
+		}
 		if (!r || err) {
 			if (err)
 				g_error_free(err);

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ol_dump_write(): decide which pages a written dump describes and stores,
+ * then hand over to the kdump or ELF writer.
+ *
+ * The plan is two bitmaps over PFNs, as kdump's: "ram" (every page the input
+ * describes as memory) and "stored" (the pages whose data is written: the
+ * input's present pages, minus all-zero pages with exclude_zero for ELF
+ * output).  Pages the input left out stay left out; they are never turned
+ * into zeros.
+ *
+ * kdump output ends at the kernel's last memory section.  makedumpfile 1.7.2
+ * sizes its bitmaps from the kernel's memory sections (mem_section in
+ * VMCOREINFO), not from the header's max_mapnr, and when the header's is
+ * larger it reads the 2nd bitmap at the wrong offset, finds no pages, and
+ * fails (makedumpfile.c: get_mem_map() lowers max_mapnr, then
+ * prepare_bitmap_buffer() and copy_bitmap_file() use it; QEMU's own
+ * kdump-zlib files hit this).  On QEMU guests what lies past the last
+ * section is firmware (the BIOS ROM at 4 GiB - 256 KiB), which the kernel
+ * does not manage.  The pages dropped are counted in the stats, and nothing
+ * is dropped when VMCOREINFO cannot say where the sections end.
+ */
+#include "vmcoreinfo.h"
+#include "writer-private.h"
+#include "xlat.h"
+
+#define SECTION_MARKED_PRESENT 1u /* bit 0 of mem_section.section_mem_map (linux mmzone.h) */
+
+static gboolean get_num(const char *info, gsize len, const char *key, guint64 *v)
+{
+	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, key, v);
+	return err == NULL;
+}
+
+static gboolean read_va(OlXlat *x, guint64 va, void *buf, gsize len)
+{
+	gsize done;
+	g_autoptr(GError) err = ol_xlat_read(x, va, buf, len, &done);
+	return err == NULL;
+}
+
+/* One past the last PFN of the kernel's last present memory section, from
+ * VMCOREINFO's mem_section (SPARSEMEM, with or without _EXTREME).  FALSE if
+ * the dump does not say. */
+static gboolean kernel_end_pfn(OlDump *in, OlXlat *x, guint64 *end_pfn)
+{
+	gsize len;
+	const char *info = ol_dump_vmcoreinfo(in, &len);
+	guint64 ms, n_roots, ms_size, map_off, section_bits, physmem_bits, page_size;
+	if (!info || !get_num(info, len, "SYMBOL(mem_section)", &ms) ||
+	    !get_num(info, len, "LENGTH(mem_section)", &n_roots) ||
+	    !get_num(info, len, "SIZE(mem_section)", &ms_size) ||
+	    !get_num(info, len, "OFFSET(mem_section.section_mem_map)", &map_off) ||
+	    !get_num(info, len, "NUMBER(SECTION_SIZE_BITS)", &section_bits) ||
+	    !get_num(info, len, "NUMBER(MAX_PHYSMEM_BITS)", &physmem_bits) ||
+	    !get_num(info, len, "PAGESIZE", &page_size))
+		return FALSE;
+	if (page_size != OL_PAGE_SIZE || ms_size < map_off + 8 || ms_size > OL_PAGE_SIZE ||
+	    section_bits < OL_PAGE_SHIFT || section_bits >= physmem_bits || physmem_bits > 52 ||
+	    n_roots == 0 || n_roots > (1u << 20))
+		return FALSE;
+
+	/* As makedumpfile's is_sparsemem_extreme(): with _EXTREME the array is
+	 * of roots, each a pointer to a page of sections, and VMCOREINFO gives
+	 * the roots' address; otherwise it is the sections themselves. */
+	guint64 per_root = OL_PAGE_SIZE / ms_size;
+	guint64 n_sections = G_GUINT64_CONSTANT(1) << (physmem_bits - section_bits);
+	gboolean extreme = n_roots == (n_sections + per_root - 1) / per_root;
+	guint64 last = G_MAXUINT64;
+	if (!extreme) {
+		for (guint64 i = 0; i < n_roots; i++) {
+			guint64 map;
+			if (!read_va(x, ms + i * ms_size + map_off, &map, 8))
+				return FALSE;
+			if (GUINT64_FROM_LE(map) & SECTION_MARKED_PRESENT)
+				last = i;
+		}
+	} else {
+		g_autofree guint64 *roots = g_new(guint64, n_roots);
+		g_autofree guint8 *secs = g_malloc(per_root * ms_size);
+		if (!read_va(x, ms, roots, n_roots * 8))
+			return FALSE;
+		for (guint64 i = 0; i < n_roots; i++) {
+			guint64 root = GUINT64_FROM_LE(roots[i]);
+			if (!root)
+				continue;
+			if (!read_va(x, root, secs, per_root * ms_size))
+				return FALSE;
+			for (guint64 j = 0; j < per_root; j++)
+				if (ol_le64(secs + j * ms_size + map_off) & SECTION_MARKED_PRESENT)
+					last = i * per_root + j;
+		}
+	}
+	if (last == G_MAXUINT64)
+		return FALSE;
+	*end_pfn = (last + 1) << (section_bits - OL_PAGE_SHIFT);
+	return TRUE;
+}
+
+static void copy_field(char *dst, const guint8 *src)
+{
+	memcpy(dst, src, 64);
+	dst[64] = '\0';
+}
+
+void ol_kernel_info(OlDump *in, OlKernelInfo *out)
+{
+	memset(out, 0, sizeof(*out));
+	g_strlcpy(out->machine, "x86_64", sizeof(out->machine));
+	OlDumpKdumpInfo kinfo;
+	if (ol_dump_kdump_info(in, &kinfo))
+		out->phys_base = kinfo.phys_base;
+
+	gsize len;
+	const char *info = ol_dump_vmcoreinfo(in, &len);
+	if (!info)
+		return;
+	gint64 pb;
+	g_autoptr(GError) err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &pb);
+	if (!err)
+		out->phys_base = (guint64)pb; /* decimal, signed: QEMU's hex parse is wrong */
+	get_num(info, len, "CRASHTIME", &out->crash_time);
+	g_autofree char *rel = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
+	if (rel)
+		g_strlcpy(out->release, rel, sizeof(out->release));
+
+	/* The rest of struct new_utsname from init_uts_ns, as makedumpfile
+	 * fills the header. */
+	guint64 uts, name_off;
+	g_autoptr(OlXlat) x = NULL;
+	if (!get_num(info, len, "SYMBOL(init_uts_ns)", &uts) ||
+	    !get_num(info, len, "OFFSET(uts_namespace.name)", &name_off))
+		return;
+	g_clear_error(&err);
+	if ((err = ol_xlat_new(in, &x)))
+		return;
+	guint8 u[6 * 65];
+	if (!read_va(x, uts + name_off, u, sizeof(u)))
+		return;
+	copy_field(out->sysname, u);
+	copy_field(out->nodename, u + 65);
+	copy_field(out->release, u + 130);
+	copy_field(out->version, u + 195);
+	copy_field(out->machine, u + 260);
+	copy_field(out->domainname, u + 325);
+}
+
+static gboolean page_is_zero(OlDump *in, guint64 pfn, GError **err)
+{
+	static const guint8 zeros[OL_PAGE_SIZE];
+	gsize avail = 0;
+	const guint8 *p = ol_dump_phys_ptr(in, pfn << OL_PAGE_SHIFT, &avail);
+	guint8 page[OL_PAGE_SIZE];
+	if (!p || avail < OL_PAGE_SIZE) {
+		if ((*err = ol_dump_read_page(in, pfn, page)))
+			return FALSE;
+		p = page;
+	}
+	return memcmp(p, zeros, OL_PAGE_SIZE) == 0;
+}
+
+static void plan_clear(OlWritePlan *p)
+{
+	g_free(p->ram);
+	g_free(p->stored);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OlWritePlan, plan_clear)
+
+static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan *p)
+{
+	guint n = ol_dump_n_ranges(in);
+	guint64 end = 0;
+	for (guint i = 0; i < n; i++) {
+		guint64 start, size;
+		ol_dump_range(in, i, &start, &size);
+		end = MAX(end, (start + size + OL_PAGE_SIZE - 1) >> OL_PAGE_SHIFT);
+	}
+	p->stats.dropped_from_pfn = G_MAXUINT64;
+	guint64 limit = G_MAXUINT64;
+	if (opt->format == OL_DUMP_WRITE_KDUMP) {
+		g_autoptr(OlXlat) x = NULL;
+		g_autoptr(GError) err = ol_xlat_new(in, &x);
+		if (!err && kernel_end_pfn(in, x, &limit) && limit < end)
+			p->stats.dropped_from_pfn = limit;
+	}
+	p->max_mapnr = MIN(end, limit);
+	p->bitmap_bytes = (gsize)((p->max_mapnr + 7) / 8);
+	p->ram = g_try_malloc0(MAX(p->bitmap_bytes, 1));
+	p->stored = g_try_malloc0(MAX(p->bitmap_bytes, 1));
+	if (!p->ram || !p->stored)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "cannot allocate 2 x %" G_GSIZE_FORMAT " bytes of bitmaps",
+				   p->bitmap_bytes);
+
+	guint64 last = G_MAXUINT64;
+	for (guint i = 0; i < n; i++) {
+		guint64 start, size;
+		ol_dump_range(in, i, &start, &size);
+		for (guint64 pfn = start >> OL_PAGE_SHIFT; pfn << OL_PAGE_SHIFT < start + size; pfn++) {
+			if (pfn == last)
+				continue; /* a page two ranges share */
+			last = pfn;
+			OlPageState st = ol_dump_page_state(in, pfn);
+			if (st == OL_PAGE_HOLE)
+				continue;
+			if (pfn >= p->max_mapnr) {
+				p->stats.dropped_pages++;
+				continue;
+			}
+			p->ram[pfn >> 3] |= (guint8)(1u << (pfn & 7));
+			p->stats.ram_pages++;
+			gboolean keep = st == OL_PAGE_PRESENT;
+			/* kdump keeps zero pages in the 2nd bitmap (see
+			 * dump-writer.h); ELF leaves them out. */
+			if (keep && opt->exclude_zero && opt->format == OL_DUMP_WRITE_ELF) {
+				GError *err = NULL;
+				keep = !page_is_zero(in, pfn, &err);
+				if (err)
+					return err;
+			}
+			if (!keep) {
+				p->stats.excluded_pages++;
+				continue;
+			}
+			p->stored[pfn >> 3] |= (guint8)(1u << (pfn & 7));
+			p->n_stored++;
+		}
+	}
+	return NULL;
+}
+
+GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *opt, OlDumpWriteStats *stats)
+{
+	g_auto(OlWritePlan) plan = { 0 };
+	GError *err = make_plan(in, opt, &plan);
+	if (err)
+		return err;
+
+	OlOutFile out;
+	if ((err = ol_out_open(&out, path))) {
+		ol_out_abort(&out);
+		return err;
+	}
+	OlDumpWriteStats st = plan.stats;
+	if (opt->format == OL_DUMP_WRITE_KDUMP)
+		err = ol_kdump_write(in, &out, &plan, opt, &st);
+	else
+		err = ol_elf_write(in, &out, &plan, &st);
+	st.bytes = out.size;
+	if (!err)
+		err = ol_out_commit(&out);
+	ol_out_abort(&out);
+	if (!err && stats)
+		*stats = st;
+	return err;
+}
