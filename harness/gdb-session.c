@@ -56,6 +56,7 @@ int cmd_gdb(int argc, char **argv)
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	const char *vmlinux, *dump, *symbols, *kernel_dir;
 	guint64 offset;
+	const char *source = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
@@ -88,7 +89,7 @@ int cmd_gdb(int argc, char **argv)
 		fprintf(stderr, "oopslab gdb: oopslab-stub not found next to oopslab nor in PATH\n");
 		return 1;
 	}
-	if ((err = report_build(argv[1], vmlinux, json_get_string(run, "module"), &o)) ||
+	if ((err = report_build(argv[1], vmlinux, json_get_string(run, "module"), dump, &o, &source)) ||
 	    (err = kaslr_offset(dump, &offset))) {
 		fprintf(stderr, "oopslab gdb: %s\n", err->message);
 		return 1;

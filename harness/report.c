@@ -5,20 +5,59 @@
 #include <gio/gio.h>
 #include <stdio.h>
 
+#include "printk.h"
 #include "symbolize.h"
+#include "target.h"
 
-GError *report_build(const char *rundir, const char *vmlinux, const char *module, Oops **out)
+/* The kernel log in the dump, as `crash log` prints it. */
+static GError *dump_dmesg(const char *dump, const char *vmlinux, char **text)
+{
+	g_autoptr(OlTarget) t = NULL;
+	g_autoptr(GPtrArray) warnings = NULL;
+	g_autoptr(OlPrintkLog) log = NULL;
+	GError *err;
+
+	if ((err = ol_target_open(dump, vmlinux, &t, &warnings)) || (err = ol_printk_read_log(t, &log)))
+		return err;
+	*text = ol_printk_format(log, 0);
+	return NULL;
+}
+
+GError *report_build(const char *rundir, const char *vmlinux, const char *module, const char *dump, Oops **out,
+		     const char **source)
 {
 	g_autofree char *console_path = g_build_filename(rundir, "console.log", NULL);
-	g_autofree char *console = NULL;
+	g_autofree char *console = NULL, *dmesg = NULL;
+	GError *err = NULL;
+
+	*out = NULL;
+	*source = NULL;
+	if (!g_file_get_contents(console_path, &console, NULL, &err))
+		return err;
+	if ((err = report_build_from_text(console, vmlinux, module, out)))
+		return err;
+	if (*out) {
+		*source = "console";
+		return NULL;
+	}
+	if (!dump || !g_file_test(dump, G_FILE_TEST_EXISTS))
+		return NULL;
+	if ((err = dump_dmesg(dump, vmlinux, &dmesg)) ||
+	    (err = report_build_from_text(dmesg, vmlinux, module, out)))
+		return err;
+	if (*out)
+		*source = "dump dmesg";
+	return NULL;
+}
+
+GError *report_build_from_text(const char *text, const char *vmlinux, const char *module, Oops **out)
+{
 	g_autoptr(Oops) o = NULL;
 	g_autoptr(Symbolizer) sym = NULL;
 	GError *err = NULL;
 
 	*out = NULL;
-	if (!g_file_get_contents(console_path, &console, NULL, &err))
-		return err;
-	o = oops_parse(console);
+	o = oops_parse(text);
 	if (!o)
 		return NULL;
 	/* Without vmlinux the report still has its symbols, not their lines. */
@@ -108,10 +147,12 @@ static void frame_json(JsonWriter *w, const OopsFrame *f)
 	json_end_object(w);
 }
 
-void report_json(JsonWriter *w, const Oops *o)
+void report_json(JsonWriter *w, const Oops *o, const char *source)
 {
 	json_begin_object(w);
 	json_member_string(w, "title", o->title);
+	if (source)
+		json_member_string(w, "source", source);
 	json_member_string(w, "type", o->type);
 	json_member_string(w, "function", o->function);
 	json_member_string(w, "header", o->header);
@@ -135,7 +176,7 @@ void report_json(JsonWriter *w, const Oops *o)
 	json_end_object(w);
 }
 
-GError *report_write(const char *rundir, const Oops *o)
+GError *report_write(const char *rundir, const Oops *o, const char *source)
 {
 	g_autofree char *txt_path = g_build_filename(rundir, "report.txt", NULL);
 	g_autofree char *json_path = g_build_filename(rundir, "report.json", NULL);
@@ -143,7 +184,7 @@ GError *report_write(const char *rundir, const Oops *o)
 	JsonWriter w = {.out = g_string_new(NULL)};
 	GError *err = NULL;
 
-	report_json(&w, o);
+	report_json(&w, o, source);
 	if (!g_file_set_contents(txt_path, txt, -1, &err) ||
 	    !g_file_set_contents(json_path, w.out->str, w.out->len, &err)) {
 		g_string_free(w.out, TRUE);
@@ -196,9 +237,11 @@ int cmd_report(int argc, char **argv)
 	g_autoptr(JsonValue) run = NULL;
 	g_autoptr(Oops) o = NULL;
 	g_autofree char *run_json = NULL;
+	const char *source = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx, "Finds the first crash report in RUNDIR/console.log, names it (type and title),\n"
+	g_option_context_set_summary(ctx, "Finds the first crash report in RUNDIR/console.log (or, when the console was cut\n"
+					  "short, in the kernel log read from the dump), names it (type and title),\n"
 					  "and symbolizes its RIP and call trace (fct+off to file:line, with inlined calls).");
 	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
 		fprintf(stderr, "oopslab report: %s\n", err ? err->message : "give one run directory");
@@ -206,7 +249,8 @@ int cmd_report(int argc, char **argv)
 	}
 	run_json = g_build_filename(argv[1], "run.json", NULL);
 	if ((err = json_parse_file(run_json, &run)) ||
-	    (err = report_build(argv[1], json_get_string(run, "vmlinux"), json_get_string(run, "module"), &o))) {
+	    (err = report_build(argv[1], json_get_string(run, "vmlinux"), json_get_string(run, "module"),
+				json_get_string(json_get(run, "dump"), "path"), &o, &source))) {
 		fprintf(stderr, "oopslab report: %s\n", err->message);
 		return 1;
 	}
@@ -218,13 +262,15 @@ int cmd_report(int argc, char **argv)
 	if (as_json) {
 		JsonWriter w = {.out = g_string_new(NULL)};
 
-		report_json(&w, o);
+		report_json(&w, o, source);
 		fputs(w.out->str, stdout);
 		g_string_free(w.out, TRUE);
 	} else {
 		g_autofree char *t = report_text(o);
 
 		fputs(t, stdout);
+		if (g_strcmp0(source, "console") != 0)
+			printf("(from the %s: the console holds no report)\n", source);
 	}
 	return 0;
 }

@@ -18,6 +18,9 @@
 #include "labs.h"
 #include "oopslab-config.h"
 #include "report.h"
+#include "sysinfo.h"
+#include "target.h"
+#include "tasks.h"
 #include "vm.h"
 
 /* After the timeout's NMI, how long a guest gets to panic before we give up
@@ -86,6 +89,9 @@ typedef struct {
 	gint64 dump_bytes;
 	ConsoleWatcher *console;
 	Oops *oops;     /* the crash report, when the console has one */
+	char *report_source;  /* "console" or "dump dmesg" */
+	char *panic_message;  /* from the dump's log, as crash sys shows it */
+	OlTask panic_task;    /* the task on the panicking CPU (pid -1: unknown) */
 	gint64 t0;
 	double t_create, t_boot, t_panic, t_dump, t_destroy, t_total;
 	GDateTime *started;
@@ -232,6 +238,23 @@ static void write_run_json(Run *r)
 	json_member_string(&w, "title", r->oops ? r->oops->title : NULL);
 	json_member_string(&w, "type", r->oops ? r->oops->type : NULL);
 	json_member_string(&w, "crash_function", r->oops ? r->oops->function : NULL);
+	json_member_string(&w, "report_source", r->report_source);
+	/* From the dump itself, through the stub's kernel model. */
+	json_member_string(&w, "panic_message", r->panic_message);
+	json_key(&w, "panic_task");
+	if (r->panic_task.pid >= 0) {
+		char addr[32];
+
+		g_snprintf(addr, sizeof(addr), "0x%" G_GINT64_MODIFIER "x", r->panic_task.addr);
+		json_begin_object(&w);
+		json_member_int(&w, "pid", r->panic_task.pid);
+		json_member_string(&w, "comm", r->panic_task.comm);
+		json_member_int(&w, "cpu", r->panic_task.running);
+		json_member_string(&w, "task", addr);
+		json_end_object(&w);
+	} else {
+		json_null(&w);
+	}
 	/* Host-side seconds per stage (0 for a stage not reached). */
 	json_key(&w, "timings");
 	json_begin_object(&w);
@@ -262,6 +285,8 @@ static void run_clear(Run *r)
 	guest_kit_free(r->kit);
 	console_watcher_free(r->console);
 	oops_free(r->oops);
+	g_free(r->report_source);
+	g_free(r->panic_message);
 	g_free(r->dir);
 	g_free(r->cmdline);
 	g_free(r->accel_reason);
@@ -414,6 +439,38 @@ static GError *run_guest(Run *r, Vm *vm)
 	}
 }
 
+/*
+ * What the dump itself says, with the stub's own kernel model: the panic
+ * message as crash's `sys` finds it in the log, and the task that was
+ * running on the panicking CPU. Best effort: a dump without vmlinux or
+ * with damage gives fewer fields, never a failed run.
+ */
+static void read_dump(Run *r)
+{
+	g_autoptr(OlTarget) t = NULL;
+	g_autoptr(GPtrArray) warnings = NULL;
+	g_autoptr(GError) err = ol_target_open(r->dump_path, r->kit->vmlinux, &t, &warnings);
+	g_autoptr(GArray) tasks = NULL;
+	int cpu;
+
+	if (err) {
+		say(r, "cannot read the dump: %s", err->message);
+		return;
+	}
+	r->panic_message = ol_sysinfo_panic_message(t);
+	cpu = ol_target_stop_thread(t)->cpu;
+	if (ol_tasks_read(t, &tasks, warnings) != NULL)
+		return;
+	for (guint i = 0; i < tasks->len; i++) {
+		const OlTask *task = &g_array_index(tasks, OlTask, i);
+
+		if (task->running == cpu && cpu >= 0) {
+			r->panic_task = *task;
+			break;
+		}
+	}
+}
+
 static void copy_qemu_log(Run *r, Vm *vm)
 {
 	g_autofree char *src = vm_qemu_log_path(vm, r->domain);
@@ -549,15 +606,20 @@ static int do_run(RunOptions *o)
 		if (r.module_path)
 			r.add_symbol_file = console_add_symbol_file(r.console, r.lab->module, r.module_path);
 	}
+	r.panic_task.pid = -1;
+	if (!err && r.dump_path)
+		read_dump(&r);
 	if (!err && r.console) {
-		g_autoptr(GError) rerr = report_build(r.dir, r.kit->vmlinux, r.module_path, &r.oops);
+		const char *source = NULL;
+		g_autoptr(GError) rerr = report_build(r.dir, r.kit->vmlinux, r.module_path, r.dump_path, &r.oops, &source);
 
+		r.report_source = g_strdup(source);
 		if (!rerr && r.oops)
-			rerr = report_write(r.dir, r.oops);
+			rerr = report_write(r.dir, r.oops, source);
 		if (rerr)
 			say(&r, "no report: %s", rerr->message);
 		else if (r.oops)
-			say(&r, "report: %s", r.oops->title);
+			say(&r, "report: %s (from the %s)", r.oops->title, r.report_source);
 	}
 	r.t_total = now_s(&r);
 	if (err) {

@@ -24,7 +24,7 @@ static void check_log(gconstpointer data)
 	g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
 	o = oops_parse(text);
 	g_assert_nonnull(o);
-	report_json(&w, o);
+	report_json(&w, o, NULL);
 	if (g_getenv("OOPSLAB_UPDATE_GOLDEN"))
 		g_assert_true(g_file_set_contents(json_path, w.out->str, w.out->len, NULL));
 	g_assert_true(g_file_get_contents(json_path, &expected, NULL, NULL));
