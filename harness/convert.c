@@ -28,6 +28,31 @@ static const struct {
 	{ "elf", OL_DUMP_WRITE_ELF, OL_DUMP_CODEC_NONE },
 };
 
+gboolean convert_format_known(const char *format)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++)
+		if (strcmp(format, formats[i].name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+GError *convert_dump(const char *in_path, const char *out, const char *format, OlDumpWriteStats *stats)
+{
+	OlDumpWriteOptions opt = {0};
+	g_autoptr(OlDump) in = NULL;
+	GError *err;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
+		if (strcmp(format, formats[i].name) == 0) {
+			opt.format = formats[i].format;
+			opt.codec = formats[i].codec;
+		}
+	}
+	if ((err = ol_dump_open(in_path, &in)))
+		return err;
+	return ol_dump_write(in, out, &opt, stats);
+}
+
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "oopslab convert: %s\n", msg);

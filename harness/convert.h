@@ -1,4 +1,12 @@
 /* `oopslab convert`: rewrite a dump as kdump-compressed or QEMU-style ELF. */
 #pragma once
 
+#include <glib.h>
+
+#include "dump-writer.h"
+
 int cmd_convert(int argc, char **argv);
+/* Whether FORMAT names an output format of convert_dump(). */
+gboolean convert_format_known(const char *format);
+/* Rewrite the dump at IN as OUT in FORMAT (kdump-zstd, kdump-zlib, ...). */
+GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats);
