@@ -28,6 +28,13 @@ if title:
 check(rep.get("function") == lab["function"], f"the report names {lab['function']}: {rep.get('title')!r}")
 check(rj.get("title") == rep.get("title"), "run.json has the same title")
 check(os.path.exists(os.path.join(rundir, "report.txt")), "the run wrote report.txt")
+# From the dump itself (the stub's kernel model): the panic message as crash's
+# sys finds it, and the task on the panicking CPU.
+check(bool(rj.get("panic_message")), f"run.json has the dump's panic message: {rj.get('panic_message')!r}")
+task = rj.get("panic_task") or {}
+if rep.get("cpu") is not None and rep.get("pid") not in (None, 0):
+    check(task.get("cpu") == rep["cpu"] and task.get("pid") == rep["pid"] and task.get("comm") == rep["comm"],
+          f"run.json's panic task {task} is the report's CPU {rep['cpu']} PID {rep['pid']} {rep['comm']}")
 
 path, line = marker_line(lab, rj["kernel_dir"])
 frame = rep.get("rip") if rep.get("rip") and rep["rip"]["function"] == lab["function"] else next(
