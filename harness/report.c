@@ -202,27 +202,22 @@ static char *gdb_symbol(const char *fn)
 
 char *report_location(const Oops *o)
 {
-	if (o->rip && g_strcmp0(o->rip->function, o->function) == 0) {
-		g_autofree char *fn = gdb_symbol(o->rip->function);
+	const OopsFrame *f = NULL;
+	g_autofree char *fn = NULL;
 
-		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", fn, o->rip->offset);
-	}
-	for (guint i = 0; i < o->trace->len; i++) {
-		const OopsFrame *f = g_ptr_array_index(o->trace, i);
-
-		if (g_strcmp0(f->function, o->function) == 0) {
-			g_autofree char *fn = gdb_symbol(f->function);
-
-			return f->exact ? g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", fn, f->offset)
-					: g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x-1", fn, f->offset);
-		}
-	}
-	if (o->rip) {
-		g_autofree char *fn = gdb_symbol(o->rip->function);
-
-		return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x", fn, o->rip->offset);
-	}
-	return NULL;
+	/* the frame of the function the title names: the RIP, or its trace entry */
+	if (o->rip && g_strcmp0(o->rip->function, o->function) == 0)
+		f = o->rip;
+	for (guint i = 0; !f && i < o->trace->len; i++)
+		if (g_strcmp0(((const OopsFrame *)g_ptr_array_index(o->trace, i))->function, o->function) == 0)
+			f = g_ptr_array_index(o->trace, i);
+	if (!f)
+		f = o->rip;
+	if (!f)
+		return NULL;
+	fn = gdb_symbol(f->function);
+	/* a return address points after the call: back to the call itself */
+	return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x%s", fn, f->offset, f->exact ? "" : "-1");
 }
 
 int cmd_report(int argc, char **argv)
