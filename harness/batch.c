@@ -240,7 +240,7 @@ int cmd_batch(int argc, char **argv)
 	{
 		g_autoptr(GuestKit) kit = NULL;
 
-		if ((err = guest_kit_build(&kit))) {
+		if ((err = guest_kit_build(&kit, FALSE))) {
 			fprintf(stderr, "oopslab batch: %s\n", err->message);
 			return 1;
 		}

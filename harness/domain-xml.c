@@ -8,6 +8,19 @@ char *domain_xml(const DomainSpec *s)
 	g_autofree char *cmdline = g_markup_escape_text(s->cmdline, -1);
 	g_autofree char *console = g_markup_escape_text(s->console_path, -1);
 	gboolean kvm = s->accel == ACCEL_KVM;
+	g_autofree char *disk = NULL;
+
+	if (s->disk_path) {
+		g_autofree char *path = g_markup_escape_text(s->disk_path, -1);
+
+		/* --capture kdump: the capture kernel writes the dump here. */
+		disk = g_strdup_printf("    <disk type='file' device='disk'>\n"
+				       "      <driver name='qemu' type='raw'/>\n"
+				       "      <source file='%s'/>\n"
+				       "      <target dev='vda' bus='virtio'/>\n"
+				       "    </disk>\n",
+				       path);
+	}
 
 	/*
 	 * - ACPI on: the ISA pvpanic device (libvirt 9.0's only x86 panic model)
@@ -44,6 +57,7 @@ char *domain_xml(const DomainSpec *s)
 		"      <source path='%s'/>\n"
 		"      <target port='0'/>\n"
 		"    </serial>\n"
+		"%s"
 		"    <panic model='isa'/>\n"
 		"    <video><model type='none'/></video>\n"
 		"    <controller type='usb' model='none'/>\n"
@@ -51,5 +65,5 @@ char *domain_xml(const DomainSpec *s)
 		"  </devices>\n"
 		"</domain>\n",
 		kvm ? "kvm" : "qemu", name, s->memory_mib, s->cpus, kernel, initrd, cmdline,
-		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console);
+		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console, disk ? disk : "");
 }

@@ -12,6 +12,7 @@ typedef struct {
 	const char *initrd;
 	const char *cmdline;
 	const char *console_path;
+	const char *disk_path;  /* a raw disk attached as virtio vda, or NULL (--capture kdump) */
 } DomainSpec;
 
 char *domain_xml(const DomainSpec *spec);

@@ -12,10 +12,11 @@ void guest_kit_free(GuestKit *kit)
 	g_free(kit->vmlinux);
 	g_free(kit->labs_dir);
 	g_free(kit->initrd);
+	g_free(kit->initrd_kdump);
 	g_free(kit);
 }
 
-GError *guest_kit_build(GuestKit **out)
+GError *guest_kit_build(GuestKit **out, gboolean kdump)
 {
 	g_autofree char *script = g_build_filename(oopslab_data_dir(), "guests", "build-guest", NULL);
 	g_autoptr(GSubprocess) proc = NULL;
@@ -25,7 +26,7 @@ GError *guest_kit_build(GuestKit **out)
 	g_auto(GStrv) lines = NULL;
 
 	/* stderr is inherited: a first build shows its progress. */
-	proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, script, NULL);
+	proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, script, kdump ? "--kdump" : NULL, NULL);
 	if (!proc)
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "cannot run %s: %s", script, err->message);
 	if (!g_subprocess_communicate_utf8(proc, NULL, NULL, &stdout_text, NULL, &err))
@@ -50,12 +51,14 @@ GError *guest_kit_build(GuestKit **out)
 			slot = &kit->labs_dir;
 		else if (g_str_equal(*l, "initrd"))
 			slot = &kit->initrd;
+		else if (g_str_equal(*l, "initrd_kdump"))
+			slot = &kit->initrd_kdump;
 		if (slot) {
 			g_free(*slot);
 			*slot = g_strdup(eq + 1);
 		}
 	}
-	if (!kit->bzimage || !kit->initrd || !kit->labs_dir)
+	if (!kit->bzimage || !kit->initrd || !kit->labs_dir || (kdump && !kit->initrd_kdump))
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "%s printed no kernel/initrd/labs_dir", script);
 	*out = g_steal_pointer(&kit);
 	return NULL;

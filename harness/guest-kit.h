@@ -8,13 +8,14 @@ typedef struct {
 	char *vmlinux;    /* may be NULL for a user kernel given without --vmlinux */
 	char *labs_dir;   /* where the built lab modules are */
 	char *initrd;
+	char *initrd_kdump; /* the kdump variant (guest_kit_build with kdump), else NULL */
 } GuestKit;
 
 void guest_kit_free(GuestKit *kit);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GuestKit, guest_kit_free)
 
 /* Build or find the cached lab kit; progress of a build goes to stderr. */
-GError *guest_kit_build(GuestKit **out);
+GError *guest_kit_build(GuestKit **out, gboolean kdump);
 
 /* The lab module's .ko under kit->labs_dir, or NULL. */
 char *guest_kit_find_module(const GuestKit *kit, const char *module);

@@ -16,6 +16,7 @@
 #include "domain-xml.h"
 #include "guest-kit.h"
 #include "json-writer.h"
+#include "kdump.h"
 #include "labs.h"
 #include "oopslab-config.h"
 #include "report.h"
@@ -35,6 +36,9 @@
 #define RUN_EXIT_UNEXPECTED 3
 /* Console and state polling period: fine enough for stage timings. */
 #define POLL_US (20 * 1000)
+/* --capture kdump: how long the capture kernel may take, from the panic to
+ * its power-off (a 512 MiB guest's ELF vmcore under TCG takes about 15 s). */
+#define KDUMP_CAPTURE_TIMEOUT_S 300
 
 typedef struct {
 	char *lab;
@@ -52,6 +56,9 @@ typedef struct {
 	char *connect;
 	char *expect;     /* --expect: panic, no-panic (or hang); NULL: none */
 	gboolean json;    /* --json: print run.json instead of the directory */
+	gboolean format_given;
+	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
+	char *collector;  /* --capture kdump: cp or makedumpfile OPTIONS */
 } RunOptions;
 
 static volatile sig_atomic_t stop_signal;
@@ -93,6 +100,15 @@ typedef struct {
 	char *report_source;  /* "console" or "dump dmesg" */
 	char *panic_message;  /* from the dump's log, as crash sys shows it */
 	OlTask panic_task;    /* the task on the panicking CPU (pid -1: unknown) */
+	/* --capture kdump */
+	gboolean kdump;
+	char *disk_path;      /* the capture disk (deleted after the run) */
+	KdumpHeader kh;       /* its header */
+	char *dump_format;    /* of the dump kept: kdump's differs from --format */
+	char *dmesg_path;     /* vmcore-dmesg.txt */
+	char *kdump_note;     /* how the vmcore was made plain, or why not */
+	double t_capture_start, t_capture, t_extract;
+	const char *capture_used; /* "host" or "kdump": what made the dump */
 	gint64 t0;
 	double t_create, t_boot, t_panic, t_dump, t_destroy, t_total;
 	GDateTime *started;
@@ -129,6 +145,18 @@ static void report_stages(Run *r)
 			say(r, "lab %s: triggering the crash", r->lab->name);
 		else if (g_str_equal(s->name, "done"))
 			say(r, "guest /init finished without a panic (%s)", s->detail);
+		else if (g_str_equal(s->name, "kdump-armed"))
+			say(r, "capture kernel loaded (kexec -p)");
+		else if (g_str_equal(s->name, "kdump-error"))
+			say(r, "arming the capture kernel failed: %s", s->detail);
+		else if (g_str_equal(s->name, "capture"))
+			say(r, "capture kernel running (%s)", s->detail);
+		else if (g_str_equal(s->name, "collect"))
+			say(r, "capture kernel: %s", s->detail);
+		else if (g_str_equal(s->name, "capture-done"))
+			say(r, "capture kernel done (%s)", s->detail);
+		else if (g_str_equal(s->name, "capture-error"))
+			say(r, "capture kernel failed: %s", s->detail);
 	}
 }
 
@@ -224,8 +252,27 @@ static void write_run_json(Run *r)
 	if (r->dump_path) {
 		json_begin_object(&w);
 		json_member_string(&w, "path", r->dump_path);
-		json_member_string(&w, "format", o->format);
+		json_member_string(&w, "format", r->dump_format ? r->dump_format : o->format);
 		json_member_int(&w, "bytes", r->dump_bytes);
+		json_end_object(&w);
+	} else {
+		json_null(&w);
+	}
+	json_member_string(&w, "capture", r->capture_used ? r->capture_used : r->kdump ? "kdump" : "host");
+	json_member_string(&w, "collector", r->kdump ? o->collector : NULL);
+	json_key(&w, "kdump");
+	if (r->kdump) {
+		json_begin_object(&w);
+		json_member_string(&w, "crashkernel", KDUMP_CRASHKERNEL);
+		json_member_string(&w, "status", r->kh.status);
+		json_member_string(&w, "message", r->kh.message);
+		/* what the capture init ran: the collector with -F and /proc/vmcore */
+		json_member_string(&w, "command", r->kh.command);
+		json_member_string(&w, "written_as", r->kh.vmcore_format);
+		json_member_int(&w, "written_bytes", r->kh.vmcore_bytes);
+		json_member_string(&w, "converted", r->kdump_note);
+		json_member_string(&w, "dmesg", r->dmesg_path);
+		json_member_double(&w, "capture_kernel_uptime", r->kh.uptime);
 		json_end_object(&w);
 	} else {
 		json_null(&w);
@@ -263,6 +310,12 @@ static void write_run_json(Run *r)
 	json_member_double(&w, "boot", r->t_boot > 0 ? r->t_boot - r->t_create : 0);
 	json_member_double(&w, "crash", r->t_panic > 0 ? r->t_panic - MAX(r->t_boot, r->t_create) : 0);
 	json_member_double(&w, "dump", r->t_dump);
+	if (r->kdump) {
+		/* the dump: from the panic to the capture kernel's power-off, then
+		 * taking the files off the disk */
+		json_member_double(&w, "kdump_capture", r->t_capture);
+		json_member_double(&w, "kdump_extract", r->t_extract);
+	}
 	json_member_double(&w, "destroy", r->t_destroy);
 	json_member_double(&w, "total", r->t_total);
 	json_end_object(&w);
@@ -298,6 +351,11 @@ static void run_clear(Run *r)
 	g_free(r->detected_by);
 	g_free(r->error);
 	g_free(r->dump_path);
+	g_free(r->disk_path);
+	kdump_header_clear(&r->kh);
+	g_free(r->dump_format);
+	g_free(r->dmesg_path);
+	g_free(r->kdump_note);
 	if (r->started)
 		g_date_time_unref(r->started);
 }
@@ -365,6 +423,84 @@ static void flush_console(Run *r, Vm *vm)
 	}
 }
 
+/* makedumpfile -R OUT < FLAT: a flattened file made plain. */
+static GError *unflatten(const char *flat, const char *out)
+{
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+								     G_SUBPROCESS_FLAGS_STDERR_MERGE);
+	g_autoptr(GSubprocess) p = NULL;
+	g_autofree char *text = NULL;
+	GError *err = NULL;
+
+	g_subprocess_launcher_set_stdin_file_path(l, flat);
+	p = g_subprocess_launcher_spawn(l, &err, "makedumpfile", "-R", out, NULL);
+	if (!p)
+		return err;
+	if (!g_subprocess_communicate_utf8(p, NULL, NULL, &text, NULL, &err))
+		return err;
+	if (!g_subprocess_get_successful(p))
+		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "makedumpfile -R failed: %s", g_strstrip(text));
+	return NULL;
+}
+
+/*
+ * --capture kdump, after the capture kernel powered off: the header of the
+ * capture disk, vmcore-dmesg.txt and the vmcore. makedumpfile's flattened
+ * stream is made a plain kdump-compressed file with the host's
+ * `makedumpfile -R` (0.1 s): every reader takes that (crash, makedumpfile
+ * itself, libkdumpfile, drgn), while only some read flattened files. Without
+ * a host makedumpfile the flattened file is kept: oopslab-stub and crash
+ * read it too.
+ */
+static GError *kdump_collect(Run *r)
+{
+	g_autofree char *flat = NULL;
+	GStatBuf st;
+	GError *err;
+	double t = now_s(r);
+
+	if ((err = kdump_disk_read_header(r->disk_path, &r->kh)))
+		return err;
+	if (r->kh.dmesg_bytes) {
+		r->dmesg_path = g_build_filename(r->dir, "vmcore-dmesg.txt", NULL);
+		if ((err = kdump_disk_extract(r->disk_path, r->kh.dmesg_offset, r->kh.dmesg_bytes, r->dmesg_path)))
+			return err;
+	}
+	if (!g_str_equal(r->kh.status, "ok"))
+		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "kdump capture failed: %s",
+				   r->kh.message ? r->kh.message : "(no message)");
+	r->dump_path = g_build_filename(r->dir, "vmcore", NULL);
+	if (g_strcmp0(r->kh.vmcore_format, "flattened") == 0) {
+		g_autofree char *mdf = g_find_program_in_path("makedumpfile");
+
+		flat = g_build_filename(r->dir, "vmcore.flat", NULL);
+		if ((err = kdump_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, flat)))
+			return err;
+		if (!mdf) {
+			r->kdump_note = g_strdup("kept flattened: no makedumpfile on this host");
+		} else if ((err = unflatten(flat, r->dump_path))) {
+			r->kdump_note = g_strdup_printf("kept flattened: %s", err->message);
+			g_clear_error(&err);
+		} else {
+			r->kdump_note = g_strdup("makedumpfile -R (flattened to plain kdump-compressed)");
+			g_unlink(flat);
+		}
+		if (g_file_test(flat, G_FILE_TEST_EXISTS) && g_rename(flat, r->dump_path) < 0)
+			return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "cannot rename %s: %s", flat,
+					   g_strerror(errno));
+	} else if ((err = kdump_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, r->dump_path))) {
+		return err;
+	}
+	r->dump_format = g_strdup(kdump_collector_format(r->opt->collector));
+	if (g_stat(r->dump_path, &st) == 0)
+		r->dump_bytes = st.st_size;
+	r->t_extract = now_s(r) - t;
+	r->t_dump = r->t_capture + r->t_extract;
+	say(r, "dump written: %s (%s, %.1f MB; capture %.2f s, extraction %.2f s)", r->dump_path, r->dump_format,
+	    r->dump_bytes / 1e6, r->t_capture, r->t_extract);
+	return NULL;
+}
+
 /* Boot, wait, capture. Fills r; returns an error only for a failed run. */
 static GError *run_guest(Run *r, Vm *vm)
 {
@@ -373,7 +509,7 @@ static GError *run_guest(Run *r, Vm *vm)
 	g_autofree char *console_abs = g_canonicalize_filename(console_path, NULL);
 	g_autofree char *xml = NULL;
 	g_autofree char *xml_path = g_build_filename(r->dir, "domain.xml", NULL);
-	gboolean nmi_sent = FALSE;
+	gboolean nmi_sent = FALSE, resumed = FALSE;
 	double nmi_time = 0;
 	GError *err;
 
@@ -387,6 +523,7 @@ static GError *run_guest(Run *r, Vm *vm)
 		.initrd = r->kit->initrd,
 		.cmdline = r->cmdline,
 		.console_path = console_abs,
+		.disk_path = r->disk_path,
 	});
 	g_file_set_contents(xml_path, xml, -1, NULL);
 	r->console = console_watcher_new(console_path, g_get_monotonic_time());
@@ -410,6 +547,53 @@ static GError *run_guest(Run *r, Vm *vm)
 			return g_error_new(G_IO_ERROR, G_IO_ERROR_CANCELLED, "interrupted by %s",
 					   g_strsignal(stop_signal));
 		state = vm_state(vm, &detail);
+		if (r->kdump) {
+			if (!r->t_capture_start && console_watcher_stage(r->console, "capture")) {
+				r->t_capture_start = now_s(r);
+				if (!r->t_panic)
+					r->t_panic = r->t_capture_start;
+			}
+			if (state == VM_STATE_CRASHED) {
+				if (resumed || r->t_capture_start)
+					return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED,
+							   "kdump: the capture kernel panicked (see console.log)");
+				/* crash_kexec_post_notifiers: pvpanic's notifier runs in
+				 * panic() before the capture kernel. With a capture kernel
+				 * loaded it reports "crash loaded" and the guest goes on;
+				 * a paused one ("panicked") is resumed. */
+				r->t_panic = now_s(r);
+				resumed = TRUE;
+				console_watcher_poll(r->console);
+				say(r, "guest panicked (pvpanic, %s)%s%s: waiting for the capture kernel", detail ? detail : "?",
+				    r->console->panic_line ? ": " : "", r->console->panic_line ? r->console->panic_line : "");
+				if ((err = vm_continue_after_panic(vm)))
+					return err;
+				g_usleep(POLL_US);
+				continue;
+			}
+			if (state == VM_STATE_STOPPED && r->t_panic) {
+				console_watcher_poll(r->console);
+				report_stages(r);
+				r->t_capture = now_s(r) - r->t_panic;
+				r->outcome = "panic";
+				r->detected_by = g_strdup(resumed ? "pvpanic, then the kdump capture kernel"
+								  : "kdump capture kernel");
+				say(r, "capture kernel powered off, %.2f s after the panic", r->t_capture);
+				return kdump_collect(r);
+			}
+			if (state == VM_STATE_STOPPED && console_watcher_stage(r->console, "kdump-error"))
+				return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "kdump: %s",
+						   console_watcher_stage(r->console, "kdump-error")->detail);
+			if (r->t_panic && now_s(r) - r->t_panic > KDUMP_CAPTURE_TIMEOUT_S)
+				return g_error_new(G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+						   "kdump: the capture kernel did not finish %d s after the panic%s",
+						   KDUMP_CAPTURE_TIMEOUT_S,
+						   r->t_capture_start ? "" : " (it never reached its /init)");
+			if (r->t_panic) {
+				g_usleep(POLL_US);
+				continue;
+			}
+		}
 		if (state == VM_STATE_CRASHED) {
 			r->t_panic = now_s(r);
 			r->outcome = "panic";
@@ -448,6 +632,7 @@ static GError *run_guest(Run *r, Vm *vm)
 			r->detected_by = g_strdup_printf("timeout (%d s) and no panic %d s after an NMI", o->timeout,
 							 NMI_GRACE_SECONDS);
 			say(r, "guest still not panicked %d s after the NMI: capturing it as hung", NMI_GRACE_SECONDS);
+			r->capture_used = "host";
 			return capture(r, vm);
 		}
 		g_usleep(POLL_US);
@@ -532,6 +717,39 @@ static int do_run(RunOptions *o)
 				  o->format);
 		goto early_error;
 	}
+	r.kdump = g_str_equal(o->capture, "kdump");
+	if (!r.kdump && !g_str_equal(o->capture, "host")) {
+		err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--capture: '%s' is not one of host, kdump",
+				  o->capture);
+		goto early_error;
+	}
+	if (!r.kdump && o->collector) {
+		err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--collector goes with --capture kdump");
+		goto early_error;
+	}
+	if (r.kdump) {
+		if (!o->collector)
+			o->collector = g_strdup("makedumpfile -l -d 31");
+		g_strstrip(o->collector);
+		if ((err = kdump_collector_check(o->collector)))
+			goto early_error;
+		if (o->format_given) {
+			err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+					  "--format is for --capture host; with kdump the collector decides the format");
+			goto early_error;
+		}
+		/* The kdump initramfs holds the lab kernel as the capture kernel. */
+		if (o->kernel || o->initrd) {
+			err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+					  "--capture kdump works with the lab kernel and initramfs only (no --kernel, --initrd)");
+			goto early_error;
+		}
+		if (o->memory_mib < 256) {
+			err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+					  "--capture kdump needs --memory 256 or more (crashkernel=%s)", KDUMP_CRASHKERNEL);
+			goto early_error;
+		}
+	}
 	if (o->memory_mib < 64 || o->cpus < 1 || o->cpus > 8) {
 		err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 				  "--memory must be at least 64 (MiB) and --cpus between 1 and 8 (the lab kernel's NR_CPUS)");
@@ -559,8 +777,12 @@ static int do_run(RunOptions *o)
 		goto early_error;
 
 	/* The lab kit (modules, initramfs) is needed even with a user kernel. */
-	if ((err = guest_kit_build(&r.kit)))
+	if ((err = guest_kit_build(&r.kit, r.kdump)))
 		goto early_error;
+	if (r.kdump) {
+		g_free(r.kit->initrd);
+		r.kit->initrd = g_strdup(r.kit->initrd_kdump);
+	}
 	if (o->kernel) {
 		g_free(r.kit->bzimage);
 		r.kit->bzimage = g_canonicalize_filename(o->kernel, NULL);
@@ -594,6 +816,17 @@ static int do_run(RunOptions *o)
 		g_string_append_printf(cmd, " oopslab.lab=%s", r.lab->name);
 		if (r.lab->append)
 			g_string_append_printf(cmd, " %s", r.lab->append);
+		if (r.kdump) {
+			g_autofree char *collector = kdump_collector_cmdline(o->collector);
+
+			/* crash_kexec_post_notifiers: an oops with oops=panic goes to the
+			 * capture kernel from panic(), not straight from oops_end(), so the
+			 * dump's panicking CPU is in panic() as with --capture host (and
+			 * pvpanic reports the panic first). */
+			g_string_append_printf(cmd, " crashkernel=%s crash_kexec_post_notifiers oopslab.capture=kdump"
+						    " oopslab.collector=%s",
+					       KDUMP_CRASHKERNEL, collector);
+		}
 		if (o->append)
 			g_string_append_printf(cmd, " %s", o->append);
 		r.cmdline = g_string_free(g_steal_pointer(&cmd), FALSE);
@@ -604,6 +837,13 @@ static int do_run(RunOptions *o)
 		err = g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s", r.dir,
 				  g_strerror(errno));
 		goto early_error;
+	}
+	if (r.kdump) {
+		g_autofree char *disk = g_build_filename(r.dir, "kdump-disk.img", NULL);
+
+		r.disk_path = g_canonicalize_filename(disk, NULL);
+		if ((err = kdump_disk_create(r.disk_path, o->memory_mib)))
+			goto early_error;
 	}
 	r.started = g_date_time_new_now_local();
 	r.t0 = g_get_monotonic_time();
@@ -616,6 +856,8 @@ static int do_run(RunOptions *o)
 		r.t_destroy = now_s(&r) - t;
 	}
 	copy_qemu_log(&r, vm);
+	if (r.disk_path)
+		g_unlink(r.disk_path);
 	if (r.console) {
 		console_watcher_poll(r.console);
 		if (r.module_path)
@@ -692,6 +934,12 @@ int cmd_run(int argc, char **argv)
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o.expect,
 		 "panic, no-panic or hang: exit with status 3 when the outcome is another", "OUTCOME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print run.json on stdout instead of the run directory", NULL},
+		{"capture", 0, 0, G_OPTION_ARG_STRING, &o.capture,
+		 "host (default: libvirt dumps the guest's memory) or kdump (the guest's own capture kernel, "
+		 "booted by kexec on panic, writes the dump and vmcore-dmesg.txt)", "HOW"},
+		{"collector", 0, 0, G_OPTION_ARG_STRING, &o.collector,
+		 "--capture kdump: what runs on /proc/vmcore, cp or 'makedumpfile OPTIONS' (default 'makedumpfile -l -d 31')",
+		 "COMMAND"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o.connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
 		{NULL},
@@ -721,6 +969,9 @@ int cmd_run(int argc, char **argv)
 	}
 	o.accel = accel ? accel : (char *)"auto";
 	o.format = format ? format : (char *)"elf";
+	o.format_given = format != NULL;
+	if (!o.capture)
+		o.capture = g_strdup("host");
 	install_signal_handlers();
 	rc = do_run(&o);
 	g_free(o.lab);
@@ -731,5 +982,7 @@ int cmd_run(int argc, char **argv)
 	g_free(o.append);
 	g_free(o.connect);
 	g_free(o.expect);
+	g_free(o.capture);
+	g_free(o.collector);
 	return rc;
 }

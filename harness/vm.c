@@ -129,7 +129,9 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 	const char *what = NULL;
 
 	if (event == VIR_DOMAIN_EVENT_CRASHED) {
-		what = detail == VIR_DOMAIN_EVENT_CRASHED_PANICKED ? "panicked" : "crashed";
+		what = detail == VIR_DOMAIN_EVENT_CRASHED_PANICKED	 ? "panicked"
+		       : detail == VIR_DOMAIN_EVENT_CRASHED_CRASHLOADED ? "crash-loaded"
+									: "crashed";
 		g_atomic_int_set(&vm->state, VM_STATE_CRASHED);
 	} else if (event == VIR_DOMAIN_EVENT_STOPPED) {
 		static const char *const details[] = {"shutdown", "destroyed", "crashed", "migrated",
@@ -254,6 +256,21 @@ GError *vm_resume(Vm *vm)
 	if (virDomainResume(vm->dom) < 0)
 		return virt_error("cannot resume the guest");
 	return NULL;
+}
+
+GError *vm_continue_after_panic(Vm *vm)
+{
+	int state, reason;
+
+	g_atomic_int_set(&vm->state, VM_STATE_RUNNING);
+	g_mutex_lock(&vm->lock);
+	g_clear_pointer(&vm->detail, g_free);
+	g_mutex_unlock(&vm->lock);
+	/* With a capture kernel loaded, Linux's pvpanic driver reports "crash
+	 * loaded" instead of "panicked", and QEMU does not pause the guest. */
+	if (virDomainGetState(vm->dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_RUNNING)
+		return NULL;
+	return vm_resume(vm);
 }
 
 static const struct {

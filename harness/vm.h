@@ -30,6 +30,10 @@ VmState vm_state(const Vm *vm, char **detail);
 GError *vm_inject_nmi(Vm *vm);
 /* Let a guest paused by its panic run again (after the dump was taken). */
 GError *vm_resume(Vm *vm);
+/* Resume a guest paused by its panic and watch it again: vm_state is
+ * RUNNING until the next event (--capture kdump: panic() goes on into the
+ * capture kernel). */
+GError *vm_continue_after_panic(Vm *vm);
 /* format: elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp */
 GError *vm_dump(Vm *vm, const char *path, const char *format);
 gboolean vm_dump_format_valid(const char *format);

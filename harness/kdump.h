@@ -1,0 +1,46 @@
+/*
+ * Guest-side kdump (`oopslab run --capture kdump`): the run's capture disk,
+ * which the capture kernel's /init (guests/initramfs/kdump-init) fills, and
+ * what the harness takes out of it afterwards.
+ *
+ * Disk layout (a sparse raw image, attached as virtio disk vda):
+ *   bytes 0..4095   text header, "key=value" lines after a first line
+ *                   "oopslab-kdump 1", ending with "end", NUL padded;
+ *                   written LAST, so a disk without it was never finished
+ *   1 MiB ..        the kernel log (makedumpfile --dump-dmesg), dmesg_bytes
+ *   16 MiB ..       the vmcore as the collector wrote it, vmcore_bytes
+ *                   (flattened for makedumpfile, ELF /proc/vmcore for cp)
+ */
+#pragma once
+#include <glib.h>
+
+#define KDUMP_DMESG_OFFSET (1 << 20)
+#define KDUMP_VMCORE_OFFSET (16 << 20)
+/* What crashkernel= reserves in the lab guest; see kdump.c. */
+#define KDUMP_CRASHKERNEL "64M"
+
+typedef struct {
+	char *status;         /* "ok" or "error" */
+	char *message;        /* the capture init's error */
+	char *collector;      /* as the user gave it */
+	char *command;        /* what the capture init ran */
+	char *vmcore_format;  /* "flattened" or "elf" */
+	guint64 vmcore_offset, vmcore_bytes;
+	guint64 dmesg_offset, dmesg_bytes;
+	double uptime;        /* capture kernel uptime when done */
+} KdumpHeader;
+
+void kdump_header_clear(KdumpHeader *h);
+
+/* The collector string is passed on the kernel command line with commas for
+ * spaces: only a plain character set is accepted. */
+GError *kdump_collector_check(const char *collector);
+char *kdump_collector_cmdline(const char *collector);
+/* "kdump-lzo", "kdump-zlib", ..., "elf": what the collector writes. */
+const char *kdump_collector_format(const char *collector);
+
+/* A sparse disk big enough for a dump of a memory_mib guest. */
+GError *kdump_disk_create(const char *path, int memory_mib);
+GError *kdump_disk_read_header(const char *path, KdumpHeader *h);
+/* Copy [offset, offset+bytes) of the disk to a new file. */
+GError *kdump_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out);
