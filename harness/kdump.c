@@ -43,7 +43,7 @@ GError *kdump_collector_check(const char *collector)
 				   "--collector: '%s' is neither cp nor makedumpfile OPTIONS", collector);
 	if (g_str_equal(words[0], "makedumpfile"))
 		for (char **w = words + 1; *w; w++)
-			if (g_str_equal(*w, "-F") || g_str_equal(*w, "-E") || g_str_equal(*w, "--split") ||
+			if (g_str_equal(*w, "-E") || g_str_equal(*w, "--split") ||
 			    g_str_equal(*w, "-R") || g_str_has_prefix(*w, "/"))
 				return g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 						   "--collector: give makedumpfile's dump options only; the capture "
@@ -52,13 +52,22 @@ GError *kdump_collector_check(const char *collector)
 	return NULL;
 }
 
+/* -F in the collector: the capture always streams flattened; -F asks to
+ * keep the file flattened, as `makedumpfile -F` would have written it. */
+gboolean kdump_collector_keeps_flattened(const char *collector)
+{
+	g_auto(GStrv) words = g_strsplit_set(collector, " ", -1);
+
+	return g_str_equal(words[0], "makedumpfile") && g_strv_contains((const char *const *)words, "-F");
+}
+
 char *kdump_collector_cmdline(const char *collector)
 {
 	g_auto(GStrv) words = g_strsplit_set(collector, " ", -1);
 	g_autoptr(GString) s = g_string_new(NULL);
 
 	for (char **w = words; *w; w++) {
-		if (!**w)
+		if (!**w || g_str_equal(*w, "-F")) /* the capture init adds it */
 			continue;
 		if (s->len)
 			g_string_append_c(s, ',');

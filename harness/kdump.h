@@ -36,6 +36,7 @@ void kdump_header_clear(KdumpHeader *h);
  * spaces: only a plain character set is accepted. */
 GError *kdump_collector_check(const char *collector);
 char *kdump_collector_cmdline(const char *collector);
+gboolean kdump_collector_keeps_flattened(const char *collector);
 /* "kdump-lzo", "kdump-zlib", ..., "elf": what the collector writes. */
 const char *kdump_collector_format(const char *collector);
 

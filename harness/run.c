@@ -476,7 +476,9 @@ static GError *kdump_collect(Run *r)
 		flat = g_build_filename(r->dir, "vmcore.flat", NULL);
 		if ((err = kdump_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, flat)))
 			return err;
-		if (!mdf) {
+		if (kdump_collector_keeps_flattened(r->opt->collector)) {
+			r->kdump_note = g_strdup("kept flattened, as -F asked");
+		} else if (!mdf) {
 			r->kdump_note = g_strdup("kept flattened: no makedumpfile on this host");
 		} else if ((err = unflatten(flat, r->dump_path))) {
 			r->kdump_note = g_strdup_printf("kept flattened: %s", err->message);

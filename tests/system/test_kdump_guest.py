@@ -5,7 +5,8 @@ panics into it, and the capture kernel's /init runs the collector on
 /proc/vmcore and writes the vmcore and the kernel log to the run's disk,
 which the harness takes apart into vmcore and vmcore-dmesg.txt.
 
-For the collectors `makedumpfile -l -d 31`, `makedumpfile -c -d 31` and `cp`
+For the collectors `makedumpfile -l -d 31`, `makedumpfile -c -d 31`, `makedumpfile -F -l -d 31`
+(kept flattened) and `cp`
 (the ELF /proc/vmcore):
 - run.json: outcome panic, capture kdump, the collector, detected by the
   capture kernel, the format; the capture disk is gone;
@@ -30,6 +31,8 @@ from test_kdump_qemu import LAB, check_crash_vs_gdb, check_stub, info_field, stu
 COLLECTORS = {
     "makedumpfile -l -d 31": ("kdump-lzo", "kdump-compressed"),
     "makedumpfile -c -d 31": ("kdump-zlib", "kdump-compressed"),
+    # -F: kept flattened, as makedumpfile -F writes it
+    "makedumpfile -F -l -d 31": ("kdump-lzo", "kdump-flattened"),
     "cp": ("elf", None),
 }
 
@@ -59,7 +62,11 @@ def main():
         if not rj["dump"]:
             continue
         dump = rj["dump"]["path"]
-        if info_fmt:
+        if info_fmt == "kdump-flattened":
+            with open(dump, "rb") as f:
+                check(f.read(12) == b"makedumpfile", f"{label}: kept flattened")
+            check(info_field(stub_info(dump), "format") == info_fmt, f"{label}: --info says {info_fmt}")
+        elif info_fmt:
             with open(dump, "rb") as f:
                 check(f.read(8) == b"KDUMP   ", f"{label}: made plain with makedumpfile -R")
             check(info_field(stub_info(dump), "format") == info_fmt, f"{label}: --info says {info_fmt}")
