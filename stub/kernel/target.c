@@ -134,26 +134,22 @@ static void find_stop_thread(OlTarget *t)
 			}
 		}
 	}
-	for (guint i = 0; i < ncpu; i++) {
-		const OlThread *th = &g_array_index(t->threads, OlThread, i);
-		guint8 prev;
-		gsize done;
-		g_autoptr(GError) err = ol_target_read(t, th->regs.value[OL_GDB_RIP] - 1, &prev, 1, &done);
+	{
+		guint running = 0, first = 0;
 
-		if (!err && prev != 0xf4) {
-			t->stop = i;
-			t->stop_reason = g_strdup_printf("CPU %u is the only one not halted (no vmlinux for panic_cpu)", i);
-			for (guint j = i + 1; j < ncpu; j++) {
-				const OlThread *o = &g_array_index(t->threads, OlThread, j);
-				g_autoptr(GError) e2 = ol_target_read(t, o->regs.value[OL_GDB_RIP] - 1, &prev, 1, &done);
+		for (guint i = 0; i < ncpu; i++) {
+			const OlThread *th = &g_array_index(t->threads, OlThread, i);
+			guint8 prev;
+			gsize done;
+			g_autoptr(GError) err = ol_target_read(t, th->regs.value[OL_GDB_RIP] - 1, &prev, 1, &done);
 
-				if (!e2 && prev != 0xf4) {
-					g_free(t->stop_reason);
-					t->stop_reason = g_strdup_printf(
-						"CPU %u is the first CPU not halted (no vmlinux for panic_cpu)", i);
-					break;
-				}
-			}
+			if (!err && prev != 0xf4 && running++ == 0)
+				first = i;
+		}
+		if (running) {
+			t->stop = first;
+			t->stop_reason = g_strdup_printf("CPU %u is the %s CPU not halted (no vmlinux for panic_cpu)", first,
+							 running == 1 ? "only" : "first");
 			return;
 		}
 	}
