@@ -52,7 +52,7 @@ int cmd_gdb(int argc, char **argv)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonValue) run = NULL;
 	g_autoptr(Oops) o = NULL;
-	g_autofree char *run_json = NULL, *stub = NULL, *where = NULL, *target = NULL, *list = NULL;
+	g_autofree char *run_json = NULL, *stub = NULL, *where = NULL, *target = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	const char *vmlinux, *dump, *symbols, *kernel_dir;
 	guint64 offset;
