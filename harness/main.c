@@ -10,32 +10,13 @@
 #include "report.h"
 #include "run.h"
 
-static int cmd_labs(int argc, char **argv)
-{
-	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
-	g_autoptr(LabSet) labs = NULL;
-	g_autoptr(GError) err = NULL;
-
-	if ((err = lab_set_load(manifest, &labs))) {
-		fprintf(stderr, "oopslab: %s\n", err->message);
-		return 1;
-	}
-	printf("%-16s %-26s %s\n", "LAB", "PANIC TYPE", "WHAT IT DOES");
-	for (guint i = 0; i < labs->labs->len; i++) {
-		const Lab *lab = g_ptr_array_index(labs->labs, i);
-
-		printf("%-16s %-26s %s\n", lab->name, lab->type, lab->description ? lab->description : "");
-	}
-	return 0;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: oopslab COMMAND [OPTIONS]\n"
 		"\n"
 		"Commands:\n"
-		"  labs              list the labs and their panic types\n"
+		"  labs              list the labs, their panic types and kernel flavours\n"
 		"  run --lab NAME    boot the lab kernel, crash it, capture memory into a run directory\n"
 		"  report RUNDIR     the run's crash: type, title, RIP and call trace with source lines\n"
 		"  gdb RUNDIR        gdb on the run's dump (through oopslab-stub), at the crashing line\n"
@@ -53,7 +34,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[1], "labs") == 0)
-		return cmd_labs(argc - 1, argv + 1);
+		return lab_cmd_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)

@@ -59,6 +59,7 @@ typedef struct {
 	gboolean format_given;
 	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
 	char *collector;  /* --capture kdump: cp or makedumpfile OPTIONS */
+	char *flavour;    /* --flavour: kernel flavours (labs.h), canonical, or NULL */
 } RunOptions;
 
 static volatile sig_atomic_t stop_signal;
@@ -229,6 +230,7 @@ static void write_run_json(Run *r)
 	json_member_string(&w, "lab", r->lab->name);
 	json_member_string(&w, "dir", r->dir);
 	json_member_string(&w, "lab_type", r->lab->type);
+	json_member_string(&w, "flavour", r->lab->flavour);
 	json_member_string(&w, "outcome", r->outcome);
 	json_member_string(&w, "expected", r->lab->expect);
 	json_member_string(&w, "detected_by", r->detected_by);
@@ -696,7 +698,7 @@ static int do_run(RunOptions *o)
 	Run r = {.opt = o};
 	int rc = 0;
 
-	if ((err = lab_set_load(manifest, &labs)))
+	if ((err = lab_set_load_flavour(manifest, o->flavour, &labs)))
 		goto early_error;
 	if (!o->lab) {
 		err = g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--lab NAME is required (see `oopslab labs`)");
@@ -779,7 +781,7 @@ static int do_run(RunOptions *o)
 		goto early_error;
 
 	/* The lab kit (modules, initramfs) is needed even with a user kernel. */
-	if ((err = guest_kit_build(&r.kit, r.kdump)))
+	if ((err = guest_kit_build_flavour(&r.kit, r.kdump, r.lab->flavour)))
 		goto early_error;
 	if (r.kdump) {
 		g_free(r.kit->initrd);
@@ -944,6 +946,9 @@ int cmd_run(int argc, char **argv)
 		 "COMMAND"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o.connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
+		{"flavour", 0, 0, G_OPTION_ARG_STRING, &o.flavour,
+		 "Kernel flavours: kasan, kfence, ubsan, lockdep, comma-separated (default: the lab's own, if any)",
+		 "NAME[,NAME...]"},
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("--lab NAME - boot a lab guest, crash it, capture its memory");
@@ -969,6 +974,14 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang\n", o.expect);
 		return 2;
 	}
+	if (o.flavour) {
+		g_autofree char *given = g_steal_pointer(&o.flavour);
+
+		if ((err = lab_flavour_canonical(given, &o.flavour))) {
+			fprintf(stderr, "oopslab run: --flavour: %s\n", err->message);
+			return 2;
+		}
+	}
 	o.accel = accel ? accel : (char *)"auto";
 	o.format = format ? format : (char *)"elf";
 	o.format_given = format != NULL;
@@ -986,5 +999,6 @@ int cmd_run(int argc, char **argv)
 	g_free(o.expect);
 	g_free(o.capture);
 	g_free(o.collector);
+	g_free(o.flavour);
 	return rc;
 }

@@ -76,7 +76,7 @@ static noinline void use_after_free_crash(void)
 	s->id = 1;
 	kref_init(&s->ref);
 	if (lab_session_start(s))
-		pr_info("oopslab: session %d failed to start\n", s->id);
+		pr_info("oopslab: session %d failed to start\n", s->id); /* oopslab: KASAN catches it here */
 	lab_session_close(s);
 	lab_session_put(s);
 }
