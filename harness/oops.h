@@ -24,7 +24,7 @@ typedef struct {
 } OopsFrame;
 
 typedef struct {
-	char *type;          /* e.g. "null-pointer-dereference", "soft-lockup", "panic" */
+	char *type;          /* e.g. "null-pointer-dereference", "soft-lockup", "kasan-use-after-free" */
 	char *title;
 	char *header;        /* the report's first line */
 	char *function;      /* the function the title names */
@@ -35,6 +35,17 @@ typedef struct {
 	char *comm;
 	char *taint;         /* "Not tainted" or the flags, e.g. "G O" */
 	char *panic_message; /* after "Kernel panic - not syncing: " */
+	gboolean fatal;      /* a "Kernel panic" followed the report (else a non-fatal finding) */
+	/* Sanitizer and lock-validator reports (all NULL/empty for a plain oops) */
+	char *detector;      /* "KASAN", "KFENCE", "UBSAN", "lockdep" */
+	char *bug_type;      /* the detector's name for the bug, e.g. "slab-out-of-bounds",
+			      * "array-index-out-of-bounds", "possible recursive locking" */
+	char *access;        /* "Read", "Write" or "Free" (KASAN, KFENCE), or NULL */
+	gint64 access_size;  /* bytes, or -1 */
+	char *access_addr;   /* the bad address as printed ("ffff888003a1b20d"), or NULL */
+	char *location;      /* UBSAN's "file:line:col" or a WARNING's "file:line", or NULL */
+	GPtrArray *alloc_trace; /* OopsFrame*: where the object was allocated (KASAN, KFENCE) */
+	GPtrArray *free_trace;  /* OopsFrame*: where it was freed */
 } Oops;
 
 Oops *oops_parse(const char *console);
@@ -42,5 +53,6 @@ void oops_free(Oops *o);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Oops, oops_free)
 
 void oops_frame_free(OopsFrame *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OopsFrame, oops_frame_free)
 /* "fct+0xoff/0xsize [mod]" */
 char *oops_frame_symbol(const OopsFrame *f);

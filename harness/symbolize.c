@@ -181,4 +181,8 @@ void symbolizer_oops(Symbolizer *s, Oops *o)
 		symbolizer_frame(s, o->rip);
 	for (guint i = 0; i < o->trace->len; i++)
 		symbolizer_frame(s, g_ptr_array_index(o->trace, i));
+	for (guint i = 0; i < o->alloc_trace->len; i++)
+		symbolizer_frame(s, g_ptr_array_index(o->alloc_trace, i));
+	for (guint i = 0; i < o->free_trace->len; i++)
+		symbolizer_frame(s, g_ptr_array_index(o->free_trace, i));
 }
