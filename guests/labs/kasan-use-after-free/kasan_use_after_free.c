@@ -20,7 +20,7 @@ struct lab_request {
 static void lab_request_free(struct lab_request *rq)
 {
 	pr_info("oopslab: request %d done\n", rq->id);
-	kfree(rq);
+	kfree(rq); /* oopslab: freed here */
 }
 
 static noinline void lab_request_complete(struct lab_request *rq, int status)
@@ -31,7 +31,7 @@ static noinline void lab_request_complete(struct lab_request *rq, int status)
 
 static noinline void kasan_use_after_free_crash(void)
 {
-	struct lab_request *rq = kzalloc(sizeof(*rq), GFP_KERNEL);
+	struct lab_request *rq = kzalloc(sizeof(*rq), GFP_KERNEL); /* oopslab: allocated here */
 
 	if (!rq)
 		return;

@@ -18,7 +18,7 @@ static char *lab_label;
 static noinline char *lab_label_dup(const char *src)
 {
 	size_t len = strlen(src);
-	char *dst = kmalloc(len, GFP_KERNEL);	/* the bug: no room for the NUL */
+	char *dst = kmalloc(len, GFP_KERNEL); /* oopslab: allocated here (the bug: no room for the NUL) */
 
 	if (!dst)
 		return NULL;

@@ -29,7 +29,7 @@ static struct kmem_cache *lab_session_cache;
 
 static void lab_session_release(struct kref *ref)
 {
-	kmem_cache_free(lab_session_cache, container_of(ref, struct lab_session, ref));
+	kmem_cache_free(lab_session_cache, container_of(ref, struct lab_session, ref)); /* oopslab: freed here */
 }
 
 static void lab_session_put(struct lab_session *s)
@@ -68,7 +68,7 @@ static noinline void lab_session_close(struct lab_session *s)
 
 static noinline void use_after_free_crash(void)
 {
-	struct lab_session *s = kmem_cache_alloc(lab_session_cache, GFP_KERNEL);
+	struct lab_session *s = kmem_cache_alloc(lab_session_cache, GFP_KERNEL); /* oopslab: allocated here */
 
 	if (!s)
 		return;
