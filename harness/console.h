@@ -26,7 +26,8 @@ typedef struct {
 	GPtrArray *stages;      /* ConsoleStage* */
 	GPtrArray *sections;    /* ConsoleSection* */
 	char *panic_line;       /* "Kernel panic - not syncing: ..." */
-	char *oops_line;        /* first "BUG: ...", "general protection fault...", "kernel BUG at ..." */
+	char *oops_line;        /* first "BUG: ...", "general protection fault...", "kernel BUG at ...",
+				 * "WARNING: ...", "UBSAN: ...", "list_add/list_del corruption..." */
 	char *rip_line;         /* first "RIP: 0010:fct+off/len [mod]" (kernel mode) */
 	guint stages_reported;  /* for the caller's progress display */
 } ConsoleWatcher;
