@@ -300,6 +300,7 @@ typedef struct {
 	unsigned long rip_eflags; /* of the first kernel RIP: an NMI's is inside its trace */
 	char *context;
 	gboolean stack_after_colon; /* KFENCE: the access's stack follows its "...:" line */
+	gboolean first_exact;       /* KFENCE, a faulting access: that stack starts at the fault's IP */
 } BodyState;
 
 /* One line of the report's body: the CPU line, the RIP, the first call trace. */
@@ -359,7 +360,7 @@ static void parse_body_line(Oops *o, BodyState *st, const char *l)
 	}
 	/* KFENCE saved the access's stack from the fault's registers: its
 	 * first entry is the faulting instruction, not a return address */
-	f->exact = st->stack_after_colon && o->trace->len == 0 && o->access && !g_str_equal(o->access, "Free");
+	f->exact = st->first_exact && o->trace->len == 0;
 	f->context = g_strdup(st->context);
 	g_ptr_array_add(o->trace, f);
 }
@@ -406,6 +407,10 @@ static void parse_body(Oops *o, char **lines, int start, enum report_kind kind, 
 {
 	st->rip_eflags = 0x200;
 	st->stack_after_colon = kind == KFENCE;
+	/* "BUG: KFENCE: out-of-bounds read in ...": reported from the page
+	 * fault, with its registers (a corruption or invalid free is found in
+	 * kfree(), from a stack of return addresses) */
+	st->first_exact = kind == KFENCE && (strstr(o->header, " read in ") || strstr(o->header, " write in "));
 	for (int i = start; lines[i]; i++) {
 		const char *l = strip_timestamp(lines[i]);
 
