@@ -82,6 +82,8 @@ static const struct {
 	{"WARNING: suspicious RCU usage", NULL, "suspicious-rcu-usage", "WARNING: suspicious RCU usage", PLAIN},
 	{"BUG: sleeping function called from invalid context", NULL, "sleeping-in-atomic",
 	 "BUG: sleeping function called from invalid context", PLAIN},
+	{"BUG: Invalid wait context", NULL, "lockdep-invalid-wait-context", "WARNING: locking bug", PLAIN},
+	{"BUG: bad unlock balance detected!", NULL, "lockdep-bad-unlock-balance", "BUG: bad unlock balance", LOCKDEP},
 	{"BUG: scheduling while atomic", NULL, "scheduling-while-atomic", "BUG: scheduling while atomic", PLAIN},
 	/* CONFIG_DEBUG_LIST: the message, then a WARNING (or a BUG) at lib/list_debug.c */
 	{"list_add corruption", NULL, "list-corruption", "list_add corruption", PLAIN},
@@ -503,6 +505,10 @@ static char *sanitizer_title(Oops *o, enum report_kind kind, const char *what, c
 		g_strdelimit(type, " ", '-');
 		g_free(o->type);
 		o->type = g_steal_pointer(&type);
+		/* syzkaller drops the access of an out-of-bounds or use-after-free
+		 * ("KFENCE: out-of-bounds in FUNC"), keeps an invalid one's */
+		if (g_str_equal(o->bug_type, "out-of-bounds") || g_str_equal(o->bug_type, "use-after-free"))
+			return g_strdup_printf("KFENCE: %s", o->bug_type);
 		return g_strdup_printf("KFENCE: %s", bug);
 	}
 	case UBSAN: {
@@ -570,8 +576,10 @@ static void set_title(Oops *o, char **lines, int start, int h, BodyState *st)
 		o->bug_type = g_strdup(hdr + strlen("WARNING: "));
 		if (g_str_has_suffix(o->bug_type, " detected") || g_str_has_suffix(o->bug_type, " detected!"))
 			*strrchr(o->bug_type, ' ') = '\0';
-		/* the function from the first "at: FUNC" (the lock being taken) */
-		own = o->location ? g_strndup(o->location, strcspn(o->location, "+")) : NULL;
+		/* the function from the first "at: FUNC" (the lock being taken);
+		 * an inconsistent state is named after the stack, as syzkaller does */
+		if (o->location && !g_str_equal(o->type, "lockdep-inconsistent-lock-state"))
+			own = g_strndup(o->location, strcspn(o->location, "+"));
 	} else if (g_str_equal(o->type, "general-protection-fault") || g_str_equal(o->type, "use-after-free"))
 		kasan_gpf_hint(o, lines, start);
 	else if (g_str_equal(o->type, "warning"))

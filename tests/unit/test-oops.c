@@ -108,7 +108,7 @@ static const struct {
 	{"zoo-wild-access.log", "kasan-wild-memory-access", "KASAN: wild-memory-access Write in zoo_clear", "KASAN",
 	 "Write", TRUE, FALSE, FALSE},
 	{"zoo-list-del.log", "list-corruption", "list_del corruption in zoo_item_remove", NULL, NULL, TRUE, FALSE, FALSE},
-	{"kfence-oob.log", "kfence-out-of-bounds", "KFENCE: out-of-bounds read in lab_record_sum", "KFENCE", "read", TRUE,
+	{"kfence-oob.log", "kfence-out-of-bounds", "KFENCE: out-of-bounds in lab_record_sum", "KFENCE", "read", TRUE,
 	 TRUE, FALSE},
 	{"ubsan-bounds.log", "ubsan-array-index-out-of-bounds", "UBSAN: array-index-out-of-bounds in lab_level_to_weight",
 	 "UBSAN", NULL, TRUE, FALSE, FALSE},
