@@ -487,6 +487,10 @@ static char *sanitizer_title(Oops *o, enum report_kind kind, const char *what, c
 		o->type = g_steal_pointer(&type);
 		if (o->access && !g_str_equal(o->access, "Free"))
 			return g_strdup_printf("KASAN: %s %s", bug, o->access);
+		/* syzkaller names a double free an invalid free too (older
+		 * kernels could not tell them apart) */
+		if (g_str_equal(bug, "double-free") || g_str_equal(bug, "double-free or invalid-free"))
+			return g_strdup("KASAN: invalid-free");
 		return g_strdup_printf("KASAN: %s", bug);
 	case KFENCE: {
 		char *sp = strrchr(bug, ' ');

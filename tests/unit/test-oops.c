@@ -95,7 +95,7 @@ static const struct {
 	 "KASAN", "Write", TRUE, TRUE, TRUE},
 	{"use-after-free-kasan.log", "kasan-use-after-free", "KASAN: use-after-free Read in use_after_free_crash",
 	 "KASAN", "Read", TRUE, TRUE, TRUE},
-	{"zoo-double-free.log", "kasan-double-free", "KASAN: double-free in zoo_buffer_release", "KASAN", "Free", TRUE,
+	{"zoo-double-free.log", "kasan-double-free", "KASAN: invalid-free in zoo_buffer_release", "KASAN", "Free", TRUE,
 	 TRUE, TRUE},
 	{"zoo-invalid-free.log", "kasan-invalid-free", "KASAN: invalid-free in zoo_payload_free", "KASAN", "Free", TRUE,
 	 FALSE, FALSE},
