@@ -145,7 +145,8 @@ static gboolean is_plumbing(const char *fn)
 		"do_kern_addr_fault", "handle_stack_overflow", "do_double_fault", "pvpanic", "atomic_notifier",
 		"notifier_call_chain", "watchdog", "kthread", "smpboot_thread_fn", "cpu_startup_entry",
 		/* sanitizers and the lock validator reporting (syzkaller skips the same) */
-		"print_report", "print_address_description", "kasan_report", "kasan_check", "__kasan", "kasan_save",
+		"print_report", "print_address_description", "kasan_report", "kasan_check", "__kasan", "___kasan",
+		"____kasan", "kasan_save",
 		"kasan_set_track", "kasan_slab", "kasan_kmalloc", "__asan", "check_memory_region", "kfence_report",
 		"kfence_handle", "__kfence", "__ubsan", "ubsan_", "lockdep_", "lock_acquire", "__lock_acquire",
 		"lock_release", "validate_chain", "check_prev_add", "check_noncircular", "check_deadlock",
@@ -601,7 +602,10 @@ static void set_title(Oops *o, char **lines, int start, int h, BodyState *st)
 	}
 	fn = title_function(o, own);
 	o->function = fn ? g_strdup(fn) : NULL;
-	o->title = g_strdup_printf("%s in %s", prefix ? prefix : headers[h].title, fn ? fn : "an unknown function");
+	/* the title names the source function: without gcc's clone suffixes
+	 * (".constprop.0", ".isra.0", ".part.0", ".cold"), as syzkaller's */
+	o->title = g_strdup_printf("%s in %.*s", prefix ? prefix : headers[h].title, fn ? (int)strcspn(fn, ".") : 20,
+				   fn ? fn : "an unknown function");
 }
 
 Oops *oops_parse(const char *console)

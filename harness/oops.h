@@ -27,7 +27,8 @@ typedef struct {
 	char *type;          /* e.g. "null-pointer-dereference", "soft-lockup", "kasan-use-after-free" */
 	char *title;
 	char *header;        /* the report's first line */
-	char *function;      /* the function the title names */
+	char *function;      /* the function the title names, as the report prints it (the title
+			      * drops a clone suffix such as ".constprop.0") */
 	OopsFrame *rip;      /* the kernel-mode RIP line, or NULL */
 	GPtrArray *trace;    /* OopsFrame* of the first call trace */
 	int cpu;             /* -1 if unknown */
