@@ -131,5 +131,8 @@ if expect == "panic":
                        text=True, timeout=600)
     print(p.stdout[-1500:])
     check(p.returncode == 0, "oopslab gdb --batch succeeds on the flavour's dump")
-    check(re.search(rf"^{where[1]}\t", p.stdout, re.M) is not None, f"and prints the marked line {where[1]}")
+    # gdb lists the innermost code: the marked line, or the inlined helper the marked line calls
+    shown = where[1] if not (frame and frame.get("inlined")) else frame["line"]
+    check(re.search(rf"^{shown}\t", p.stdout, re.M) is not None, f"and prints the crashing line {shown}")
+    check(rep.get("title", "") in p.stdout, "and the report's title")
 finish()
