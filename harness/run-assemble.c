@@ -6,20 +6,35 @@
 #include <gio/gio.h>
 
 #include "run-internal.h"
+#include "workload.h"
 
+/* A lab by name, a lab directory, or a workload's stand-in lab. */
 GError *run_find_lab(Run *r)
 {
 	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
+	const char *name = r->opt->lab;
 	GError *err;
 
+	if (!name) {
+		if (!run_has_workload(r->opt))
+			return run_usage_error("--lab NAME|PATH, --module or --exec is required (see `oopslab labs`)");
+		r->own_lab = g_new0(Lab, 1);
+		r->own_lab->name = g_strdup("workload");
+		r->workload_only = TRUE;
+		r->lab = r->own_lab;
+		return NULL;
+	}
+	if (strchr(name, '/') || g_file_test(name, G_FILE_TEST_IS_DIR)) {
+		if ((err = lab_load_dir(name, &r->own_lab)))
+			return g_error_new(RUN_USAGE_ERROR, 0, "--lab %s: %s", name, err->message);
+		r->lab = r->own_lab;
+		return NULL;
+	}
 	if ((err = lab_set_load(manifest, &r->labs)))
 		return err;
-	if (!r->opt->lab)
-		return g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--lab NAME is required (see `oopslab labs`)");
-	r->lab = lab_set_find(r->labs, r->opt->lab);
+	r->lab = lab_set_find(r->labs, name);
 	if (!r->lab)
-		return g_error_new(G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "unknown lab '%s' (see `oopslab labs`)",
-				   r->opt->lab);
+		return run_usage_error("unknown lab '%s' (see `oopslab labs`)", name);
 	return NULL;
 }
 
@@ -87,31 +102,44 @@ static GError *check_readable(const char *what, const char *path)
 	return NULL;
 }
 
-/* The user's --kernel, --vmlinux, --initrd in place of the lab kit's. */
-static void use_user_kernel(Run *r)
+/* The lab kernel: lab modules are built against its tree, and any lab
+ * module tells its vermagic. */
+static GError *use_lab_kernel(Run *r)
+{
+	g_autofree char *ref = guest_kit_find_module(r->kit, "null_deref");
+
+	r->build_dir = g_strdup(r->kit->kernel_dir);
+	if (ref)
+		return workload_ko_info(ref, &r->vermagic, NULL);
+	return NULL;
+}
+
+/* Another kernel: --kernel (an installed one's modules, vmlinux and build
+ * are found from its release) or --kernel-tree. */
+static GError *use_user_kernel(Run *r)
 {
 	const RunOptions *o = r->opt;
 	GuestKit *kit = r->kit;
+	GError *err;
 
-	if (r->kdump) {
-		g_free(kit->initrd);
-		kit->initrd = g_strdup(kit->initrd_kdump);
-	}
-	if (o->kernel) {
-		g_free(kit->bzimage);
-		kit->bzimage = g_canonicalize_filename(o->kernel, NULL);
-		g_free(kit->vmlinux);
-		kit->vmlinux = o->vmlinux ? g_canonicalize_filename(o->vmlinux, NULL) : NULL;
-		g_clear_pointer(&kit->kernel_dir, g_free);
-	}
-	if (o->initrd) {
-		g_free(kit->initrd);
-		kit->initrd = g_canonicalize_filename(o->initrd, NULL);
-	}
+	if ((err = kernel_info_probe(o->kernel, o->kernel_tree, o->modules_dir, &r->kinfo)))
+		return err;
+	g_free(kit->bzimage);
+	kit->bzimage = g_strdup(r->kinfo->bzimage);
+	g_free(kit->vmlinux);
+	kit->vmlinux = o->vmlinux ? g_canonicalize_filename(o->vmlinux, NULL) : g_strdup(r->kinfo->vmlinux);
+	g_free(kit->kernel_dir);
+	kit->kernel_dir = o->kernel_tree ? g_canonicalize_filename(o->kernel_tree, NULL) : NULL;
+	r->build_dir = g_strdup(r->kinfo->build_dir);
+	if (!kit->vmlinux)
+		run_say(r, "no vmlinux for %s (looked in /usr/lib/debug): reports without source lines; give --vmlinux",
+			r->kinfo->release);
+	return run_resolve_drivers(r);
 }
 
 GError *run_assemble(Run *r)
 {
+	const RunOptions *o = r->opt;
 	GError *err;
 
 	if ((err = choose_run_dir(r)))
@@ -119,16 +147,28 @@ GError *run_assemble(Run *r)
 	/* The lab kit (modules, initramfs) is needed even with a user kernel. */
 	if ((err = guest_kit_build(&r->kit, r->kdump)))
 		return err;
-	use_user_kernel(r);
+	if (r->kdump) {
+		g_free(r->kit->initrd);
+		r->kit->initrd = g_strdup(r->kit->initrd_kdump);
+	}
+	if (o->initrd) {
+		g_free(r->kit->initrd);
+		r->kit->initrd = g_canonicalize_filename(o->initrd, NULL);
+	}
+	err = o->kernel || o->kernel_tree ? use_user_kernel(r) : use_lab_kernel(r);
+	if (err)
+		return err;
 	if ((err = check_readable("kernel", r->kit->bzimage)) || (err = check_readable("initrd", r->kit->initrd)))
 		return err;
-	if (r->lab->module) {
+	if ((err = run_prepare_workload(r)))
+		return err;
+	if (r->lab->module && !r->lab->dir) {
 		r->module_path = guest_kit_find_module(r->kit, r->lab->module);
 		if (!r->module_path)
 			return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "lab module %s.ko not found under %s",
 					   r->lab->module, r->kit->labs_dir);
 	}
-	return NULL;
+	return run_workload_initrd(r);
 }
 
 char *run_cmdline(const Run *r)
@@ -137,7 +177,8 @@ char *run_cmdline(const Run *r)
 	g_autoptr(GString) cmd = g_string_new("console=ttyS0 oops=panic panic=0");
 
 	g_string_append(cmd, o->kaslr ? "" : " nokaslr");
-	g_string_append_printf(cmd, " oopslab.lab=%s", r->lab->name);
+	if (!r->workload_only)
+		g_string_append_printf(cmd, " oopslab.lab=%s", r->lab->name);
 	if (r->lab->append)
 		g_string_append_printf(cmd, " %s", r->lab->append);
 	if (r->kdump) {

@@ -98,7 +98,10 @@ GError *run_host_capture(Run *r, Vm *vm, RunEvent event)
 		return dump_memory(r, vm);
 	}
 	r->outcome = "panic";
-	r->detected_by = g_strdup(r->nmi_sent ? "pvpanic after NMI" : "pvpanic");
+	if (event == RUN_EVENT_CONSOLE_PANIC)
+		r->detected_by = g_strdup(r->nmi_sent ? "console after NMI" : "console");
+	else
+		r->detected_by = g_strdup(r->nmi_sent ? "pvpanic after NMI" : "pvpanic");
 	/* The console may lag the event by a few lines. */
 	g_usleep(POLL_US);
 	console_watcher_poll(r->console);

@@ -96,6 +96,8 @@ typedef struct {
 	char *share_dir;      /* --share: the host directory, absolute */
 	char *share_guest;    /* ... and where the guest mounts it */
 	int exit_status;      /* --exec's, or -1 */
+	gboolean made_dir;    /* the run directory is ours to remove on an early error */
+	double t_console_panic; /* console detection: when the panic line came */
 	GuestKit *kit;
 	char *dir;
 	char *cmdline;

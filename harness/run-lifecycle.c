@@ -47,6 +47,8 @@ void run_report_stages(Run *r)
 		{"collect", "capture kernel: %s"},
 		{"capture-done", "capture kernel done (%s)"},
 		{"capture-error", "capture kernel failed: %s"},
+		{"module", "loading %s"},
+		{"exec-done", "--exec returned (%s)"},
 	};
 	ConsoleWatcher *c = r->console;
 
@@ -55,6 +57,8 @@ void run_report_stages(Run *r)
 
 		if (g_str_equal(s->name, "userspace"))
 			run_say(r, "guest reached userspace (guest uptime %.2f s)", s->uptime);
+		else if (g_str_equal(s->name, "trigger") && g_strcmp0(s->detail, "exec") == 0)
+			run_say(r, "running --exec %s", r->opt->exec);
 		else if (g_str_equal(s->name, "trigger"))
 			run_say(r, "lab %s: triggering the crash", r->lab->name);
 		for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
@@ -88,6 +92,9 @@ GError *run_start(Run *r, Vm *vm)
 		.cmdline = r->cmdline,
 		.console_path = console_abs,
 		.disk_path = r->disk_path,
+		.share_dir = r->share_dir,
+		.share_rw = o->share_rw,
+		.no_pvpanic = o->no_pvpanic,
 	});
 	/* domain.xml is for the user to read; the run does not need it */
 	if (!g_file_set_contents(xml_path, xml, -1, &err))
@@ -124,6 +131,32 @@ static void poll_console(Run *r)
 		r->t_boot = run_now(r);
 }
 
+/*
+ * A panic on the console with no pvpanic event (no device, or a kernel
+ * without its driver): pvpanic's notifier runs between the "Kernel panic"
+ * line and the "---[ end Kernel panic" one, so once the end line is out,
+ * or a second after the first with nothing else, no event is coming. The
+ * guest is paused where the panic left it, for the dump.
+ */
+#define CONSOLE_PANIC_END_WAIT_S 0.3
+#define CONSOLE_PANIC_WAIT_S 1.0
+
+static GError *console_panic(Run *r, Vm *vm, gboolean *seen)
+{
+	const ConsoleWatcher *c = r->console;
+	double now = run_now(r);
+
+	*seen = FALSE;
+	if (r->kdump || !c->panic_line)
+		return NULL;
+	if (!(c->panic_end_time && now - c->panic_end_time > CONSOLE_PANIC_END_WAIT_S) &&
+	    now - c->panic_time < CONSOLE_PANIC_WAIT_S)
+		return NULL;
+	*seen = TRUE;
+	r->t_panic = c->panic_time;
+	return vm_pause(vm);
+}
+
 /* Until the guest panics, stops, or hangs past its timeout. */
 GError *run_wait_event(Run *r, Vm *vm, RunEvent *event)
 {
@@ -157,6 +190,16 @@ GError *run_wait_event(Run *r, Vm *vm, RunEvent *event)
 				return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "kdump: %s", kerr->detail);
 			*event = RUN_EVENT_STOPPED;
 			return NULL;
+		}
+		if (state == VM_STATE_RUNNING) {
+			gboolean seen;
+
+			if ((err = console_panic(r, vm, &seen)))
+				return err;
+			if (seen) {
+				*event = RUN_EVENT_CONSOLE_PANIC;
+				return NULL;
+			}
 		}
 		if (timed_out(r, vm, &nmi_time)) {
 			*event = RUN_EVENT_HANG;

@@ -74,11 +74,50 @@ static GError *validate_kernel(const RunOptions *o)
 {
 	GError *err;
 
+	if (o->modules_dir && !o->kernel && !o->kernel_tree)
+		return run_usage_error("--modules-dir goes with --kernel or --kernel-tree");
+	if (o->kernel_tree && !g_file_test(o->kernel_tree, G_FILE_TEST_IS_DIR))
+		return run_usage_error("--kernel-tree: %s is not a directory", o->kernel_tree);
 	if (!o->kernel)
-		return o->vmlinux ? run_usage_error("--vmlinux goes with --kernel") : NULL;
+		return o->vmlinux && !o->kernel_tree ? run_usage_error("--vmlinux goes with --kernel") : NULL;
 	if ((err = check_file("kernel", o->kernel)) || (o->vmlinux && (err = check_file("vmlinux", o->vmlinux))) ||
 	    (o->initrd && (err = check_file("initrd", o->initrd))))
 		return err;
+	return NULL;
+}
+
+/* The workload's paths exist (what they hold is checked when assembled). */
+static GError *validate_workload(const RunOptions *o)
+{
+	for (char **f = o->files; f && *f; f++) {
+		g_autofree char *host = g_strdup(*f);
+		char *colon = strchr(host, ':');
+
+		if (colon)
+			*colon = '\0';
+		if (!g_file_test(host, G_FILE_TEST_IS_REGULAR))
+			return run_usage_error("--file %s: no such file", host);
+	}
+	if (o->share) {
+		g_autofree char *dir = g_strdup(o->share);
+		char *colon = strchr(dir, ':');
+
+		if (colon)
+			*colon = '\0';
+		if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+			return run_usage_error("--share %s: no such directory", dir);
+		if (colon && colon[1] != '/')
+			return run_usage_error("--share %s: the guest path must be absolute", o->share);
+	} else if (o->share_rw) {
+		return run_usage_error("--share-rw goes with --share");
+	}
+	for (char **m = o->modules; m && *m; m++) {
+		g_autofree char *path = g_strdup(*m);
+
+		path[strcspn(path, " \t")] = '\0';
+		if (!g_file_test(path, G_FILE_TEST_EXISTS))
+			return run_usage_error("--module %s: no such file or directory", path);
+	}
 	return NULL;
 }
 
@@ -104,13 +143,16 @@ GError *run_options_validate(RunOptions *o, const Lab *lab)
 	if (o->memory_mib < 64 || o->cpus < 1 || o->cpus > 8)
 		return run_usage_error(
 			"--memory must be at least 64 (MiB) and --cpus between 1 and 8 (the lab kernel's NR_CPUS)");
+	if ((err = validate_workload(o)))
+		return err;
 	return validate_kernel(o);
 }
 
 static GOptionContext *run_option_context(RunOptions *o)
 {
 	GOptionEntry entries[] = {
-		{"lab", 0, 0, G_OPTION_ARG_STRING, &o->lab, "Lab to run (see `oopslab labs`)", "NAME"},
+		{"lab", 0, 0, G_OPTION_ARG_FILENAME, &o->lab,
+		 "Lab to run: a name (see `oopslab labs`) or a lab directory (see `oopslab lab init`)", "NAME|PATH"},
 		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Run directory (default runs/LAB-YYYYmmdd-HHMMSS)", "DIR"},
 		{"kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel, "Boot this bzImage instead of the cached lab kernel", "BZIMAGE"},
 		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &o->vmlinux, "vmlinux with debug info matching --kernel", "VMLINUX"},
@@ -134,11 +176,31 @@ static GOptionContext *run_option_context(RunOptions *o)
 		{"collector", 0, 0, G_OPTION_ARG_STRING, &o->collector,
 		 "--capture kdump: what runs on /proc/vmcore, cp or 'makedumpfile OPTIONS' (default 'makedumpfile -l -d 31')",
 		 "COMMAND"},
+		{"module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->modules,
+		 "A module to load before the trigger (repeat; in order): a directory with a Kbuild file or Makefile "
+		 "(built out of tree against the run's kernel) or a .ko; parameters follow the path as insmod takes them",
+		 "'PATH [PARAM=VALUE...]'"},
+		{"exec", 0, 0, G_OPTION_ARG_STRING, &o->exec,
+		 "A shell command the guest runs after the modules, as the trigger; its exit status goes into run.json",
+		 "CMD"},
+		{"file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->files,
+		 "A file for the guest (repeat; default GUEST /root/NAME); ELF executables bring their libraries",
+		 "HOST[:GUEST]"},
+		{"share", 0, 0, G_OPTION_ARG_FILENAME, &o->share,
+		 "A host directory mounted in the guest (virtio-9p; default GUEST /mnt/share), read-only", "DIR[:GUEST]"},
+		{"share-rw", 0, 0, G_OPTION_ARG_NONE, &o->share_rw, "Let the guest write to the --share directory", NULL},
+		{"kernel-tree", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel_tree,
+		 "A kernel build tree: its bzImage and vmlinux, and the build --module directories use", "DIR"},
+		{"modules-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->modules_dir,
+		 "Where an installed kernel's drivers come from (default /lib/modules/RELEASE)", "DIR"},
+		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &o->no_pvpanic,
+		 "No pvpanic device: the panic is seen on the console only", NULL},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o->connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
 		{NULL},
 	};
-	GOptionContext *ctx = g_option_context_new("--lab NAME - boot a lab guest, crash it, capture its memory");
+	GOptionContext *ctx =
+		g_option_context_new("[--lab NAME|PATH] [--module ...] [--exec CMD] - boot a guest, crash it, capture its memory");
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,

@@ -9,6 +9,7 @@
 #include "run-internal.h"
 #include "sysinfo.h"
 #include "target.h"
+#include "workload.h"
 
 /*
  * What the dump itself says, with the stub's own kernel model: the panic
@@ -178,6 +179,56 @@ static void json_guest(JsonWriter *w, const Run *r)
 	json_member_string(w, "kernel_dir", r->kit ? r->kit->kernel_dir : NULL);
 	json_member_string(w, "module", r->module_path);
 	json_member_string(w, "add_symbol_file", r->add_symbol_file);
+	json_member_string(w, "kernel_release", r->kinfo ? r->kinfo->release : NULL);
+	json_member_string(w, "modules_dir", r->kinfo ? r->kinfo->modules_dir : NULL);
+	json_member_bool(w, "pvpanic", !o->no_pvpanic);
+}
+
+static void json_strings(JsonWriter *w, const char *key, GPtrArray *a)
+{
+	json_key(w, key);
+	json_begin_array(w);
+	for (guint i = 0; a && i < a->len; i++)
+		json_string(w, a->pdata[i]);
+	json_end_array(w);
+}
+
+/* What the user brought: modules (kept in RUN/modules), files, share, exec. */
+static void json_workload(JsonWriter *w, const Run *r)
+{
+	const RunOptions *o = r->opt;
+
+	json_key(w, "workload");
+	json_begin_object(w);
+	json_key(w, "modules");
+	json_begin_array(w);
+	for (guint i = 0; r->wmodules && i < r->wmodules->len; i++) {
+		const WorkloadModule *m = r->wmodules->pdata[i];
+
+		json_begin_object(w);
+		json_member_string(w, "name", m->name);
+		json_member_string(w, "built", m->ko);
+		json_member_string(w, "path", r->module_copies && i < r->module_copies->len ? r->module_copies->pdata[i] : NULL);
+		json_member_string(w, "params", m->params);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_strings(w, "drivers", r->drivers);
+	json_key(w, "files");
+	json_begin_array(w);
+	for (char **f = o->files; f && *f; f++)
+		json_string(w, *f);
+	json_end_array(w);
+	json_member_string(w, "share", r->share_dir);
+	json_member_string(w, "share_guest", r->share_guest);
+	json_member_bool(w, "share_rw", o->share_rw);
+	json_member_string(w, "exec", o->exec);
+	json_end_object(w);
+	json_key(w, "exit_status");
+	if (r->exit_status >= 0)
+		json_int(w, r->exit_status);
+	else
+		json_null(w);
 }
 
 /* run.json, written whole or not at all (g_file_set_contents renames a
@@ -192,7 +243,8 @@ void run_write_json(Run *r)
 	json_begin_object(&w);
 	json_member_string(&w, "oopslab_version", OOPSLAB_VERSION);
 	json_member_string(&w, "started", started);
-	json_member_string(&w, "lab", r->lab->name);
+	json_member_string(&w, "lab", r->workload_only ? NULL : r->lab->name);
+	json_member_string(&w, "lab_dir", r->lab->dir);
 	json_member_string(&w, "dir", r->dir);
 	json_member_string(&w, "lab_type", r->lab->type);
 	json_member_string(&w, "outcome", r->outcome);
@@ -200,6 +252,7 @@ void run_write_json(Run *r)
 	json_member_string(&w, "detected_by", r->detected_by);
 	json_member_string(&w, "error", r->error);
 	json_guest(&w, r);
+	json_workload(&w, r);
 	json_dump(&w, r);
 	json_kdump(&w, r);
 	json_crash(&w, r);

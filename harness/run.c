@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <gio/gio.h>
 
@@ -27,6 +28,19 @@ void run_say(const Run *r, const char *fmt, ...)
 void run_clear(Run *r)
 {
 	lab_set_free(r->labs);
+	if (r->own_lab)
+		lab_free(r->own_lab);
+	kernel_info_free(r->kinfo);
+	g_free(r->build_dir);
+	g_free(r->vermagic);
+	if (r->wmodules)
+		g_ptr_array_unref(r->wmodules);
+	if (r->drivers)
+		g_ptr_array_unref(r->drivers);
+	if (r->module_copies)
+		g_ptr_array_unref(r->module_copies);
+	g_free(r->share_dir);
+	g_free(r->share_guest);
 	guest_kit_free(r->kit);
 	console_watcher_free(r->console);
 	oops_free(r->oops);
@@ -51,6 +65,15 @@ void run_clear(Run *r)
 		g_date_time_unref(r->started);
 }
 
+/* A run directory made by prepare() that failed: what it put there. */
+static void rm_rf(const char *dir)
+{
+	g_autoptr(GSubprocess) p = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, NULL, "rm", "-rf", dir, NULL);
+
+	if (p)
+		g_subprocess_wait(p, NULL, NULL);
+}
+
 /* Everything that can be refused before a guest exists. */
 static GError *prepare(Run *r, Vm **vm)
 {
@@ -65,9 +88,12 @@ static GError *prepare(Run *r, Vm **vm)
 	r->accel = accel_resolve(r->opt->requested, vm_is_remote(*vm), &r->accel_reason);
 	r->cmdline = run_cmdline(r);
 	/* From here on a run directory exists and always gets a run.json. */
+	r->made_dir = !g_file_test(r->dir, G_FILE_TEST_EXISTS);
 	if (g_mkdir_with_parents(r->dir, 0755) < 0)
 		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s", r->dir,
 				   g_strerror(errno));
+	if ((err = run_keep_modules(r)))
+		return err;
 	if (r->kdump) {
 		g_autofree char *disk = g_build_filename(r->dir, "kdump-disk.img", NULL);
 
@@ -104,8 +130,12 @@ static int conclude(Run *r, GError *err)
 {
 	int rc = 0;
 
-	if (r->console && r->module_path)
-		r->add_symbol_file = console_add_symbol_file(r->console, r->lab->module, r->module_path);
+	const ConsoleStage *done = r->console ? console_watcher_stage(r->console, "exec-done") : NULL;
+
+	if (done && done->detail && g_str_has_prefix(done->detail, "status="))
+		r->exit_status = atoi(done->detail + strlen("status="));
+	if (r->module_copies)
+		run_pick_module(r);
 	r->panic_task.pid = -1;
 	if (!err && r->dump_path)
 		run_read_dump(r);
@@ -133,14 +163,20 @@ static int do_run(RunOptions *o)
 {
 	g_autoptr(Vm) vm = NULL;
 	g_autoptr(GError) err = NULL;
-	Run r = {.opt = o};
+	Run r = {.opt = o, .exit_status = -1};
 	int rc;
 
-	if ((err = prepare(&r, &vm))) {
-		/* Nothing was started and no run directory was made. */
+	err = prepare(&r, &vm);
+	if (err) {
+		/* Nothing was started, and a run directory made for it holds
+		 * nothing of value: remove it, so a failed run leaves nothing. */
+		gboolean usage = err->domain == RUN_USAGE_ERROR || err->domain == G_OPTION_ERROR;
+
 		fprintf(stderr, "oopslab: %s\n", err->message);
+		if (r.dir && r.made_dir)
+			rm_rf(r.dir);
 		run_clear(&r);
-		return RUN_EXIT_ERROR;
+		return usage ? RUN_EXIT_USAGE : RUN_EXIT_ERROR;
 	}
 	r.started = g_date_time_new_now_local();
 	r.t0 = g_get_monotonic_time();

@@ -28,6 +28,9 @@ char *vm_qemu_log_path(const Vm *vm, const char *domain_name);
 GError *vm_start(Vm *vm, const char *xml);
 VmState vm_state(const Vm *vm, char **detail);
 GError *vm_inject_nmi(Vm *vm);
+/* Pause a running guest (a panic seen on the console: memory stays as
+ * the panic left it while it is dumped). */
+GError *vm_pause(Vm *vm);
 /* Let a guest paused by its panic run again (after the dump was taken). */
 GError *vm_resume(Vm *vm);
 /* Resume a guest paused by its panic and watch it again: vm_state is
