@@ -22,7 +22,7 @@ void kernel_info_free(KernelInfo *k)
  * to 0x200. */
 GError *kernel_bzimage_release(const char *path, char **release)
 {
-	g_autofree guint8 *buf = g_malloc(0x4000);
+	g_autofree guint8 *buf = g_malloc(0x10000);
 	g_autoptr(GFile) f = g_file_new_for_path(path);
 	g_autoptr(GFileInputStream) in = NULL;
 	g_autoptr(GError) err = NULL;
@@ -30,7 +30,7 @@ GError *kernel_bzimage_release(const char *path, char **release)
 	guint off;
 
 	in = g_file_read(f, NULL, &err);
-	if (!in || !g_input_stream_read_all(G_INPUT_STREAM(in), buf, 0x4000, &got, NULL, &err))
+	if (!in || !g_input_stream_read_all(G_INPUT_STREAM(in), buf, 0x10000, &got, NULL, &err))
 		return run_usage_error("kernel %s: %s", path, err->message);
 	if (got < 0x210 || buf[0x1fe] != 0x55 || buf[0x1ff] != 0xaa || memcmp(buf + 0x202, "HdrS", 4) != 0)
 		return run_usage_error("kernel %s: not a bzImage (no x86 boot header at offset 0x1fe/0x202)", path);

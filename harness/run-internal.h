@@ -97,7 +97,7 @@ typedef struct {
 	char *share_guest;    /* ... and where the guest mounts it */
 	int exit_status;      /* --exec's, or -1 */
 	gboolean made_dir;    /* the run directory is ours to remove on an early error */
-	double t_console_panic; /* console detection: when the panic line came */
+	double t_detected;    /* when the harness knew of the panic (event or console) */
 	GuestKit *kit;
 	char *dir;
 	char *cmdline;

@@ -153,7 +153,7 @@ static GError *console_panic(Run *r, Vm *vm, gboolean *seen)
 	    now - c->panic_time < CONSOLE_PANIC_WAIT_S)
 		return NULL;
 	*seen = TRUE;
-	r->t_panic = c->panic_time;
+	r->t_panic = r->t_detected = now;
 	return vm_pause(vm);
 }
 
@@ -178,7 +178,7 @@ GError *run_wait_event(Run *r, Vm *vm, RunEvent *event)
 			return NULL;
 		}
 		if (state == VM_STATE_CRASHED) {
-			r->t_panic = run_now(r);
+			r->t_panic = r->t_detected = run_now(r);
 			*event = RUN_EVENT_PANIC;
 			return NULL;
 		}

@@ -141,6 +141,10 @@ static void json_timings(JsonWriter *w, const Run *r)
 	json_member_double(w, "boot", r->t_boot > 0 ? r->t_boot - r->t_create : 0);
 	json_member_double(w, "crash", r->t_panic > 0 ? r->t_panic - MAX(r->t_boot, r->t_create) : 0);
 	json_member_double(w, "dump", r->t_dump);
+	/* since the run started: the console's "Kernel panic" line, and when
+	 * the harness acted on the panic (pvpanic event or console) */
+	json_member_double(w, "panic_line_at", c ? c->panic_time : 0);
+	json_member_double(w, "detected_at", r->t_detected);
 	if (r->kdump) {
 		/* the dump: from the panic to the capture kernel's power-off, then
 		 * taking the files off the disk */

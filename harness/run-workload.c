@@ -60,8 +60,12 @@ static GError *check_builtin(Run *r)
 GError *run_resolve_drivers(Run *r)
 {
 	g_autoptr(GPtrArray) wanted = g_ptr_array_new();
+	g_autofree char *p9 = kernel_info_config(r->kinfo, "9P_FS");
 	GError *err;
 
+	if (r->opt->share && r->kinfo->config && !p9)
+		return run_usage_error("--share: kernel %s has no 9p file system (CONFIG_9P_FS is not set in %s)",
+				       r->kinfo->release, r->kinfo->config);
 	if (!r->kinfo->modules_dir)
 		return check_builtin(r);
 	for (guint i = 0; i < G_N_ELEMENTS(drivers); i++)

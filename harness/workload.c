@@ -110,15 +110,26 @@ static void find_kos(const char *dir, GPtrArray *out, int depth)
 	}
 }
 
-/* The last lines of a build log, joined for a one-line error. */
-static char *log_tail(const char *text)
+/* The compiler's last error lines of a build log (else its last lines),
+ * joined for a one-line error, with the build copy's path shown as the
+ * user's directory. */
+static char *log_tail(const char *text, const char *copy, const char *user)
 {
-	g_auto(GStrv) lines = g_strsplit(g_strstrip((char *)text), "\n", -1);
-	guint n = g_strv_length(lines);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GPtrArray) picked = g_ptr_array_new();
 	g_autoptr(GString) s = g_string_new(NULL);
+	guint n = g_strv_length(lines);
 
-	for (guint i = n > BUILD_TAIL_LINES ? n - BUILD_TAIL_LINES : 0; i < n; i++)
-		g_string_append_printf(s, "%s%s", s->len ? " | " : "", g_strstrip(lines[i]));
+	for (guint i = 0; i < n; i++)
+		if (strstr(lines[i], "error:"))
+			g_ptr_array_add(picked, lines[i]);
+	if (!picked->len)
+		for (guint i = 0; i < n; i++)
+			if (*g_strstrip(lines[i]))
+				g_ptr_array_add(picked, lines[i]);
+	for (guint i = picked->len > BUILD_TAIL_LINES ? picked->len - BUILD_TAIL_LINES : 0; i < picked->len; i++)
+		g_string_append_printf(s, "%s%s", s->len ? " | " : "", g_strstrip((char *)picked->pdata[i]));
+	g_string_replace(s, copy, user, 0);
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
@@ -142,7 +153,7 @@ static GError *run_make(const char *dir, const char *build_dir, const char *out)
 	if (!g_file_set_contents(log, text ? text : "", -1, &err))
 		return err;
 	if (!g_subprocess_get_successful(p)) {
-		g_autofree char *tail = log_tail(text ? text : "");
+		g_autofree char *tail = log_tail(text ? text : "", out, src);
 
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "module %s does not build against %s (log %s): %s", dir,
 				   build_dir, log, tail);
@@ -359,14 +370,14 @@ static GHashTable *read_modules_dep(const char *text)
 
 	for (char **l = lines; *l; l++) {
 		char *colon = strchr(*l, ':');
-		g_autofree char *joined = NULL;
+		char *name;
 
 		if (!colon)
 			continue;
+		*colon = '\0';
+		name = module_name_of(*l);
 		*colon = ' ';
-		joined = g_strjoinv(" ", (char *[]){*l, NULL});
-		g_strstrip(joined);
-		g_hash_table_insert(deps, module_name_of(*l), g_strsplit_set(joined, " ", -1));
+		g_hash_table_insert(deps, name, g_strsplit_set(g_strstrip(*l), " ", -1));
 	}
 	return deps;
 }
