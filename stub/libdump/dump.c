@@ -314,7 +314,39 @@ static gboolean all_zero(const guint8 *p, gsize n)
 	return TRUE;
 }
 
-/* ELF: pages from the ranges; zero pages by looking at every stored page. */
+/* Count page PFN once (a page two ranges share is seen from both). */
+static GError *count_page(OlDump *d, guint64 pfn, guint64 *last_pfn, OlDumpPageCounts *c)
+{
+	if (pfn == *last_pfn)
+		return NULL;
+	*last_pfn = pfn;
+	OlPageState st = ol_dump_page_state(d, pfn);
+	if (st == OL_PAGE_HOLE)
+		return NULL;
+	c->ram++;
+	if (st != OL_PAGE_PRESENT) {
+		c->excluded++;
+		return NULL;
+	}
+	c->present++;
+	guint8 page[OL_PAGE_SIZE];
+	gsize avail = 0;
+	const guint8 *p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
+	if (!p || avail < OL_PAGE_SIZE) {
+		GError *err = ol_dump_read_page(d, pfn, page);
+		if (err)
+			return err;
+		p = page;
+	}
+	c->zero += all_zero(p, OL_PAGE_SIZE);
+	return NULL;
+}
+
+/* ELF: pages from the ranges; zero pages by looking at every stored page.
+ * Work is bounded by the file: the pages with file data are looked at one
+ * by one, a range's tail past p_filesz (p_memsz may be anything) is counted
+ * as excluded at once, except its last page, which the next range may
+ * share. */
 static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
 {
 	OlDumpPageCounts c = { 0 };
@@ -323,30 +355,18 @@ static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
 		const struct ol_range *r = &d->ranges[i];
 		guint64 first = r->start >> OL_PAGE_SHIFT;
 		guint64 last = (r->start + r->size - 1) >> OL_PAGE_SHIFT;
-		for (guint64 pfn = first; pfn <= last; pfn++) {
-			if (pfn == last_pfn)
-				continue; /* shared with the previous range */
-			last_pfn = pfn;
-			OlPageState st = ol_dump_page_state(d, pfn);
-			if (st == OL_PAGE_HOLE)
-				continue;
-			c.ram++;
-			if (st != OL_PAGE_PRESENT) {
-				c.excluded++;
-				continue;
-			}
-			c.present++;
-			guint8 page[OL_PAGE_SIZE];
-			gsize avail = 0;
-			const guint8 *p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
-			if (!p || avail < OL_PAGE_SIZE) {
-				GError *err = ol_dump_read_page(d, pfn, page);
-				if (err)
-					return err;
-				p = page;
-			}
-			c.zero += all_zero(p, OL_PAGE_SIZE);
+		guint64 stored_end = r->file_size ? MIN(last, (r->start + r->file_size - 1) >> OL_PAGE_SHIFT) : first;
+		GError *err = NULL;
+		for (guint64 pfn = first; pfn <= stored_end && !err; pfn++)
+			err = count_page(d, pfn, &last_pfn, &c);
+		if (!err && last > stored_end) {
+			guint64 middle = last - stored_end - 1; /* whole pages past the file data */
+			c.ram += middle;
+			c.excluded += middle;
+			err = count_page(d, last, &last_pfn, &c);
 		}
+		if (err)
+			return err;
 	}
 	*out = c;
 	return NULL;

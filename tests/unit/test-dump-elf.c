@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dump.h"
+#include "dump-private.h" /* ol_dump_page_state */
 #include "dumpgen.h"
 
 #define PH(field) offsetof(Elf64_Phdr, field)
@@ -367,6 +368,62 @@ static void test_memsz_tail(void)
 	g_assert_null(ol_dump_phys_ptr(d, 0x1800, &avail));
 	g_assert_cmpuint(avail, ==, 0);
 	assert_not_present(d, 0x3000, 4, "0x3000");
+}
+
+/* Page counts by brute force over every page state, for small dumps. */
+static OlDumpPageCounts brute_counts(OlDump *d, guint64 max_pfn)
+{
+	OlDumpPageCounts c = { 0 };
+	for (guint64 pfn = 0; pfn <= max_pfn; pfn++) {
+		OlPageState st = ol_dump_page_state(d, pfn);
+		if (st == OL_PAGE_HOLE)
+			continue;
+		c.ram++;
+		c.present += st == OL_PAGE_PRESENT;
+		c.excluded += st != OL_PAGE_PRESENT;
+	}
+	return c;
+}
+
+/* Ranges sharing pages, tails past p_filesz, absent loads: the counts equal
+ * the page-by-page ones. */
+static void test_page_counts_shapes(void)
+{
+	g_autoptr(DumpGen) g = dumpgen_new(DUMPGEN_QEMU);
+	dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
+	dumpgen_add_load(g, 0, 0x1800, 0x1800);       /* pages 0, 1 (half) */
+	dumpgen_add_load(g, 0x1800, 0x800, 0);        /* rest of page 1, nothing stored */
+	dumpgen_add_load(g, 0x2000, 0x5000, 0x1000);  /* page 2 stored, 3-6 tail */
+	dumpgen_add_load(g, 0x7000, 0x1800, 0);       /* pages 7, 8 (half): tail only */
+	dumpgen_add_load(g, 0x8800, 0x1000, 0x400);   /* page 8 shared, stored part in 8 */
+	dumpgen_add_absent_load(g, 0x20000, 0x3000);
+	g_autoptr(GByteArray) b = dumpgen_build(g, NULL);
+	g_autoptr(OlDump) d = open_ok(b);
+	OlDumpPageCounts c, want = brute_counts(d, 0x40);
+
+	g_assert_no_error(ol_dump_page_counts(d, &c));
+	g_assert_cmpuint(c.ram, ==, want.ram);
+	g_assert_cmpuint(c.present, ==, want.present);
+	g_assert_cmpuint(c.excluded, ==, want.excluded);
+	g_assert_cmpuint(c.ram, ==, 10); /* pages 0-9; the absent load is not in the map */
+	g_assert_cmpuint(c.present, ==, 4); /* 0, 1, 2, 8 */
+}
+
+/* A PT_LOAD whose p_memsz is almost 2^60 with 64 KiB stored: --info's page
+ * counts come back at once (they walked every page before: hours). */
+static void test_page_counts_huge_memsz(void)
+{
+	g_autoptr(DumpGen) g = dumpgen_new(DUMPGEN_QEMU);
+	dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
+	dumpgen_add_load(g, 0, G_GUINT64_CONSTANT(0x0fffffffffff0000), 0x10000);
+	g_autoptr(GByteArray) b = dumpgen_build(g, NULL);
+	g_autoptr(OlDump) d = open_ok(b);
+	OlDumpPageCounts c;
+
+	g_assert_no_error(ol_dump_page_counts(d, &c));
+	g_assert_cmphex(c.ram, ==, G_GUINT64_CONSTANT(0x0fffffffffff0000) >> 12);
+	g_assert_cmpuint(c.present, ==, 16);
+	g_assert_cmphex(c.excluded, ==, c.ram - 16);
 }
 
 static void test_absent_load(void)
@@ -811,6 +868,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/dump-elf/read/holes", test_holes);
 	g_test_add_func("/dump-elf/read/memsz-tail", test_memsz_tail);
 	g_test_add_func("/dump-elf/read/absent-load", test_absent_load);
+	g_test_add_func("/dump-elf/page-counts/shapes", test_page_counts_shapes);
+	g_test_add_func("/dump-elf/page-counts/huge-memsz", test_page_counts_huge_memsz);
 	g_test_add_func("/dump-elf/pn-xnum/small", test_pn_xnum_small);
 	g_test_add_func("/dump-elf/pn-xnum/large", test_pn_xnum_large);
 	g_test_add_func("/dump-elf/notes/align8", test_notes_align8);
