@@ -202,6 +202,8 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 	*warnings = g_ptr_array_new_with_free_func(g_free);
 	if ((err = ol_dump_open(dump_path, &t->dump)))
 		return err;
+	if (ol_dump_warning(t->dump))
+		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))
 		return err;
 	if (!vmlinux) {
