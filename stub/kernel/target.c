@@ -251,7 +251,10 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
 			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
 
-			if (strncmp(mem, file, strlen(file)) != 0) {
+			if (rerr && done < strlen(file)) {
+				g_ptr_array_add(*warnings, g_strdup_printf("cannot check %s against the dump: %s",
+									   ol_vmlinux_path(t->vmlinux), rerr->message));
+			} else if (strncmp(mem, file, strlen(file)) != 0) {
 				g_ptr_array_add(*warnings,
 						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
 								ol_vmlinux_path(t->vmlinux)));

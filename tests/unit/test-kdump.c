@@ -955,6 +955,8 @@ static void test_random_damage(void)
 			}
 			OlDumpPageCounts pc;
 			g_autoptr(GError) e3 = ol_dump_page_counts(d, &pc);
+			if (e3)
+				g_assert_null(strchr(e3->message, '\n'));
 			guint8 page[PAGE];
 			for (guint64 pfn = 0; pfn < MAX_MAPNR; pfn += 41) {
 				g_autoptr(GError) e2 = ol_dump_read_phys(d, pfn * PAGE, page, PAGE);
