@@ -123,6 +123,8 @@ static int do_info(const char *path)
 	printf("format:       %s\n", ol_dump_format_name(d));
 	printf("codec:        %s\n", ol_dump_codec_name(ol_dump_codec(d)));
 	printf("file size:    %" G_GUINT64_FORMAT " bytes\n", ol_dump_file_size(d));
+	if (ol_dump_warning(d))
+		printf("warning:      %s\n", ol_dump_warning(d));
 	OlDumpKdumpInfo k;
 	if (ol_dump_kdump_info(d, &k)) {
 		printf("kdump header: version %d, status 0x%x, dump_level %u, max_mapnr 0x%" G_GINT64_MODIFIER "x, "

@@ -202,6 +202,8 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 	*warnings = g_ptr_array_new_with_free_func(g_free);
 	if ((err = ol_dump_open(dump_path, &t->dump)))
 		return err;
+	if (ol_dump_warning(t->dump))
+		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))
 		return err;
 	if (!vmlinux) {
@@ -249,7 +251,10 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
 			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
 
-			if (strncmp(mem, file, strlen(file)) != 0) {
+			if (rerr && done < strlen(file)) {
+				g_ptr_array_add(*warnings, g_strdup_printf("cannot check %s against the dump: %s",
+									   ol_vmlinux_path(t->vmlinux), rerr->message));
+			} else if (strncmp(mem, file, strlen(file)) != 0) {
 				g_ptr_array_add(*warnings,
 						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
 								ol_vmlinux_path(t->vmlinux)));

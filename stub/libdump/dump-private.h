@@ -10,12 +10,16 @@
 /* A present guest-physical range.  [start, start + size) is readable; of
  * that, [start, start + file_size) is stored at file_offset and the rest
  * reads as zeros.  Readers whose data is not plain bytes (kdump-compressed)
- * leave file_offset/file_size to their own meaning and provide their own ops. */
+ * leave file_offset/file_size to their own meaning and provide their own ops.
+ * file_have <= file_size is how much of that the file really holds: less when
+ * the file was cut short (a full disk, a broken connection); the rest is
+ * unavailable, never zeros. */
 struct ol_range {
 	guint64 start;
 	guint64 size;
 	guint64 file_offset;
 	guint64 file_size;
+	guint64 file_have;
 };
 
 /* Where a page stands, for counting and for the writers. */
@@ -64,6 +68,7 @@ struct OlDump {
 
 	struct ol_range *ranges; /* sorted, disjoint */
 	guint n_ranges;
+	char *warning; /* one line, or NULL: what is wrong with a dump that opened (truncation) */
 };
 
 /* Little-endian loads from possibly unaligned bytes.  Callers bounds-check. */
@@ -140,6 +145,11 @@ GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, 
 /* Where rearranged offset OFF is in the flattened file, for messages;
  * G_MAXUINT64 if no record holds it. */
 guint64 ol_flat_file_offset(const OlFlatIndex *idx, guint64 off);
+
+/* Set d->warning (one line, prefixed with the path). */
+void ol_dump_set_warning(OlDump *d, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Byte counts for messages: "123 bytes (1.2 MiB)". */
+char *ol_dump_format_bytes(guint64 n);
 
 /* Generic page helpers (dump.c). */
 OlPageState ol_dump_page_state(OlDump *d, guint64 pfn);

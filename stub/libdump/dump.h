@@ -171,6 +171,12 @@ typedef struct {
 } OlDumpKdumpInfo;
 gboolean ol_dump_kdump_info(const OlDump *d, OlDumpKdumpInfo *out);
 const char *ol_dump_path(const OlDump *d);
+/* What is wrong with a dump that opened anyway, as one line starting with
+ * its path, or NULL.  Today: the file was cut short (ELF data or kdump page
+ * data past its end); pages past the end then read as
+ * OL_DUMP_ERROR_TRUNCATED errors saying so, in strict mode or not, and
+ * ol_dump_page_counts() counts them as missing. */
+const char *ol_dump_warning(const OlDump *d);
 guint64 ol_dump_file_size(const OlDump *d);
 
 /* CPUs in CPU order where the format tells it (QEMU: by pr_pid = cpu + 1),

@@ -125,11 +125,15 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 	gboolean ordered = TRUE;
 	guint64 size = 0, n_records = 0, prev_end = 0;
 	guint64 pos = FLAT_HEADER_SIZE;
+	/* A stream cut short (a full disk, a broken pipe) ends where the file
+	 * does: the records up to there, the last one in part; the kdump
+	 * reader then says which pages that leaves out. */
 	for (;;) {
-		if (!ol_in_file(pos, FLAT_RECORD_HEADER_SIZE, d->size))
-			return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
-					     "flattened stream cut short: no record header or end marker at offset " X64 " (file is %" G_GSIZE_FORMAT " bytes)",
-					     pos, d->size);
+		if (!ol_in_file(pos, FLAT_RECORD_HEADER_SIZE, d->size)) {
+			ol_dump_set_warning(d, "truncated: the flattened stream is cut short at offset " X64
+					    " (no record header or end marker there)", pos);
+			break;
+		}
 		gint64 off = (gint64)be64(d->map + pos);
 		gint64 len = (gint64)be64(d->map + pos + 8);
 		if (off == FLAT_END_FLAG && len == FLAT_END_FLAG)
@@ -143,10 +147,12 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 					     "flattened record header at offset " X64 " has offset " X64 " + size " X64 " past 2^63",
 					     pos, (guint64)off, (guint64)len);
 		guint64 data = pos + FLAT_RECORD_HEADER_SIZE;
-		if (!ol_in_file(data, (guint64)len, d->size))
-			return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
-					     "flattened record at offset " X64 " holds " X64 " bytes but the file ends at " X64,
-					     pos, (guint64)len, (guint64)d->size);
+		gboolean cut = !ol_in_file(data, (guint64)len, d->size);
+		if (cut) {
+			ol_dump_set_warning(d, "truncated: the flattened record at offset " X64 " holds " X64
+					    " bytes but the file ends at " X64, pos, (guint64)len, (guint64)d->size);
+			len = (gint64)(d->size - data);
+		}
 		n_records++;
 		if (len > 0) {
 			Piece r = { (guint64)off, (guint64)len, data };
@@ -157,6 +163,8 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 			g_array_append_val(recs, r);
 		}
 		pos = data + (guint64)len;
+		if (cut)
+			break;
 	}
 	if (!ordered)
 		resolve_overlaps(recs);

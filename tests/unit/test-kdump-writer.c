@@ -410,6 +410,7 @@ static void test_failure_leaves_nothing(void)
 	/* Success replaces it. */
 	write_ok(in, target, opt, NULL);
 	g_autoptr(OlDump) out = open_file(target, OL_DUMP_OPEN_STRICT);
+	g_assert_nonnull(out);
 	g_unlink(target);
 	g_auto(GStrv) after = dir_list();
 	g_assert_true(g_strv_equal((const gchar *const *)before, (const gchar *const *)after));
