@@ -128,7 +128,7 @@ for page, prog in (("oopslab.1", "oopslab"), ("oopslab-stub.1", "oopslab-stub"))
            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     text = re.sub(r".\x08", "", p.stdout)
     check(p.returncode == 0 and not p.stderr.strip(), f"man -l {page} renders without warnings {p.stderr.strip()}")
-    check(re.search(r"^NAME\n\s+" + re.escape(prog) + " [-\u2212\u2010] ", text, re.M) is not None,
+    check(re.search(r"^NAME\n\s+" + re.escape(prog) + r"\s+[-\u2212\u2010]\s", text, re.M) is not None,
           f"{page} has a NAME section for {prog}")
     missing = [o for o in help_options(helps[prog]) if o not in text]
     check(not missing, f"{page} names every option of {prog}'s --help (missing: {missing})")
