@@ -5,7 +5,8 @@ directory are moved away, so the installed programs cannot fall back to the
 source tree compiled into them. The installed `oopslab` then lists the labs
 from <prefix>/share/oopslab, runs null-deref (outcome panic, the manifest's
 title in run.json and in `oopslab report`), and `oopslab gdb --batch` finds the
-installed oopslab-stub beside it and prints the marked line. The man pages
+installed oopslab-stub beside it (the prefix is not on PATH) and prints the
+marked line. The man pages
 are installed, render without warnings under `man -l`, and name every
 option that the programs' --help lists.
 
@@ -79,11 +80,17 @@ with open(oopslab, "rb") as f:
     check(src.encode() in f.read(), "the installed oopslab has the source path compiled in (so the move matters)")
 check(not os.path.exists(src), f"the source tree {src} is gone")
 env = {k: v for k, v in os.environ.items() if not k.startswith("OOPSLAB_")}
-env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+# Not on PATH: `oopslab gdb` must find the installed oopslab-stub beside itself.
+check(shutil.which("oopslab-stub", path=env.get("PATH", "")) is None, "no other oopslab-stub on PATH")
 data = os.path.join(prefix, "share", "oopslab")
-for rel in ("guests/build-guest", "guests/labs/labs.conf", "guests/kernel/build-kernel", "scripts/setup"):
+for rel in ("guests/build-guest", "guests/labs/labs.conf", "guests/kernel/build-kernel", "scripts/setup",
+            "scripts/gdb/oopslab-lx.py"):
     check(os.path.exists(os.path.join(data, rel)), f"installed: share/oopslab/{rel}")
 
+for prog, cmd in ((oopslab, "version"), (stub, "--version")):
+    p = sh(prog, cmd, env=env, cwd=tmp)
+    check(p.returncode == 0 and p.stdout.startswith(os.path.basename(prog) + " "),
+          f"installed {os.path.basename(prog)} {cmd}: {p.stdout.strip()}")
 p = sh(oopslab, "labs", env=env, cwd=tmp)
 check(p.returncode == 0 and re.search(rf"^{LAB}\s", p.stdout, re.M), f"installed `oopslab labs` lists {LAB}")
 
@@ -136,5 +143,7 @@ for page, prog in (("oopslab.1", "oopslab"), ("oopslab-stub.1", "oopslab-stub"))
 if oopslab_test._failures == 0:
     shutil.rmtree(tmp, ignore_errors=True)
 else:
+    if os.path.exists(os.path.join(out, "vmcore")):
+        os.unlink(os.path.join(out, "vmcore"))  # half a GiB; the rest stays for a look
     print(f"kept for a look: {tmp}")
 finish()
