@@ -121,6 +121,9 @@ if rj.get("kernel_dir"):
     check(p.returncode == 0 and re.search(rf"^{line}\t", p.stdout, re.M) and lab["marker"] in p.stdout,
           f"installed `oopslab gdb --batch` (through the installed stub) prints the marked line {line}")
 
+for doc in sorted(f for f in os.listdir(os.path.join(SOURCE, "docs")) if f.endswith(".md")):
+    check(os.path.exists(os.path.join(prefix, "share", "doc", "oopslab", doc)), f"installed: share/doc/oopslab/{doc}")
+
 # Man pages: installed, clean under man -l, and naming every --help option.
 mandir = os.path.join(prefix, "share", "man", "man1")
 helps = {"oopslab-stub": sh(stub, "--help", env=env).stdout}
