@@ -2,7 +2,7 @@
  * The kernel log (printk ring) of a dump, as records, and its text as
  * `crash log` prints it.
  *
- * Two layouts (reference dump-formats.md, section 4):
+ * Two layouts (docs/printk.md):
  *  - the lockless ring (Linux >= 5.10): `prb`, its descriptor ring, info
  *    array and text data ring;
  *  - variable-length `struct printk_log` records in `log_buf` (3.5 .. 5.9).

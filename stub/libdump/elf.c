@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ELF cores: QEMU dump-guest-memory and kdump /proc/vmcore (section 1 of the
- * dump-formats reference).  Parsed by hand from the mapping, every field
+ * ELF cores: QEMU dump-guest-memory and kdump /proc/vmcore (docs/dump-formats.md,
+ * sections 2 and 3).  Parsed by hand from the mapping, every field
  * bounds-checked, so a damaged file gets an error naming the offset.
  *
  * Memory map policy:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * kdump-compressed dumps (section 2 of the dump-formats reference), plain or
+ * kdump-compressed dumps (docs/dump-formats.md, section 4), plain or
  * read through a flattened index (flattened.c).
  *
  * Layout: disk_dump_header (block 0), kdump_sub_header and the ELF notes

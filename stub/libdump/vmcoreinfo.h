@@ -12,8 +12,8 @@
  *   SIZE(x)=%lu, OFFSET(x.y)=%lu, LENGTH(x)=%lu -> decimal
  *   PAGESIZE=%ld, CRASHTIME=%lld                -> decimal
  *   NUMBER(pgtable_l5_enabled)=%d               -> decimal
- * Newer kernels print NUMBER(VMALLOC_START) as 0x%lx (reference section 3.1,
- * not in 6.1), so decimal keys also accept a 0x prefix.  Plain base-0
+ * Newer kernels print NUMBER(VMALLOC_START) as 0x%lx (docs/dump-formats.md,
+ * section 9; not in 6.1), so decimal keys also accept a 0x prefix.  Plain base-0
  * strtoll is not used: it would read a leading 0 as octal.
  */
 #ifndef OL_VMCOREINFO_H

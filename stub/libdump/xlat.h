@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * x86_64 virtual-to-physical translation over a dump's page tables
- * (section 3 of the dump-formats reference).
+ * (docs/page-walk.md).
  *
  * The kernel half is shared by every page table, so one root serves all
  * kernel addresses: swapper_pg_dir from VMCOREINFO, else a CPU's CR3 from the
