@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd-files.h"
+#include "cmd-kmem.h"
 #include "cmd-vm.h"
 #include "modules.h"
 #include "oopslab-config.h"
@@ -92,6 +93,7 @@ static const struct {
 	{"dmesg", ol_printk_monitor_dmesg, "the kernel log as crash's log prints it (-t, -m as crash); no vmlinux needed"},
 	{"files", ol_cmd_files, "files [PID]: root, cwd and open files of a task (default: the panicking one), like crash's files"},
 	{"vm", ol_cmd_vm, "vm [PID]: a task's mm, page tables, RSS and VMAs, like crash's vm"},
+	{"kmem", ol_cmd_kmem, "kmem -i: the memory summary, like crash's kmem -i"},
 	{"mount", ol_cmd_mount, "the mounts of the initial namespace, like crash's mount"},
 	{"sys", ol_sysinfo_monitor_sys, "release, CPUs, date, uptime, memory, panic message, like crash's sys (-v: why unknown)"},
 };
