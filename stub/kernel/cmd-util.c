@@ -187,3 +187,100 @@ GError *ol_cmd_d_path(OlTarget *t, guint64 mnt, guint64 dentry, char **out)
 	*out = g_string_free(path, FALSE);
 	return NULL;
 }
+
+typedef struct {
+	guint64 addr;
+	const char *name;
+} Sym;
+
+struct OlSymtab {
+	GArray *syms; /* Sym, by address */
+	GStringChunk *names;
+	guint64 offset;
+};
+
+static gboolean add_sym(const char *name, guint64 addr, gpointer data)
+{
+	OlSymtab *s = data;
+	Sym sym = {addr + s->offset, g_string_chunk_insert_const(s->names, name)};
+
+	/* text and data of the kernel image; not per-CPU offsets or absolutes */
+	if (addr >= OL_XLAT_START_KERNEL_MAP && *name != '$')
+		g_array_append_val(s->syms, sym);
+	return TRUE;
+}
+
+static gint sym_cmp(gconstpointer a, gconstpointer b)
+{
+	const Sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+OlSymtab *ol_symtab_new(OlTarget *t)
+{
+	OlSymtab *s = g_new0(OlSymtab, 1);
+
+	s->syms = g_array_new(FALSE, FALSE, sizeof(Sym));
+	s->names = g_string_chunk_new(1 << 16);
+	ol_xlat_kaslr_offset(ol_target_xlat(t), &s->offset);
+	if (ol_target_vmlinux(t))
+		ol_vmlinux_foreach(ol_target_vmlinux(t), add_sym, s);
+	g_array_sort(s->syms, sym_cmp);
+	return s;
+}
+
+void ol_symtab_free(OlSymtab *s)
+{
+	if (!s)
+		return;
+	g_array_unref(s->syms);
+	g_string_chunk_free(s->names);
+	g_free(s);
+}
+
+char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset)
+{
+	guint lo = 0, hi = s->syms->len;
+	const Sym *hit;
+
+	while (lo < hi) { /* the last symbol at or below ADDR */
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(s->syms, Sym, mid).addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	hit = &g_array_index(s->syms, Sym, lo - 1);
+	if (addr - hit->addr >= (1u << 20))
+		return NULL;
+	if (!with_offset || addr == hit->addr)
+		return g_strdup(hit->name);
+	return g_strdup_printf("%s+%" G_GINT64_MODIFIER "u", hit->name, addr - hit->addr);
+}
+
+void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out)
+{
+	for (guint n = 0; n < OL_FP_MAX_FRAMES; n++) {
+		g_autofree char *name = ol_symtab_lookup(syms, rip, FALSE);
+		guint64 frame[2];
+		gsize done = 0;
+		g_autoptr(GError) err = NULL;
+
+		g_string_append_printf(out, "%s#%u [%016" G_GINT64_MODIFIER "x] %s at %016" G_GINT64_MODIFIER "x\n",
+				       n < 10 ? " " : "", n, rsp, name ? name : "?", rip);
+		/* a frame is [saved rbp, return address]; stacks grow down, so
+		 * each caller's frame is above the last */
+		if (rbp < OL_KERNEL_HALF || rbp < rsp || (rbp & 7))
+			break;
+		err = ol_target_read(t, rbp, frame, sizeof(frame), &done);
+		if (err || !frame[1] || frame[1] < OL_KERNEL_HALF)
+			break;
+		rsp = rbp + 16;
+		rip = frame[1];
+		rbp = frame[0];
+	}
+}

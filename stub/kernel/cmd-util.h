@@ -51,3 +51,17 @@ GError *ol_cmd_d_path(OlTarget *t, guint64 mnt, guint64 dentry, char **out);
 
 /* One-line error for a structure this kernel does not have. */
 GError *ol_cmd_missing(const char *what, const GError *why);
+
+/* "name+0x1f" for a kernel address (vmlinux's symbols, KASLR applied), or
+ * NULL when no symbol precedes it closely (within 1 MiB). */
+typedef struct OlSymtab OlSymtab;
+OlSymtab *ol_symtab_new(OlTarget *t);
+void ol_symtab_free(OlSymtab *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlSymtab, ol_symtab_free)
+char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset);
+
+/* A kernel stack followed by frame pointers from RIP, RBP: crash's
+ * " #0 [rsp] func at rip" lines, at most OL_FP_MAX_FRAMES. */
+#define OL_FP_MAX_FRAMES 64
+#define OL_KERNEL_HALF G_GUINT64_CONSTANT(0xffff800000000000)
+void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out);
