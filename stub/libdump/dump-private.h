@@ -142,6 +142,11 @@ guint64 ol_flat_n_records(const OlFlatIndex *idx);
 const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len);
 /* Copy [off, off + len) of the rearranged file; TRUNCATED past its end. */
 GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, guint64 len);
+/* TRUE if the stream was cut short (no end marker): its holes may then be
+ * records that never came, not zeros. */
+gboolean ol_flat_cut(const OlFlatIndex *idx);
+/* TRUE if records hold every byte of [off, off + len). */
+gboolean ol_flat_covered(const OlFlatIndex *idx, guint64 off, guint64 len);
 /* Where rearranged offset OFF is in the flattened file, for messages;
  * G_MAXUINT64 if no record holds it. */
 guint64 ol_flat_file_offset(const OlFlatIndex *idx, guint64 off);
