@@ -159,12 +159,29 @@ static gboolean region_ok(const Region *r, guint64 off, guint64 n)
 	return TRUE;
 }
 
+/* Bytes of memory the dump describes: no ring the kernel had can be larger,
+ * so damaged sizes are refused before anything is allocated or read. */
+static guint64 dump_memory(OlTarget *t)
+{
+	OlDump *d = ol_target_dump(t);
+	guint64 total = 0, start, size;
+
+	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++)
+		total = total + size < total ? G_MAXUINT64 : total + size;
+	return total;
+}
+
 static GError *region_read(OlTarget *t, guint64 addr, gsize len, const char *what, GPtrArray *problems,
 			   Region *r)
 {
 	gsize off = 0, got = 0;
 	guint n_problems = problems->len;
 	g_autoptr(GError) first = NULL;
+
+	if (len > dump_memory(t))
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
+				   "%s at " HEX ": 0x%" G_GSIZE_MODIFIER "x bytes, more than the dump's memory",
+				   what, addr, len);
 
 	if (addr + len < addr)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
