@@ -81,7 +81,8 @@ static void run_job(gpointer data, gpointer user_data)
 		j->error = g_strdup(err->message);
 		return;
 	}
-	if (!out || json_parse(out, strlen(out), &run) || !json_get_string(run, "outcome")) {
+	g_autoptr(GError) perr = out ? json_parse(out, strlen(out), &run) : NULL;
+	if (!out || perr || !json_get_string(run, "outcome")) {
 		/* the run failed before it had a run directory: its one-line error */
 		j->error = g_strdup(errtext && *errtext ? g_strstrip(errtext) : "oopslab run printed no result");
 		return;

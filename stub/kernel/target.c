@@ -463,3 +463,27 @@ GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out)
 	*out = g_strdup(buf);
 	return NULL;
 }
+
+gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr)
+{
+	g_autoptr(GError) err = ol_target_symbol(t, name, addr);
+	return err == NULL;
+}
+
+gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size)
+{
+	g_autoptr(GError) err = ol_target_member(t, type, member, offset, size);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u64(t, addr, v);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u32(t, addr, v);
+	return err == NULL;
+}
