@@ -20,6 +20,9 @@ int main(void)
 
 	printf("repro: crashing the kernel\n");
 	fflush(stdout);
+	/* the tty flushes our line asynchronously: let it out before the
+	 * panic's trace, or it lands inside it */
+	usleep(300000);
 	if (fd < 0 || write(fd, "c", 1) != 1)
 		perror("repro: sysrq");
 	return 1;

@@ -80,6 +80,6 @@ check(rj2 and rj2["title"] == rj["title"], "prebuilt .ko: the same crash title")
 check(rj2 and rj2["workload"]["modules"][0]["params"] == "oopslab_param=17", "run.json records the parameters")
 with open(os.path.join(out2, "console.log"), errors="replace") as f:
     console = f.read()
-check(re.search(r"timer_crash: Unknown parameter .oopslab_param'", console),
+check(re.search(r"timer_crash: unknown parameter 'oopslab_param' ignored", console),
       "the parameter reached the module's insmod")
 finish()
