@@ -31,6 +31,26 @@ typedef struct {
 	GPtrArray *workload_args; /* --module=..., --exec=...: passed to every run */
 } BatchContext;
 
+/* The workload options, as every run gets them. */
+static void workload_args(GPtrArray *a, char **modules, char **files, const char *share, gboolean share_rw,
+			  const char *exec, const char *modules_dir, gboolean no_pvpanic)
+{
+	for (char **m = modules; m && *m; m++)
+		g_ptr_array_add(a, g_strdup_printf("--module=%s", *m));
+	for (char **f = files; f && *f; f++)
+		g_ptr_array_add(a, g_strdup_printf("--file=%s", *f));
+	if (share)
+		g_ptr_array_add(a, g_strdup_printf("--share=%s", share));
+	if (share_rw)
+		g_ptr_array_add(a, g_strdup("--share-rw"));
+	if (exec)
+		g_ptr_array_add(a, g_strdup_printf("--exec=%s", exec));
+	if (modules_dir)
+		g_ptr_array_add(a, g_strdup_printf("--modules-dir=%s", modules_dir));
+	if (no_pvpanic)
+		g_ptr_array_add(a, g_strdup("--no-pvpanic"));
+}
+
 /* The stand-in lab of a batch of workload runs (no --lab): they should panic. */
 static Lab workload_lab = {.name = (char *)"workload", .type = (char *)"workload", .expect = (char *)"panic"};
 
@@ -239,20 +259,7 @@ int cmd_batch(int argc, char **argv)
 		fprintf(stderr, "oopslab batch: -j must be at least 1\n");
 		return 2;
 	}
-	for (char **m = w_modules; m && *m; m++)
-		g_ptr_array_add(wargs, g_strdup_printf("--module=%s", *m));
-	for (char **f = w_files; f && *f; f++)
-		g_ptr_array_add(wargs, g_strdup_printf("--file=%s", *f));
-	if (w_share)
-		g_ptr_array_add(wargs, g_strdup_printf("--share=%s", w_share));
-	if (share_rw)
-		g_ptr_array_add(wargs, g_strdup("--share-rw"));
-	if (w_exec)
-		g_ptr_array_add(wargs, g_strdup_printf("--exec=%s", w_exec));
-	if (w_modules_dir)
-		g_ptr_array_add(wargs, g_strdup_printf("--modules-dir=%s", w_modules_dir));
-	if (no_pvpanic)
-		g_ptr_array_add(wargs, g_strdup("--no-pvpanic"));
+	workload_args(wargs, w_modules, w_files, w_share, share_rw, w_exec, w_modules_dir, no_pvpanic);
 	if ((err = lab_set_load(manifest, &labs))) {
 		fprintf(stderr, "oopslab batch: %s\n", err->message);
 		return 1;

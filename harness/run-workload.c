@@ -2,6 +2,7 @@
  * command, and an installed kernel's drivers, as one extra initramfs
  * archive (see workload.h and guests/initramfs/init). */
 #include <errno.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -263,6 +264,35 @@ GError *run_workload_initrd(Run *r)
 	return NULL;
 }
 
+/* An installed kernel's drivers with debug info (Debian's -dbg package:
+ * /usr/lib/debug/lib/modules/RELEASE/<the same path>), linked into
+ * RUN/modules/drivers/ for the stub; best effort. */
+static void link_driver_debug(Run *r, const char *dir)
+{
+	g_autofree char *ddir = g_build_filename(dir, "drivers", NULL);
+	g_autofree char *dbg = NULL;
+
+	if (!r->kinfo || !r->kinfo->modules_dir || !r->drivers)
+		return;
+	dbg = g_build_filename("/usr/lib/debug/lib/modules", r->kinfo->release, NULL);
+	for (guint i = 0; i < r->drivers->len; i++) {
+		const char *path = r->drivers->pdata[i];
+		g_autofree char *rel = NULL, *src = NULL, *base = NULL, *dst = NULL;
+
+		if (!g_str_has_prefix(path, r->kinfo->modules_dir))
+			continue;
+		rel = g_strdup(path + strlen(r->kinfo->modules_dir));
+		*(strstr(rel, ".ko") + 3) = '\0';
+		src = g_build_filename(dbg, rel, NULL);
+		if (!g_file_test(src, G_FILE_TEST_IS_REGULAR))
+			continue;
+		base = g_path_get_basename(src);
+		dst = g_build_filename(ddir, base, NULL);
+		if (g_mkdir_with_parents(ddir, 0755) < 0 || symlink(src, dst) < 0)
+			run_say(r, "no debug info link for %s: %s", base, g_strerror(errno));
+	}
+}
+
 /* RUN/modules/NAME.ko: the stub indexes the run directory, so gdb finds
  * every workload module's symbols by itself. */
 GError *run_keep_modules(Run *r)
@@ -270,6 +300,7 @@ GError *run_keep_modules(Run *r)
 	g_autofree char *dir = g_build_filename(r->dir, "modules", NULL);
 
 	r->module_copies = g_ptr_array_new_with_free_func(g_free);
+	link_driver_debug(r, dir);
 	if (!r->wmodules->len)
 		return NULL;
 	if (g_mkdir_with_parents(dir, 0755) < 0)

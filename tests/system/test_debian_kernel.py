@@ -23,7 +23,7 @@ def vmcoreinfo(rj):
     return dict(l.split("=", 1) for l in info[0].decode(errors="replace").split("\n") if "=" in l) if info else {}
 
 
-def common(what, rj, rc):
+def common(what, rj, rc, out):
     check(rc == 0 and rj and rj["outcome"] == "panic", f"{what}: outcome panic (rc {rc})")
     check(rj["detected_by"] == "pvpanic", f"{what}: detected by pvpanic ({rj['detected_by']})")
     check(rj["kernel_release"] == release and rj["kaslr"], f"{what}: kernel {release}, KASLR on")
@@ -33,6 +33,9 @@ def common(what, rj, rc):
     info = vmcoreinfo(rj)
     check(info.get("OSRELEASE") == release, f"{what}: VMCOREINFO note for {release}")
     check(int(info.get("KERNELOFFSET", "0"), 16) != 0, f"{what}: KASLR offset {info.get('KERNELOFFSET')}")
+    link = os.path.join(out, "modules", "drivers", "pvpanic-pci.ko")
+    check(os.path.realpath(link).startswith(f"/usr/lib/debug/lib/modules/{release}/"),
+          f"{what}: the drivers' debug files are linked for the stub: {os.path.realpath(link)}")
 
 
 def gdb_batch(out):
@@ -43,7 +46,7 @@ def gdb_batch(out):
 
 
 rc, err, rj, out = run("debian-sysrq", "--lab", "sysrq-crash", "--kernel", kernel, "--kaslr")
-common("sysrq-crash", rj, rc)
+common("sysrq-crash", rj, rc, out)
 check(rj["title"] == "sysrq triggered crash in sysrq_handle_crash", f"sysrq-crash: title {rj['title']}")
 g = gdb_batch(out)
 check(re.search(r"is in sysrq_handle_crash \(drivers/tty/sysrq\.c:\d+\)", g), "oopslab gdb --batch: the crash site")
@@ -52,7 +55,7 @@ parent = tmpdir("debian")
 src = write_timer_module(parent)
 line = marked_line(os.path.join(src, "timer_crash.c"), TIMER_MARKER)
 rc, err, rj, out = run("debian-module", "--module", src, "--exec", "sleep 10", "--kernel", kernel, "--kaslr")
-common("module", rj, rc)
+common("module", rj, rc, out)
 check("/oopslab/modules/" in rj["workload"]["modules"][0]["built"], "built in the cache, against its headers")
 check(rj["title"] == "BUG: kernel NULL pointer dereference in timer_crash_fn", f"module: title {rj['title']}")
 g = gdb_batch(out)

@@ -4,10 +4,11 @@ crashes the kernel through sysrq; one exits 0, giving outcome no-panic with
 exit_status 0; a command's non-zero status is recorded as it is. ELF files
 bring the libraries and the loader ldd lists; their output is on the
 console."""
+import json
 import os
 import subprocess
 
-from oopslab_test import check, finish
+from oopslab_test import OOPSLAB, check, finish, runs_dir
 from workload_util import run, tmpdir
 
 d = tmpdir("exec")
@@ -60,4 +61,16 @@ with open(os.path.join(out, "console.log"), errors="replace") as f:
 
 rc, err, rj, out = run("workload-exec-status", "--exec", "echo status-test; exit 7")
 check(rj and rj["outcome"] == "no-panic" and rj["exit_status"] == 7, f"exit_status 7: {rj and rj['exit_status']}")
+
+# batch takes the same workload: one run, expected to panic.
+bdir = os.path.join(runs_dir(), "workload-batch")
+subprocess.run(["rm", "-rf", bdir])
+p = subprocess.run([OOPSLAB, "batch", "--out", bdir, "--file", os.path.join(d, "crash"), "--exec", "./crash"],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
+print(p.stdout, p.stderr)
+runs = sorted(os.listdir(bdir)) if os.path.isdir(bdir) else []
+check(p.returncode == 0 and runs == ["lab-workload"], f"batch --exec: one workload run, as expected (rc {p.returncode}, {runs})")
+with open(os.path.join(bdir, "lab-workload", "run.json")) as f:
+    brj = json.load(f)
+check(brj["outcome"] == "panic" and brj["workload"]["exec"] == "./crash", "the batch run had the workload")
 finish()

@@ -82,4 +82,12 @@ with open(os.path.join(out2, "console.log"), errors="replace") as f:
     console = f.read()
 check(re.search(r"timer_crash: unknown parameter 'oopslab_param' ignored", console),
       "the parameter reached the module's insmod")
+
+# --kernel-tree: the tree gives the bzImage, vmlinux and the module build.
+tree = rj["kernel_dir"]
+rc, err, rj4, out4 = run("workload-timer-tree", "--kernel-tree", tree, "--module", src, "--exec", "sleep 10")
+check(rc == 0 and rj4 and rj4["outcome"] == "panic", f"--kernel-tree: outcome panic (rc {rc})")
+check(rj4 and rj4["kernel"] == os.path.join(tree, "arch/x86/boot/bzImage") and rj4["vmlinux"] == os.path.join(tree, "vmlinux"),
+      f"--kernel-tree: its bzImage and vmlinux ({rj4 and rj4['kernel']})")
+check(rj4 and rj4["title"] == rj["title"], "--kernel-tree: the same crash")
 finish()
