@@ -106,17 +106,21 @@ static GError *check_vermagic(const Run *r, const WorkloadModule *m)
 	return NULL;
 }
 
-/* The lab directory's module, built like a --module directory. */
-static GError *build_lab_module(Run *r)
+/* A lab directory's module, built like a --module directory; or a lab of
+ * the tree for another kernel than the lab kernel (the whole lab set is
+ * built against it once, in the cache). */
+static GError *build_lab_module(Run *r, const char *src)
 {
 	g_autoptr(GPtrArray) kos = NULL;
 	g_autofree char *want = g_strdup_printf("%s.ko", r->lab->module);
 	GError *err;
 
+	r->lab_rebuilt = TRUE;
 	if (!r->build_dir)
-		return g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "lab %s: no kernel build to build its module against",
-				   r->lab->dir);
-	if ((err = workload_build_dir(r->lab->dir, r->build_dir, &kos)))
+		return g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+				   "lab %s: no kernel build to build its module against (install the kernel's headers, or "
+				   "give --kernel-tree)", r->lab->name);
+	if ((err = workload_build_dir(src, r->build_dir, &kos)))
 		return err;
 	for (guint i = 0; i < kos->len; i++) {
 		g_autofree char *base = g_path_get_basename(kos->pdata[i]);
@@ -126,7 +130,7 @@ static GError *build_lab_module(Run *r)
 	}
 	if (!r->module_path)
 		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "lab %s: its build made no %s (module=%s in lab.conf)",
-				   r->lab->dir, want, r->lab->module);
+				   src, want, r->lab->module);
 	return NULL;
 }
 
@@ -152,7 +156,12 @@ GError *run_prepare_workload(Run *r)
 		r->share_guest = g_strdup(colon && *colon ? colon : "/mnt/share");
 	}
 	if (r->lab->dir && r->lab->module)
-		return build_lab_module(r);
+		return build_lab_module(r, r->lab->dir);
+	if (r->kinfo && r->lab->module && !r->workload_only) {
+		g_autofree char *labs = g_build_filename(oopslab_data_dir(), "guests", "labs", NULL);
+
+		return build_lab_module(r, labs);
+	}
 	return NULL;
 }
 
@@ -228,7 +237,7 @@ static GError *fill_overlay(Run *r, Cpio *c)
 
 	if ((err = add_drivers(r, c, conf)) || (err = add_modules(r, c)))
 		return err;
-	if (r->lab->dir && (err = add_lab(r, c)))
+	if (r->lab_rebuilt && (err = add_lab(r, c)))
 		return err;
 	for (char **f = r->opt->files; f && *f; f++)
 		if ((err = workload_add_file(c, *f)))
@@ -251,7 +260,7 @@ GError *run_workload_initrd(Run *r)
 	g_autofree char *path = NULL;
 	GError *err;
 
-	if (!run_has_workload(r->opt) && !r->lab->dir && !(r->drivers && r->drivers->len))
+	if (!run_has_workload(r->opt) && !r->lab_rebuilt && !(r->drivers && r->drivers->len))
 		return NULL;
 	c = cpio_new();
 	if ((err = fill_overlay(r, c)))

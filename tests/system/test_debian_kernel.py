@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 
-from oopslab_test import OOPSLAB, SOURCE, check, elf_notes, finish
+from oopslab_test import OOPSLAB, SOURCE, STUB, check, elf_notes, finish
 from workload_util import TIMER_MARKER, debian_kernel, marked_line, run, tmpdir, write_timer_module
 
 subprocess.run([os.path.join(SOURCE, "scripts", "setup"), "--debian-kernel"], check=True)
@@ -50,6 +50,22 @@ common("sysrq-crash", rj, rc, out)
 check(rj["title"] == "sysrq triggered crash in sysrq_handle_crash", f"sysrq-crash: title {rj['title']}")
 g = gdb_batch(out)
 check(re.search(r"is in sysrq_handle_crash \(drivers/tty/sysrq\.c:\d+\)", g), "oopslab gdb --batch: the crash site")
+
+# The drivers' debug files reach gdb through the stub (KASLR as `monitor
+# kaslr` says).
+offset = vmcoreinfo(rj)["KERNELOFFSET"]
+g = subprocess.run(["gdb", "-q", "-nx", "-batch", "-ex",
+                    f"target remote | {STUB} --stdio --vmlinux {rj['vmlinux']} {rj['dump']['path']}",
+                    "-ex", f"add-symbol-file {rj['vmlinux']} -o 0x{offset} -s .data..percpu 0",
+                    "-ex", "sharedlibrary", "-ex", "info sharedlibrary"],
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600).stdout
+check(re.search(r"Yes\s+\S*/modules/drivers/pvpanic-pci\.ko", g), "gdb has pvpanic-pci's symbols from -dbg")
+
+# A lab module of the tree, rebuilt against the kernel's headers.
+rc, err, rj, out = run("debian-null-deref", "--lab", "null-deref", "--kernel", kernel, "--kaslr")
+common("null-deref", rj, rc, out)
+check(rj["title"] == "BUG: kernel NULL pointer dereference in null_deref_crash", f"null-deref: {rj['title']}")
+check("/oopslab/modules/" in rj["module"], f"null-deref: its module built for {release}: {rj['module']}")
 
 parent = tmpdir("debian")
 src = write_timer_module(parent)
