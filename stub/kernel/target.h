@@ -49,6 +49,19 @@ char *ol_target_libraries_xml(OlTarget *t);
  * names, never any other file of the stub's host. */
 GBytes *ol_target_file(OlTarget *t, const char *name);
 
+/*
+ * gdb's symbol file. gdb started with no file asks for an exec file
+ * (qXfer:exec-file): it gets the entry-code CFI (moved by the KASLR offset
+ * through qOffsets: ol_target_exec_offsets), after which it reads the
+ * library list, where vmlinux is then served relocated. NULL without
+ * vmlinux. gdb started with its own vmlinux never asks.
+ */
+const char *ol_target_exec_file(OlTarget *t);
+/* TRUE (and the offset for qOffsets) once the exec file was served. */
+gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset);
+/* List (or not) vmlinux relocated in the library list. */
+void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve);
+
 /* Where modules' .ko files are looked for, recursively (--modules). Each
  * entry may hold several directories separated by ':'. NULL or none: the
  * defaults of ol_modules_default_dirs(). */
