@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void lab_free(gpointer p)
+void lab_free(gpointer p)
 {
 	Lab *lab = p;
 
@@ -19,9 +19,10 @@ static void lab_free(gpointer p)
 	g_free(lab->marker);
 	g_free(lab->append);
 	g_free(lab->expect);
+	g_free(lab->title);
+	g_free(lab->dir);
 	g_free(lab->needs);
 	g_free(lab->flavour);
-	g_free(lab->title);
 	if (lab->variants)
 		g_ptr_array_unref(lab->variants);
 	g_free(lab);
@@ -136,23 +137,33 @@ static GError *lab_load_variants(GKeyFile *kf, const char *path, Lab *lab)
 	return NULL;
 }
 
-/* The lab's own flavours= plus the run's, and the lab's values for them. */
-static GError *lab_load_one(GKeyFile *kf, const char *path, const char *requested, Lab *lab)
+/* The lab's own flavours= plus the run's (REQUESTED, canonical), and the
+ * lab's values for them. */
+static GError *lab_parse_flavours(GKeyFile *kf, const char *path, const char *requested, Lab *lab)
 {
-	const char *g = lab->name;
-	g_autofree char *needs_raw = get_opt(kf, g, "flavours"), *both = NULL;
-	g_auto(GStrv) fl = NULL;
+	g_autofree char *needs_raw = get_opt(kf, lab->name, "flavours"), *both = NULL;
 	GError *err;
 
 	if ((err = lab_flavour_canonical(needs_raw, &lab->needs))) {
-		g_prefix_error(&err, "%s: lab [%s]: flavours=: ", path, g);
+		g_prefix_error(&err, "%s: lab [%s]: flavours=: ", path, lab->name);
 		return err;
 	}
 	if (requested && lab->needs)
 		both = g_strdup_printf("%s,%s", requested, lab->needs);
 	else
 		both = g_strdup(requested ? requested : lab->needs);
-	if ((err = lab_flavour_canonical(both, &lab->flavour)))
+	return lab_flavour_canonical(both, &lab->flavour);
+}
+
+static GError *lab_parse(GKeyFile *kf, const char *path, const char *g, const char *requested, Lab **out)
+{
+	g_autoptr(Lab) lab = g_new0(Lab, 1);
+	g_auto(GStrv) fl = NULL;
+	g_autofree char *timeout = NULL;
+	GError *err;
+
+	lab->name = g_strdup(g);
+	if ((err = lab_parse_flavours(kf, path, requested, lab)))
 		return err;
 	fl = lab->flavour ? g_strsplit(lab->flavour, ",", -1) : NULL;
 	lab->type = get_flavoured(kf, g, "type", fl, FALSE);
@@ -163,14 +174,11 @@ static GError *lab_load_one(GKeyFile *kf, const char *path, const char *requeste
 	lab->function = get_flavoured(kf, g, "function", fl, FALSE);
 	lab->source = get_flavoured(kf, g, "source", fl, FALSE);
 	/* GKeyFile would turn "\n" in a marker into a newline: the marker is
-	 * literal source text, so read raw values. */
+	 * literal source text, so read its raw value. */
 	lab->marker = get_flavoured(kf, g, "marker", fl, TRUE);
 	lab->append = get_flavoured(kf, g, "append", fl, FALSE);
-	{
-		g_autofree char *t = get_flavoured(kf, g, "timeout", fl, FALSE);
-
-		lab->timeout = t ? atoi(t) : 0;
-	}
+	timeout = get_flavoured(kf, g, "timeout", fl, FALSE);
+	lab->timeout = timeout ? atoi(timeout) : 0;
 	lab->expect = get_flavoured(kf, g, "expect", fl, FALSE);
 	if (!lab->expect)
 		lab->expect = g_strdup("panic");
@@ -181,7 +189,15 @@ static GError *lab_load_one(GKeyFile *kf, const char *path, const char *requeste
 	    !g_str_equal(lab->expect, "hang"))
 		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: lab [%s]: expect=%s is not panic, no-panic or hang",
 				   path, g, lab->expect);
-	return lab_load_variants(kf, path, lab);
+	if ((err = lab_load_variants(kf, path, lab)))
+		return err;
+	*out = g_steal_pointer(&lab);
+	return NULL;
+}
+
+GError *lab_set_load(const char *path, LabSet **out)
+{
+	return lab_set_load_flavour(path, NULL, out);
 }
 
 GError *lab_set_load_flavour(const char *path, const char *flavour, LabSet **out)
@@ -191,31 +207,81 @@ GError *lab_set_load_flavour(const char *path, const char *flavour, LabSet **out
 	g_autoptr(LabSet) set = g_new0(LabSet, 1);
 	g_auto(GStrv) groups = NULL;
 	g_autofree char *requested = NULL;
-	GError *e;
+	GError *lerr;
 
-	if ((e = lab_flavour_canonical(flavour, &requested))) {
-		g_prefix_error(&e, "--flavour: ");
-		return e;
+	if ((lerr = lab_flavour_canonical(flavour, &requested))) {
+		g_prefix_error(&lerr, "--flavour: ");
+		return lerr;
 	}
 	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err))
 		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, err->message);
 	set->labs = g_ptr_array_new_with_free_func(lab_free);
 	groups = g_key_file_get_groups(kf, NULL);
 	for (char **g = groups; *g; g++) {
-		Lab *lab = g_new0(Lab, 1);
+		Lab *lab;
 
+		if ((lerr = lab_parse(kf, path, *g, requested, &lab)))
+			return lerr;
 		g_ptr_array_add(set->labs, lab);
-		lab->name = g_strdup(*g);
-		if ((e = lab_load_one(kf, path, requested, lab)))
-			return e;
 	}
 	*out = g_steal_pointer(&set);
 	return NULL;
 }
 
-GError *lab_set_load(const char *path, LabSet **out)
+GError *lab_load_dir(const char *dir, Lab **out)
 {
-	return lab_set_load_flavour(path, NULL, out);
+	g_autofree char *path = g_build_filename(dir, "lab.conf", NULL);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) err = NULL;
+	g_auto(GStrv) groups = NULL;
+	GError *lerr;
+
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "lab directory %s has no lab.conf", dir);
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err))
+		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path, err->message);
+	groups = g_key_file_get_groups(kf, NULL);
+	if (g_strv_length(groups) != 1)
+		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: a lab directory's lab.conf holds one [lab] group, not %u",
+				   path, g_strv_length(groups));
+	if ((lerr = lab_parse(kf, path, groups[0], NULL, out)))
+		return lerr;
+	(*out)->dir = g_canonicalize_filename(dir, NULL);
+	return NULL;
+}
+
+GError *lab_set_load_dir(const char *dir, LabSet **out)
+{
+	g_autoptr(LabSet) set = g_new0(LabSet, 1);
+	g_autoptr(GDir) d = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *own = g_build_filename(dir, "lab.conf", NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	GError *lerr;
+	const char *e;
+
+	set->labs = g_ptr_array_new_with_free_func(lab_free);
+	if (!(d = g_dir_open(dir, 0, &err)))
+		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "--dir %s: %s", dir, err->message);
+	if (g_file_test(own, G_FILE_TEST_IS_REGULAR))
+		g_ptr_array_add(names, g_strdup(dir));
+	while ((e = g_dir_read_name(d))) {
+		g_autofree char *sub = g_build_filename(dir, e, NULL);
+		g_autofree char *conf = g_build_filename(sub, "lab.conf", NULL);
+
+		if (g_file_test(conf, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_add(names, g_steal_pointer(&sub));
+	}
+	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	for (guint i = 0; i < names->len; i++) {
+		Lab *lab;
+
+		if ((lerr = lab_load_dir(names->pdata[i], &lab)))
+			return lerr;
+		g_ptr_array_add(set->labs, lab);
+	}
+	*out = g_steal_pointer(&set);
+	return NULL;
 }
 
 const Lab *lab_set_find(const LabSet *set, const char *name)
@@ -227,40 +293,4 @@ const Lab *lab_set_find(const LabSet *set, const char *name)
 			return lab;
 	}
 	return NULL;
-}
-
-int lab_cmd_list(int argc, char **argv)
-{
-	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
-	g_autofree char *flavour = NULL;
-	GOptionEntry entries[] = {
-		{"flavour", 0, 0, G_OPTION_ARG_STRING, &flavour,
-		 "Show the labs as they run on these kernel flavours (kasan, kfence, ubsan, lockdep; comma-separated)",
-		 "NAME[,NAME...]"},
-		{NULL, 0, 0, 0, NULL, NULL, NULL},
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- list the labs, their panic types and flavours");
-	g_autoptr(LabSet) labs = NULL;
-	g_autoptr(GError) err = NULL;
-
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1) {
-		fprintf(stderr, "oopslab labs: %s\n", err ? err->message : "unexpected argument");
-		return 2;
-	}
-	if ((err = lab_set_load_flavour(manifest, flavour, &labs))) {
-		fprintf(stderr, "oopslab labs: %s\n", err->message);
-		return g_error_matches(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE) ? 2 : 1;
-	}
-	printf("%-20s %-14s %-32s %s\n", "LAB", "FLAVOURS", "PANIC TYPE", "WHAT IT DOES");
-	for (guint i = 0; i < labs->labs->len; i++) {
-		const Lab *lab = g_ptr_array_index(labs->labs, i);
-
-		printf("%-20s %-14s %-32s %s\n", lab->name, lab->flavour ? lab->flavour : "-", lab->type,
-		       lab->description ? lab->description : "");
-		/* without --flavour: what each flavour changes */
-		for (guint v = 0; !flavour && v < lab->variants->len; v++)
-			printf("%-20s   with %s\n", "", (char *)g_ptr_array_index(lab->variants, v));
-	}
-	return 0;
 }
