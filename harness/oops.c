@@ -608,6 +608,72 @@ static void set_title(Oops *o, char **lines, int start, int h, BodyState *st)
 				   fn ? fn : "an unknown function");
 }
 
+/* The next report's first line after line FROM that is not a panic line
+ * (a "Kernel panic" belongs to the report it ends), or -1. */
+static int next_report(char **lines, int from)
+{
+	int h, i = find_header(lines, from, &h);
+
+	while (i >= 0 && h >= 0 && g_str_has_prefix(headers[h].prefix, "Kernel panic"))
+		i = find_header(lines, i + 1, &h);
+	return i;
+}
+
+/* Where the report starting at START ends: its detector's closing line
+ * ("=====...", "---[ end trace ...]---"), or the line before the next
+ * report, whichever comes first; -1 at the end of the console. */
+static int report_end(char **lines, int start)
+{
+	int next = next_report(lines, start + 1);
+
+	for (int i = start + 1; lines[i] && (next < 0 || i < next); i++) {
+		const char *l = strip_timestamp(lines[i]);
+
+		if (g_str_has_prefix(l, "---[ end ") || g_str_has_prefix(l, "===================="))
+			return i;
+	}
+	return next < 0 ? -1 : next - 1;
+}
+
+GPtrArray *oops_parse_all(const char *console)
+{
+	g_auto(GStrv) lines = g_strsplit(console, "\n", -1);
+	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)oops_free);
+	int h, start = find_header(lines, 0, &h);
+
+	(void)h;
+
+	/* each report is parsed from its own first line on; the "Kernel
+	 * panic" a fatal report ends with is that report's, not another */
+	while (start >= 0) {
+		int next = next_report(lines, start + 1), end = report_end(lines, start);
+		/* the report's lines, up to the next one: its panic, if any, is in
+		 * there, and another report's is not */
+		g_autofree char *own = NULL;
+		Oops *o;
+
+		if (next >= 0) {
+			char *saved = lines[next];
+
+			lines[next] = NULL;
+			own = g_strjoinv("\n", lines + start);
+			lines[next] = saved;
+		} else {
+			own = g_strjoinv("\n", lines + start);
+		}
+		o = oops_parse(own);
+
+		if (o && (all->len == 0 || !g_str_has_prefix(o->header, "Kernel panic - not syncing")))
+			g_ptr_array_add(all, o);
+		else
+			oops_free(o);
+		if (end < 0 || g_str_has_prefix(strip_timestamp(lines[end]), "---[ end Kernel panic"))
+			break;
+		start = next_report(lines, end + 1);
+	}
+	return all;
+}
+
 Oops *oops_parse(const char *console)
 {
 	g_auto(GStrv) lines = g_strsplit(console, "\n", -1);

@@ -50,6 +50,10 @@ typedef struct {
 } Oops;
 
 Oops *oops_parse(const char *console);
+/* Every report in CONSOLE, in order (Oops*; empty if none): the first is
+ * oops_parse()'s; the others are what else the kernel reported, findings
+ * such as a WARNING or a lockdep report that no panic followed. */
+GPtrArray *oops_parse_all(const char *console);
 void oops_free(Oops *o);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Oops, oops_free)
 

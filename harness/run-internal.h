@@ -70,6 +70,7 @@ typedef struct {
 	char *modules_dir;  /* --modules-dir DIR */
 	gboolean no_pvpanic;
 	char *flavour;      /* --flavour: kernel flavours (labs.h), canonical, or NULL */
+	gboolean fail_on_findings; /* --fail-on-findings: exit 3 if the console has any report */
 } RunOptions;
 
 /* Parse `oopslab run` arguments into *o: 0, or the exit status of a usage
@@ -116,6 +117,7 @@ typedef struct {
 	gint64 dump_bytes;
 	ConsoleWatcher *console;
 	Oops *oops;     /* the crash report, when the console has one */
+	GPtrArray *findings;  /* Oops*: every report in the console (oops_parse_all), or NULL */
 	char *report_source;  /* "console" or "dump dmesg" */
 	char *panic_message;  /* from the dump's log, as crash sys shows it */
 	OlTask panic_task;    /* the task on the panicking CPU (pid -1: unknown) */

@@ -44,6 +44,8 @@ void run_clear(Run *r)
 	guest_kit_free(r->kit);
 	console_watcher_free(r->console);
 	oops_free(r->oops);
+	if (r->findings)
+		g_ptr_array_unref(r->findings);
 	g_free(r->report_source);
 	g_free(r->panic_message);
 	g_free(r->dir);
@@ -157,6 +159,13 @@ static int conclude(Run *r, GError *err)
 	}
 	if (!rc && r->opt->expect && g_strcmp0(r->opt->expect, r->outcome) != 0) {
 		fprintf(stderr, "oopslab: expected %s, got %s\n", r->opt->expect, r->outcome);
+		rc = RUN_EXIT_UNEXPECTED;
+	}
+	if (!rc && r->opt->fail_on_findings && r->findings && r->findings->len) {
+		const Oops *first = g_ptr_array_index(r->findings, 0);
+
+		fprintf(stderr, "oopslab: --fail-on-findings: %u report(s) in the console, the first: %s%s\n",
+			r->findings->len, first->title, first->fatal ? "" : " (not fatal)");
 		rc = RUN_EXIT_UNEXPECTED;
 	}
 	run_write_json(r);
