@@ -101,7 +101,7 @@ static const struct {
 	{"zoo-double-free.log", "kasan-double-free", "KASAN: invalid-free in zoo_buffer_release", "KASAN", "Free", TRUE,
 	 TRUE, TRUE},
 	{"zoo-invalid-free.log", "kasan-invalid-free", "KASAN: invalid-free in zoo_payload_free", "KASAN", "Free", TRUE,
-	 FALSE, FALSE},
+	 TRUE, FALSE},
 	{"zoo-global-oob.log", "kasan-global-out-of-bounds", "KASAN: global-out-of-bounds Read in zoo_name_initial",
 	 "KASAN", "Read", TRUE, FALSE, FALSE},
 	{"zoo-stack-oob.log", "kasan-stack-out-of-bounds", "KASAN: stack-out-of-bounds Read in zoo_sum", "KASAN", "Read",

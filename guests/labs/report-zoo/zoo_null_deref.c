@@ -17,7 +17,7 @@ struct zoo_device *zoo_current;
 
 static noinline int zoo_device_flags(const struct zoo_device *d)
 {
-	return d->flags; /* oopslab: crash here */
+	return READ_ONCE(d->flags); /* oopslab: crash here (READ_ONCE: gcc would move a plain load into the caller) */
 }
 
 static noinline void zoo_null_deref_crash(void)
