@@ -608,13 +608,18 @@ static void set_title(Oops *o, char **lines, int start, int h, BodyState *st)
 				   fn ? fn : "an unknown function");
 }
 
-/* The next report's first line after line FROM that is not a panic line
- * (a "Kernel panic" belongs to the report it ends), or -1. */
-static int next_report(char **lines, int from)
-{
-	int h, i = find_header(lines, from, &h);
+/* Lines after a report's first line where another header is still the same
+ * report: "BUG: kernel NULL pointer dereference" then "Oops: 0002", a
+ * "list_del corruption" message then its "WARNING: CPU:" line. */
+#define SAME_REPORT_LINES 5
 
-	while (i >= 0 && h >= 0 && g_str_has_prefix(headers[h].prefix, "Kernel panic"))
+/* The first line of the report after the one starting at START, or -1. A
+ * "Kernel panic" belongs to the report it ends. */
+static int next_report(char **lines, int start)
+{
+	int h, i = find_header(lines, start + 1, &h);
+
+	while (i >= 0 && (i <= start + SAME_REPORT_LINES || (h >= 0 && g_str_has_prefix(headers[h].prefix, "Kernel panic"))))
 		i = find_header(lines, i + 1, &h);
 	return i;
 }
@@ -624,7 +629,7 @@ static int next_report(char **lines, int from)
  * report, whichever comes first; -1 at the end of the console. */
 static int report_end(char **lines, int start)
 {
-	int next = next_report(lines, start + 1);
+	int next = next_report(lines, start);
 
 	for (int i = start + 1; lines[i] && (next < 0 || i < next); i++) {
 		const char *l = strip_timestamp(lines[i]);
@@ -641,12 +646,11 @@ GPtrArray *oops_parse_all(const char *console)
 	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)oops_free);
 	int h, start = find_header(lines, 0, &h);
 
-	(void)h;
-
-	/* each report is parsed from its own first line on; the "Kernel
-	 * panic" a fatal report ends with is that report's, not another */
+	/* each report is parsed on its own lines; the "Kernel panic" a fatal
+	 * report ends with is that report's, and nothing after the panic's
+	 * end is a report of this boot's kernel */
 	while (start >= 0) {
-		int next = next_report(lines, start + 1), end = report_end(lines, start);
+		int next = next_report(lines, start), end = report_end(lines, start);
 		/* the report's lines, up to the next one: its panic, if any, is in
 		 * there, and another report's is not */
 		g_autofree char *own = NULL;
@@ -662,14 +666,13 @@ GPtrArray *oops_parse_all(const char *console)
 			own = g_strjoinv("\n", lines + start);
 		}
 		o = oops_parse(own);
-
 		if (o && (all->len == 0 || !g_str_has_prefix(o->header, "Kernel panic - not syncing")))
 			g_ptr_array_add(all, o);
 		else
 			oops_free(o);
 		if (end < 0 || g_str_has_prefix(strip_timestamp(lines[end]), "---[ end Kernel panic"))
 			break;
-		start = next_report(lines, end + 1);
+		start = next;
 	}
 	return all;
 }

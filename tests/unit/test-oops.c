@@ -148,6 +148,43 @@ static void check_sanitizer(gconstpointer data)
 	g_assert_cmpuint(o->trace->len, >, 0);
 }
 
+static char *golden_text(const char *log)
+{
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "golden", "console", log, NULL);
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* Every report of a console, each parsed on its own lines: a WARNING that
+ * did not panic, then (a later boot's log appended) a NULL dereference
+ * that did, are two findings, and only the second is fatal. */
+static void test_findings(void)
+{
+	g_autofree char *warn = golden_text("warn-nonfatal.log"), *null = golden_text("null-deref.log");
+	g_autofree char *both = g_strconcat(warn, null, NULL);
+	g_autoptr(GPtrArray) one = oops_parse_all(warn), two = oops_parse_all(both), kasan = NULL, none = NULL;
+	g_autofree char *kasan_text = golden_text("slab-out-of-bounds.log");
+	const Oops *o;
+
+	g_assert_cmpuint(one->len, ==, 1);
+	o = g_ptr_array_index(one, 0);
+	g_assert_cmpstr(o->title, ==, "WARNING in lab_object_put");
+	g_assert_false(o->fatal);
+	g_assert_cmpuint(two->len, ==, 2);
+	g_assert_false(((const Oops *)g_ptr_array_index(two, 0))->fatal);
+	o = g_ptr_array_index(two, 1);
+	g_assert_cmpstr(o->title, ==, "BUG: kernel NULL pointer dereference in null_deref_crash");
+	g_assert_true(o->fatal);
+	/* a report's own panic is not another finding */
+	kasan = oops_parse_all(kasan_text);
+	g_assert_cmpuint(kasan->len, ==, 1);
+	g_assert_true(((const Oops *)g_ptr_array_index(kasan, 0))->fatal);
+	none = oops_parse_all("no report here\n");
+	g_assert_cmpuint(none->len, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree char *dir = NULL;
@@ -159,6 +196,7 @@ int main(int argc, char **argv)
 	dir = g_test_build_filename(G_TEST_DIST, "..", "golden", "console", NULL);
 	g_test_add_func("/oops/no-report", test_no_report);
 	g_test_add_func("/oops/synthetic", test_synthetic);
+	g_test_add_func("/oops/findings", test_findings);
 	for (guint i = 0; i < G_N_ELEMENTS(sanitizer_goldens); i++) {
 		g_autofree char *path = g_strdup_printf("/oops/sanitizer/%s", sanitizer_goldens[i].log);
 
