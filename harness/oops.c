@@ -265,6 +265,17 @@ static gboolean is_trace_noise(const char *l)
 	return FALSE;
 }
 
+/* " ? 0xffffffffc0000000": a stack word the unwinder could not name (a
+ * module's base, a freed page), inside a trace; not the trace's end. */
+static gboolean is_bare_address(const char *l)
+{
+	while (*l == ' ')
+		l++;
+	if (l[0] == '?' && l[1] == ' ')
+		l += 2;
+	return g_str_has_prefix(l, "0x") && l[2 + strspn(l + 2, "0123456789abcdef")] == '\0';
+}
+
 /* The first line, at or after FROM, with a known report header; -1 if none.
  * *H is its headers[] index, -2 for the start of an OOM report. */
 static int find_header(char **lines, int from, int *h)
@@ -354,7 +365,7 @@ static void parse_body_line(Oops *o, BodyState *st, const char *l)
 			st->trace_done = TRUE;
 		return;
 	}
-	if (g_str_has_prefix(l, "RIP: 0033:") || is_trace_noise(l))
+	if (g_str_has_prefix(l, "RIP: 0033:") || is_trace_noise(l) || is_bare_address(l))
 		return;
 	f = parse_symbol(l);
 	if (!f) {

@@ -44,7 +44,8 @@ typedef struct {
 	char *access;        /* "Read", "Write" or "Free" (KASAN, KFENCE), or NULL */
 	gint64 access_size;  /* bytes, or -1 */
 	char *access_addr;   /* the bad address as printed ("ffff888003a1b20d"), or NULL */
-	char *location;      /* UBSAN's "file:line:col" or a WARNING's "file:line", or NULL */
+	char *location;      /* UBSAN's "file:line:col", a WARNING's "file:line", or the symbol on
+			      * lockdep's first "at:" line (the lock being taken), or NULL */
 	GPtrArray *alloc_trace; /* OopsFrame*: where the object was allocated (KASAN, KFENCE) */
 	GPtrArray *free_trace;  /* OopsFrame*: where it was freed */
 } Oops;
