@@ -169,7 +169,7 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "Dump format: elf (default), kdump-zlib (QEMU's, flattened), kdump-zstd, kdump-lzo, kdump-snappy "
 		 "(dumped as ELF, then converted), win-dmp", "FORMAT"},
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o->expect,
-		 "panic, no-panic or hang: exit with status 3 when the outcome is another", "OUTCOME"},
+		 "panic, no-panic, hang or boot-failure: exit with status 3 when the outcome is another", "OUTCOME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print run.json on stdout instead of the run directory", NULL},
 		{"capture", 0, 0, G_OPTION_ARG_STRING, &o->capture,
 		 "host (default: libvirt dumps the guest's memory) or kdump (the guest's own capture kernel, "
@@ -233,8 +233,8 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 		return RUN_EXIT_USAGE;
 	}
 	if (o->expect && !g_str_equal(o->expect, "panic") && !g_str_equal(o->expect, "no-panic") &&
-	    !g_str_equal(o->expect, "hang")) {
-		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang\n", o->expect);
+	    !g_str_equal(o->expect, "hang") && !g_str_equal(o->expect, "boot-failure")) {
+		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang, boot-failure\n", o->expect);
 		return RUN_EXIT_USAGE;
 	}
 	if (o->flavour) {

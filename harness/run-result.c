@@ -61,6 +61,12 @@ void run_build_report(Run *r)
 	g_autoptr(GError) err = report_build(r->dir, r->kit->vmlinux, r->module_path, r->dump_path, &r->oops, &source);
 
 	find_findings(r);
+	/* a plain panic that stopped the boot: syzkaller's "kernel panic: MESSAGE" */
+	if (!err && r->oops && g_strcmp0(r->outcome, "boot-failure") == 0 && g_str_equal(r->oops->type, "panic") &&
+	    r->oops->panic_message) {
+		g_free(r->oops->title);
+		r->oops->title = g_strdup_printf("kernel panic: %s", r->oops->panic_message);
+	}
 	r->report_source = g_strdup(source);
 	if (!err && r->oops)
 		err = report_write(r->dir, r->oops, source);

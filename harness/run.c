@@ -146,6 +146,11 @@ static int conclude(Run *r, GError *err)
 	r->panic_task.pid = -1;
 	if (!err && r->dump_path)
 		run_read_dump(r);
+	/* a panic before the lab initramfs's /init printed its first stage:
+	 * the kernel never booted (a --initrd of the user's prints none) */
+	if (!err && g_strcmp0(r->outcome, "panic") == 0 && r->console && !r->opt->initrd &&
+	    !console_watcher_stage(r->console, "userspace"))
+		r->outcome = "boot-failure";
 	if (!err && r->console)
 		run_build_report(r);
 	r->t_total = run_now(r);
