@@ -71,6 +71,8 @@ typedef struct {
 	gboolean no_pvpanic;
 	char *flavour;      /* --flavour: kernel flavours (labs.h), canonical, or NULL */
 	gboolean fail_on_findings; /* --fail-on-findings: exit 3 if the console has any report */
+	int repeat;         /* --repeat N: boots (0: one) */
+	gboolean until_crash; /* --until-crash: stop the repeats at the first panic */
 } RunOptions;
 
 /* Parse `oopslab run` arguments into *o: 0, or the exit status of a usage
@@ -143,6 +145,11 @@ void run_clear(Run *r);
 /* run-assemble.c: the lab, the kit, the kernel and its command line. */
 GError *run_find_lab(Run *r);
 GError *run_assemble(Run *r);
+/* run.c: one boot, as `oopslab run` without --repeat (its exit status) */
+int run_once(RunOptions *o);
+/* run-repeat.c: --repeat N: boots into OUT/1..N, OUT/repeat.json with the
+ * rate of each title; exit 3 if the expectation failed on any boot */
+int run_repeat(RunOptions *o);
 /* The kernel flavours the run boots ("kasan,lockdep"), or NULL. */
 const char *run_flavour(const Run *r);
 char *run_cmdline(const Run *r);

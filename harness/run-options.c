@@ -194,6 +194,11 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "A kernel build tree: its bzImage and vmlinux, and the build --module directories use", "DIR"},
 		{"modules-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->modules_dir,
 		 "Where an installed kernel's drivers come from (default /lib/modules/RELEASE)", "DIR"},
+		{"repeat", 0, 0, G_OPTION_ARG_INT, &o->repeat,
+		 "Boot the same workload N times (OUT/1..N, each with oopslab.boot=I on its command line); "
+		 "OUT/repeat.json and stderr give each title's rate", "N"},
+		{"until-crash", 0, 0, G_OPTION_ARG_NONE, &o->until_crash,
+		 "With --repeat: stop at the first boot that panics", NULL},
 		{"fail-on-findings", 0, 0, G_OPTION_ARG_NONE, &o->fail_on_findings,
 		 "Exit with status 3 if the console has any report (run.json's findings), even one that did not panic",
 		 NULL},
@@ -245,6 +250,11 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 			fprintf(stderr, "oopslab run: --flavour: %s\n", ferr->message);
 			return RUN_EXIT_USAGE;
 		}
+	}
+	if (o->repeat < 0 || o->repeat > 1000 || (o->until_crash && o->repeat < 1)) {
+		fprintf(stderr, "oopslab run: --repeat: %d is not 1 to 1000 boots%s\n", o->repeat,
+			o->until_crash ? " (--until-crash needs --repeat N)" : "");
+		return RUN_EXIT_USAGE;
 	}
 	o->format_given = o->format != NULL;
 	if (!o->accel)

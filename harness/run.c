@@ -178,7 +178,7 @@ static int conclude(Run *r, GError *err)
 	return rc;
 }
 
-static int do_run(RunOptions *o)
+int run_once(RunOptions *o)
 {
 	g_autoptr(Vm) vm = NULL;
 	g_autoptr(GError) err = NULL;
@@ -214,7 +214,7 @@ int cmd_run(int argc, char **argv)
 
 	if (!rc) {
 		run_install_signal_handlers();
-		rc = do_run(&o);
+		rc = o.repeat > 1 || o.until_crash ? run_repeat(&o) : run_once(&o);
 	}
 	run_options_clear(&o);
 	return rc;
