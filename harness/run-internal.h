@@ -147,9 +147,10 @@ GError *run_find_lab(Run *r);
 GError *run_assemble(Run *r);
 /* run.c: one boot, as `oopslab run` without --repeat (its exit status) */
 int run_once(RunOptions *o);
-/* run-repeat.c: --repeat N: boots into OUT/1..N, OUT/repeat.json with the
- * rate of each title; exit 3 if the expectation failed on any boot */
-int run_repeat(RunOptions *o);
+/* run-repeat.c: --repeat N: boots into OUT/1..N, each an `oopslab run` with
+ * ARGS (the command's arguments, "run" first); OUT/repeat.json with the rate
+ * of each title; exit 3 if the expectation failed on any boot */
+int run_repeat(const RunOptions *o, char **args);
 /* The kernel flavours the run boots ("kasan,lockdep"), or NULL. */
 const char *run_flavour(const Run *r);
 char *run_cmdline(const Run *r);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "json-reader.h"
@@ -99,19 +100,58 @@ static GError *write_summary(const char *base, const RunOptions *o, GPtrArray *r
 	return err;
 }
 
-/* One boot into B->dir; its outcome and title from its run.json. */
-static void one_boot(RunOptions *o, Boot *b, int index, const char *append, GPtrArray *titles)
+/* The run's own arguments without those --repeat decides per boot. */
+static GPtrArray *boot_argv(char **args, const char *dir, const char *append)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+
+	g_ptr_array_add(v, g_strdup(self ? self : "oopslab"));
+	g_ptr_array_add(v, g_strdup("run"));
+	/* args[0] is "run"; options are bounded by the argument vector */
+	for (int i = 1; args[i]; i++) {
+		const char *a = args[i];
+		gboolean with_value = g_str_equal(a, "--repeat") || g_str_equal(a, "--out") || g_str_equal(a, "--append");
+
+		if (with_value) {
+			if (args[i + 1])
+				i++;
+			continue;
+		}
+		if (g_str_has_prefix(a, "--repeat=") || g_str_has_prefix(a, "--out=") || g_str_has_prefix(a, "--append=") ||
+		    g_str_equal(a, "--until-crash"))
+			continue;
+		g_ptr_array_add(v, g_strdup(a));
+	}
+	g_ptr_array_add(v, g_strdup("--out"));
+	g_ptr_array_add(v, g_strdup(dir));
+	g_ptr_array_add(v, g_strdup("--append"));
+	g_ptr_array_add(v, g_strdup(append));
+	g_ptr_array_add(v, NULL);
+	return v;
+}
+
+/* One boot into B->dir, as its own `oopslab run` (libvirt's embedded driver
+ * is one per process); its outcome and title from its run.json. */
+static void one_boot(const RunOptions *o, char **args, Boot *b, int index, GPtrArray *titles)
 {
 	g_autofree char *rj_path = g_build_filename(b->dir, "run.json", NULL);
+	/* the boot's index on its command line: a workload may vary by boot */
+	g_autofree char *append = o->append ? g_strdup_printf("%s oopslab.boot=%d", o->append, index)
+					    : g_strdup_printf("oopslab.boot=%d", index);
+	g_autoptr(GPtrArray) argv = boot_argv(args, b->dir, append);
+	g_autoptr(GSubprocess) p = NULL;
 	g_autoptr(JsonValue) rj = NULL;
 	g_autoptr(GError) err = NULL;
 
-	g_free(o->out);
-	o->out = g_strdup(b->dir);
-	g_free(o->append);
-	/* the boot's index on its command line: a workload may vary by boot */
-	o->append = append ? g_strdup_printf("%s oopslab.boot=%d", append, index) : g_strdup_printf("oopslab.boot=%d", index);
-	b->rc = run_once(o);
+	p = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err);
+	if (p && g_subprocess_wait(p, NULL, &err))
+		b->rc = g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : RUN_EXIT_ERROR;
+	else
+		b->rc = RUN_EXIT_ERROR;
+	if (err)
+		fprintf(stderr, "oopslab: boot %d: %s\n", index, err->message);
+	g_clear_error(&err);
 	err = json_parse_file(rj_path, &rj);
 	b->outcome = g_strdup(rj && json_get_string(rj, "outcome") ? json_get_string(rj, "outcome") : "error");
 	b->title = rj && json_get_string(rj, "title") ? g_strdup(json_get_string(rj, "title"))
@@ -119,9 +159,8 @@ static void one_boot(RunOptions *o, Boot *b, int index, const char *append, GPtr
 	tally(titles, b->title);
 }
 
-int run_repeat(RunOptions *o)
+int run_repeat(const RunOptions *o, char **args)
 {
-	g_autofree char *append = g_strdup(o->append);
 	g_autofree char *base = o->out ? g_strdup(o->out) : NULL;
 	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func(boot_free);
 	g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func(title_count_free);
@@ -145,7 +184,7 @@ int run_repeat(RunOptions *o)
 		b->dir = g_strdup_printf("%s/%d", base, i);
 		g_ptr_array_add(runs, b);
 		fprintf(stderr, "oopslab: boot %d of %d\n", i, o->repeat);
-		one_boot(o, b, i, append, titles);
+		one_boot(o, args, b, i, titles);
 		unexpected |= b->rc == RUN_EXIT_UNEXPECTED;
 		failed |= b->rc != 0 && b->rc != RUN_EXIT_UNEXPECTED;
 		if (o->until_crash && g_str_equal(b->outcome, "panic"))

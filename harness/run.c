@@ -210,11 +210,13 @@ int run_once(RunOptions *o)
 int cmd_run(int argc, char **argv)
 {
 	RunOptions o;
+	/* --repeat runs each boot with these arguments; parsing removes them */
+	g_auto(GStrv) args = g_strdupv(argv);
 	int rc = run_options_parse(&o, argc, argv);
 
 	if (!rc) {
 		run_install_signal_handlers();
-		rc = o.repeat > 1 || o.until_crash ? run_repeat(&o) : run_once(&o);
+		rc = o.repeat > 1 || o.until_crash ? run_repeat(&o, args) : run_once(&o);
 	}
 	run_options_clear(&o);
 	return rc;
