@@ -132,7 +132,8 @@ static GError *lab_load_variants(GKeyFile *kf, const char *path, Lab *lab)
 		type = get_flavoured(kf, lab->name, "type", one, FALSE);
 		title = get_flavoured(kf, lab->name, "title", one, FALSE);
 		g_ptr_array_add(lab->variants, g_strdup_printf("%s: %s%s%s", lab_flavours[i], type ? type : "-",
-							       title ? ": " : "", title ? title : ""));
+							       title ? ": " : "",
+							       title ? title : ""));
 	}
 	return NULL;
 }

@@ -488,7 +488,8 @@ static char *function_after_in(const char *l)
 /* KASAN, KFENCE, UBSAN: the detector's bug type and the title's prefix. */
 static char *sanitizer_title(Oops *o, enum report_kind kind, const char *what, char **fn)
 {
-	g_autofree char *bug = g_strndup(what, strstr(what, " in ") ? (gsize)(strstr(what, " in ") - what) : strlen(what));
+	const char *in = strstr(what, " in ");
+	g_autofree char *bug = g_strndup(what, in ? (gsize)(in - what) : strlen(what));
 	g_autofree char *type = NULL;
 
 	switch (kind) {
@@ -530,8 +531,6 @@ static char *sanitizer_title(Oops *o, enum report_kind kind, const char *what, c
 		return g_strdup_printf("KFENCE: %s", bug);
 	}
 	case UBSAN: {
-		const char *in = strstr(what, " in ");
-
 		o->detector = g_strdup("UBSAN");
 		/* old kernels: "UBSAN: Undefined behaviour in FILE" */
 		o->bug_type = g_ascii_strcasecmp(bug, "Undefined behaviour") == 0 ? g_strdup("undefined-behaviour")
@@ -615,8 +614,8 @@ static void set_title(Oops *o, char **lines, int start, int h, BodyState *st)
 	o->function = fn ? g_strdup(fn) : NULL;
 	/* the title names the source function: without gcc's clone suffixes
 	 * (".constprop.0", ".isra.0", ".part.0", ".cold"), as syzkaller's */
-	o->title = g_strdup_printf("%s in %.*s", prefix ? prefix : headers[h].title, fn ? (int)strcspn(fn, ".") : 20,
-				   fn ? fn : "an unknown function");
+	o->title = g_strdup_printf("%s in %.*s", prefix ? prefix : headers[h].title,
+				   fn ? (int)strcspn(fn, ".") : 20, fn ? fn : "an unknown function");
 }
 
 /* Lines after a report's first line where another header is still the same
@@ -630,7 +629,8 @@ static int next_report(char **lines, int start)
 {
 	int h, i = find_header(lines, start + 1, &h);
 
-	while (i >= 0 && (i <= start + SAME_REPORT_LINES || (h >= 0 && g_str_has_prefix(headers[h].prefix, "Kernel panic"))))
+	while (i >= 0 &&
+	       (i <= start + SAME_REPORT_LINES || (h >= 0 && g_str_has_prefix(headers[h].prefix, "Kernel panic"))))
 		i = find_header(lines, i + 1, &h);
 	return i;
 }

@@ -111,7 +111,8 @@ static GPtrArray *boot_argv(char **args, const char *dir, const char *append)
 	/* args[0] is "run"; options are bounded by the argument vector */
 	for (int i = 1; args[i]; i++) {
 		const char *a = args[i];
-		gboolean with_value = g_str_equal(a, "--repeat") || g_str_equal(a, "--out") || g_str_equal(a, "--append");
+		gboolean with_value =
+			g_str_equal(a, "--repeat") || g_str_equal(a, "--out") || g_str_equal(a, "--append");
 
 		if (with_value) {
 			if (args[i + 1])
