@@ -618,6 +618,11 @@ static void set_title(Oops *o, char **lines, int start, int h, BodyState *st)
 				   fn ? (int)strcspn(fn, ".") : 20, fn ? fn : "an unknown function");
 }
 
+static gboolean is_panic_header(int h)
+{
+	return g_str_has_prefix(headers[h].prefix, "Kernel panic");
+}
+
 /* Lines after a report's first line where another header is still the same
  * report: "BUG: kernel NULL pointer dereference" then "Oops: 0002", a
  * "list_del corruption" message then its "WARNING: CPU:" line. */
@@ -629,8 +634,7 @@ static int next_report(char **lines, int start)
 {
 	int h, i = find_header(lines, start + 1, &h);
 
-	while (i >= 0 &&
-	       (i <= start + SAME_REPORT_LINES || (h >= 0 && g_str_has_prefix(headers[h].prefix, "Kernel panic"))))
+	while (i >= 0 && (i <= start + SAME_REPORT_LINES || (h >= 0 && is_panic_header(h))))
 		i = find_header(lines, i + 1, &h);
 	return i;
 }
