@@ -131,9 +131,10 @@ static GError *lab_load_variants(GKeyFile *kf, const char *path, Lab *lab)
 			continue;
 		type = get_flavoured(kf, lab->name, "type", one, FALSE);
 		title = get_flavoured(kf, lab->name, "title", one, FALSE);
-		g_ptr_array_add(lab->variants,
-				g_strdup_printf("%s: %s%s%s", lab_flavours[i], type ? type : "-", title ? ": " : "",
-						title ? title : ""));
+		if (!title)
+			title = g_strdup("");
+		g_ptr_array_add(lab->variants, g_strdup_printf("%s: %s%s%s", lab_flavours[i], type ? type : "-",
+							       *title ? ": " : "", title));
 	}
 	return NULL;
 }
