@@ -126,15 +126,15 @@ static GError *lab_load_variants(GKeyFile *kf, const char *path, Lab *lab)
 	for (guint i = 0; lab_flavours[i]; i++) {
 		char *one[] = {(char *)lab_flavours[i], NULL};
 		g_autofree char *type = NULL, *title = NULL;
+		const char *sep;
 
 		if (!named[i])
 			continue;
 		type = get_flavoured(kf, lab->name, "type", one, FALSE);
 		title = get_flavoured(kf, lab->name, "title", one, FALSE);
-		if (!title)
-			title = g_strdup("");
-		g_ptr_array_add(lab->variants, g_strdup_printf("%s: %s%s%s", lab_flavours[i], type ? type : "-",
-							       *title ? ": " : "", title));
+		sep = title ? ": " : "";
+		g_ptr_array_add(lab->variants,
+				g_strdup_printf("%s: %s%s%s", lab_flavours[i], type ? type : "-", sep, title ? title : ""));
 	}
 	return NULL;
 }
