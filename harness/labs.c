@@ -133,8 +133,11 @@ static GError *lab_load_variants(GKeyFile *kf, const char *path, Lab *lab)
 		type = get_flavoured(kf, lab->name, "type", one, FALSE);
 		title = get_flavoured(kf, lab->name, "title", one, FALSE);
 		sep = title ? ": " : "";
-		g_ptr_array_add(lab->variants,
-				g_strdup_printf("%s: %s%s%s", lab_flavours[i], type ? type : "-", sep, title ? title : ""));
+		if (!title)
+			title = g_strdup("");
+		if (!type)
+			type = g_strdup("-");
+		g_ptr_array_add(lab->variants, g_strdup_printf("%s: %s%s%s", lab_flavours[i], type, sep, title));
 	}
 	return NULL;
 }
