@@ -137,7 +137,8 @@ static GError *lab_load_variants(GKeyFile *kf, const char *path, Lab *lab)
 			title = g_strdup("");
 		if (!type)
 			type = g_strdup("-");
-		g_ptr_array_add(lab->variants, g_strdup_printf("%s: %s%s%s", lab_flavours[i], type, sep, title));
+		g_ptr_array_add(lab->variants,
+				g_strdup_printf("%s: %s%s%s", lab_flavours[i], type, sep, title));
 	}
 	return NULL;
 }
