@@ -22,6 +22,7 @@ struct OlTarget {
 	OlKernelLibrary *klib;
 	gboolean serve_vmlinux;
 	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
+	gboolean no_klib;       /* --no-kernel-library */
 };
 
 static void thread_clear(gpointer p)
@@ -359,23 +360,18 @@ GBytes *ol_target_file(OlTarget *t, const char *name)
 
 const char *ol_target_exec_file(OlTarget *t)
 {
-	if (!t->entry_cfi || !t->klib)
-		return NULL;
-	t->cfi_as_exec = TRUE;
-	t->serve_vmlinux = TRUE;
-	return ENTRY_CFI_FILE;
+	return t->entry_cfi && t->klib ? ENTRY_CFI_FILE : NULL;
 }
 
-gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset)
+void ol_target_use_exec_file(OlTarget *t)
 {
-	*offset = 0;
-	ol_xlat_kaslr_offset(t->xlat, offset);
-	return t->cfi_as_exec;
+	t->cfi_as_exec = ol_target_exec_file(t) != NULL;
+	t->serve_vmlinux = t->cfi_as_exec && !t->no_klib;
 }
 
-void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve)
+void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)
 {
-	t->serve_vmlinux = serve;
+	t->no_klib = !allowed;
 }
 
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)

@@ -50,17 +50,17 @@ char *ol_target_libraries_xml(OlTarget *t);
 GBytes *ol_target_file(OlTarget *t, const char *name);
 
 /*
- * gdb's symbol file. gdb started with no file asks for an exec file
- * (qXfer:exec-file): it gets the entry-code CFI (moved by the KASLR offset
- * through qOffsets: ol_target_exec_offsets), after which it reads the
- * library list, where vmlinux is then served relocated. NULL without
- * vmlinux. gdb started with its own vmlinux never asks.
+ * gdb's symbol file. gdb asks for an exec file (qXfer:exec-file) and is
+ * told the entry-code CFI (NULL without vmlinux). gdb started with its own
+ * vmlinux only checks it and closes it; gdb started with none keeps it as
+ * its exec file. Then ol_target_use_exec_file(): the CFI is no longer a
+ * library (qOffsets moves it by the KASLR offset) and the library list
+ * serves vmlinux relocated, so gdb has every kernel symbol where it is.
  */
 const char *ol_target_exec_file(OlTarget *t);
-/* TRUE (and the offset for qOffsets) once the exec file was served. */
-gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset);
-/* List (or not) vmlinux relocated in the library list. */
-void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve);
+void ol_target_use_exec_file(OlTarget *t);
+/* FALSE: never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
+void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
 
 /* Where modules' .ko files are looked for, recursively (--modules). Each
  * entry may hold several directories separated by ':'. NULL or none: the

@@ -27,6 +27,7 @@ typedef struct {
 	GError *io_error;
 	GBytes *files[16]; /* vFile descriptors (MAX_OPEN_FILES) */
 	gboolean told_kaslr; /* the link-address note was printed */
+	gboolean file_is_exec[16]; /* that descriptor is the exec file we named */
 } Session;
 
 typedef void (*Handler)(Session *s, const char *args);
@@ -346,7 +347,10 @@ static void h_vfile_open(Session *s, const char *args)
 		return vfile_error(s, FILEIO_ENOENT);
 	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++) {
 		if (!s->files[fd]) {
+			const char *exec = ol_target_exec_file(s->t);
+
 			s->files[fd] = file;
+			s->file_is_exec[fd] = exec && g_str_equal(exec, (const char *)name->data);
 			g_string_printf(s->reply, "F%x", fd);
 			return;
 		}
@@ -437,8 +441,13 @@ static void h_monitor(Session *s, const char *args)
 static void h_offsets(Session *s, const char *args)
 {
 	guint64 off = 0;
+	gboolean exec_open = FALSE;
 
-	if (ol_target_exec_offsets(s->t, &off)) {
+	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++)
+		exec_open |= s->files[fd] && s->file_is_exec[fd];
+	ol_xlat_kaslr_offset(ol_target_xlat(s->t), &off);
+	if (exec_open) {
+		ol_target_use_exec_file(s->t);
 		g_string_printf(s->reply, "Text=%" G_GINT64_MODIFIER "x;Data=%" G_GINT64_MODIFIER "x;Bss=%" G_GINT64_MODIFIER "x",
 				off, off, off);
 		return;
