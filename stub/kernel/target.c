@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "debug-files.h"
 #include "kernel-library.h"
 #include "modules.h"
 #include "tasks.h"
@@ -23,6 +24,7 @@ struct OlTarget {
 	gboolean serve_vmlinux;
 	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
 	gboolean no_klib;       /* --no-kernel-library */
+	OlKernelId kid;         /* release and build-id (debug-files.h) */
 };
 
 static void thread_clear(gpointer p)
@@ -47,6 +49,7 @@ void ol_target_free(OlTarget *t)
 	g_free(t->stop_reason);
 	ol_modules_free(t->modules);
 	ol_kernel_library_free(t->klib);
+	ol_kernel_id_clear(&t->kid);
 	g_strfreev(t->module_dirs);
 	g_free(t);
 }
@@ -85,22 +88,6 @@ static void cpu_regs(const OlCpuNote *n, OlRegs *r)
 	}
 	/* QEMU fills orig_rax with 0 ("FIXME" in its note writer): not a value */
 	r->valid[OL_GDB_ORIG_RAX] = !n->has_qemu;
-}
-
-/* run.json beside the dump names the vmlinux the harness booted. */
-static char *vmlinux_from_run_dir(const char *dump_path)
-{
-	g_autofree char *dir = g_path_get_dirname(dump_path);
-	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
-	g_autofree char *text = NULL;
-	g_autoptr(GRegex) re = g_regex_new("\"vmlinux\": \"((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
-	g_autoptr(GMatchInfo) m = NULL;
-	g_autofree char *raw = NULL;
-
-	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &m))
-		return NULL;
-	raw = g_match_info_fetch(m, 1);
-	return g_strcompress(raw);
 }
 
 static gboolean read_u32(OlTarget *t, guint64 addr, guint32 *v)
@@ -211,14 +198,16 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 		return err;
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))
 		return err;
-	if (!vmlinux) {
-		auto_vmlinux = vmlinux_from_run_dir(dump_path);
-		if (auto_vmlinux && !g_file_test(auto_vmlinux, G_FILE_TEST_EXISTS)) {
-			g_ptr_array_add(*warnings, g_strdup_printf("run.json names %s, which is gone", auto_vmlinux));
-			g_clear_pointer(&auto_vmlinux, g_free);
-		}
-		vmlinux = auto_vmlinux;
+	/* The dump's own vmlinux: a given one of another build is refused;
+	 * none found leaves the target working from the dump alone. */
+	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
+	if ((err = ol_find_vmlinux(&t->kid, vmlinux, dump_path, &auto_vmlinux))) {
+		if (vmlinux)
+			return err;
+		g_ptr_array_add(*warnings, g_strdup(err->message));
+		g_clear_error(&err);
 	}
+	vmlinux = auto_vmlinux;
 	if (vmlinux) {
 		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
 		guint64 text;
@@ -288,6 +277,7 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 OlDump *ol_target_dump(OlTarget *t) { return t->dump; }
 OlXlat *ol_target_xlat(OlTarget *t) { return t->xlat; }
 OlVmlinux *ol_target_vmlinux(OlTarget *t) { return t->vmlinux; }
+const OlKernelId *ol_target_kernel_id(OlTarget *t) { return &t->kid; }
 guint ol_target_n_threads(const OlTarget *t) { return t->threads->len; }
 
 const OlThread *ol_target_thread(const OlTarget *t, guint i)
@@ -399,6 +389,16 @@ GError *ol_target_modules(OlTarget *t, OlModules **out)
 	/* A failure is not kept: it is cheap to find again, and says why. */
 	if (!t->modules) {
 		g_auto(GStrv) defaults = t->module_dirs ? NULL : ol_modules_default_dirs(ol_dump_path(t->dump));
+		g_autofree char *debug = ol_debug_modules_dir(&t->kid);
+
+		/* and the release's debug tree (Debian's -dbg packages) */
+		if (defaults && debug) {
+			guint n = g_strv_length(defaults);
+
+			defaults = g_realloc_n(defaults, n + 2, sizeof(char *));
+			defaults[n] = g_steal_pointer(&debug);
+			defaults[n + 1] = NULL;
+		}
 
 		if ((err = ol_modules_read(t, (const char *const *)(t->module_dirs ? t->module_dirs : defaults),
 					   &t->modules)))

@@ -6,6 +6,7 @@
 #pragma once
 #include <glib.h>
 
+#include "debug-files.h"
 #include "dump.h"
 #include "dwarf-types.h"
 #include "entry-cfi.h"
@@ -23,9 +24,12 @@ typedef struct {
 
 typedef struct OlTarget OlTarget;
 
-/* vmlinux may be NULL: then run.json beside the dump is consulted, and
- * without it the target works from the dump alone. Problems that do not stop
- * the target (vmlinux missing or not matching) are returned in *warnings. */
+/* vmlinux may be NULL: then it is looked for (debug-files.h: the run
+ * directory, the system's debug directories, the debuginfod cache), and
+ * without it the target works from the dump alone. A given vmlinux whose
+ * build-id is not the dump's is an error. Problems that do not stop the
+ * target (no vmlinux found, and where it was looked for) are returned in
+ * *warnings. */
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings);
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
@@ -33,6 +37,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 OlDump *ol_target_dump(OlTarget *t);
 OlXlat *ol_target_xlat(OlTarget *t);
 OlVmlinux *ol_target_vmlinux(OlTarget *t); /* or NULL */
+/* The dump's release and build-id (debug-files.h). */
+const OlKernelId *ol_target_kernel_id(OlTarget *t);
 
 guint ol_target_n_threads(const OlTarget *t);
 const OlThread *ol_target_thread(const OlTarget *t, guint i);
