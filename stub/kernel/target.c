@@ -25,6 +25,7 @@ struct OlTarget {
 	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
 	gboolean no_klib;       /* --no-kernel-library */
 	OlKernelId kid;         /* release and build-id (debug-files.h) */
+	GHashTable *user_xlat;  /* page-table root (PA) -> OlXlat, for user memory */
 };
 
 static void thread_clear(gpointer p)
@@ -50,6 +51,8 @@ void ol_target_free(OlTarget *t)
 	ol_modules_free(t->modules);
 	ol_kernel_library_free(t->klib);
 	ol_kernel_id_clear(&t->kid);
+	if (t->user_xlat)
+		g_hash_table_unref(t->user_xlat);
 	g_strfreev(t->module_dirs);
 	g_free(t);
 }
@@ -172,7 +175,7 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 	for (guint i = 0; i < tasks->len; i++) {
 		const OlTask *task = &g_array_index(tasks, OlTask, i);
-		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs};
+		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs, .task = task->addr};
 
 		if (task->running >= 0 && (guint)task->running < ncpu)
 			th.regs = g_array_index(t->threads, OlThread, task->running).regs;
@@ -411,6 +414,61 @@ GError *ol_target_modules(OlTarget *t, OlModules **out)
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done)
 {
 	return ol_xlat_read(t->xlat, addr, buf, len, done);
+}
+
+/* User addresses: bit 63 clear (4- and 5-level paging alike). */
+#define USER_HALF_END G_GUINT64_CONSTANT(0x8000000000000000)
+/* CR3: the root's address is bits 51..12; below are PCID/PWT/PCD */
+#define CR3_ADDR G_GUINT64_CONSTANT(0x000ffffffffff000)
+
+/* The page-table root TH's user memory is read through. */
+static GError *user_root(OlTarget *t, const OlThread *th, guint64 *root, char **source)
+{
+	guint64 mm = 0, pgd = 0, mm_off, pgd_off, psize;
+	GError *err;
+
+	if (!th->task) {
+		if (!th->regs.valid[OL_GDB_CR3])
+			return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+					   "%s: no CR3 in the dump for user memory", th->name);
+		*root = th->regs.value[OL_GDB_CR3] & CR3_ADDR;
+		*source = g_strdup_printf("%s's CR3", th->name);
+		return NULL;
+	}
+	if ((err = ol_target_member(t, "task_struct", "mm", &mm_off, NULL)) ||
+	    (err = ol_target_member(t, "mm_struct", "pgd", &pgd_off, NULL)) ||
+	    (err = ol_target_read_u64(t, th->task + mm_off, &mm)))
+		return err;
+	if (!mm)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "thread %" G_GINT64_MODIFIER "u (%s) is a kernel thread: it has no user memory", th->tid,
+				   th->name);
+	if ((err = ol_target_read_u64(t, mm + pgd_off, &pgd)) || (err = ol_xlat_translate(t->xlat, pgd, root, &psize)))
+		return err;
+	*source = g_strdup_printf("%s's mm->pgd", th->name);
+	return NULL;
+}
+
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done)
+{
+	guint64 root = 0;
+	g_autofree char *source = NULL;
+	OlXlat *x;
+	GError *err;
+
+	*done = 0;
+	if (!th || addr >= USER_HALF_END)
+		return ol_target_read(t, addr, buf, len, done);
+	if ((err = user_root(t, th, &root, &source)))
+		return err;
+	if (!t->user_xlat)
+		t->user_xlat = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)ol_xlat_free);
+	if (!(x = g_hash_table_lookup(t->user_xlat, &root))) {
+		if ((err = ol_xlat_new_root(t->xlat, root, source, &x)))
+			return err;
+		g_hash_table_insert(t->user_xlat, g_memdup2(&root, sizeof(root)), x);
+	}
+	return ol_xlat_read(x, addr, buf, len, done);
 }
 
 OlDwarf *ol_target_dwarf(OlTarget *t)

@@ -19,6 +19,7 @@ typedef struct {
 	int cpu;      /* -1 for a task not on a CPU */
 	char *name;   /* qXfer:threads name */
 	char *extra;  /* qThreadExtraInfo text */
+	guint64 task; /* its task_struct; 0 for vCPU threads */
 	OlRegs regs;
 } OlThread;
 
@@ -94,3 +95,8 @@ GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out);
 
 /* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done);
+/* Read memory as thread TH sees it: kernel addresses as ol_target_read,
+ * user addresses (the lower half) through its page tables: a task's
+ * mm->pgd, a vCPU's CR3. A kernel thread has no user memory: an error
+ * that says so. */
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done);

@@ -28,6 +28,7 @@ typedef struct {
 	GBytes *files[16]; /* vFile descriptors (MAX_OPEN_FILES) */
 	gboolean told_kaslr; /* the link-address note was printed */
 	gboolean file_is_exec[16]; /* that descriptor is the exec file we named */
+	GHashTable *told_user;     /* tids whose user-memory failure was explained */
 } Session;
 
 typedef void (*Handler)(Session *s, const char *args);
@@ -138,7 +139,13 @@ static void h_read_memory(Session *s, const char *args)
 	/* Two hex digits per byte must fit a reply packet. */
 	len = MIN(len, (RSP_PACKET_SIZE - 16) / 2);
 	buf = g_malloc(len ? len : 1);
-	err = ol_target_read(s->t, addr, buf, len, &done);
+	err = ol_target_read_as(s->t, current_thread(s), addr, buf, len, &done);
+	/* gdb shows only "Cannot access memory": why a user address is not
+	 * readable (a kernel thread, no page tables) goes to the stub's
+	 * stderr, which gdb shows for `target remote |`, once per thread */
+	if (err && done == 0 && addr < G_GUINT64_CONSTANT(0x8000000000000000) &&
+	    g_hash_table_add(s->told_user, g_memdup2(&current_thread(s)->tid, sizeof(guint64))))
+		fprintf(stderr, "oopslab-stub: user memory at 0x%" G_GINT64_MODIFIER "x: %s\n", addr, err->message);
 	if (done == 0 && len > 0)
 		return reply_error(s, 14); /* EFAULT: gdb says "Cannot access memory" */
 	g_string_truncate(s->reply, 0);
@@ -567,6 +574,7 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 	s.reply = g_string_new(NULL);
 	s.wire = g_string_new(NULL);
 	s.last = g_string_new(NULL);
+	s.told_user = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	while (!s.done && !s.io_error) {
 		ssize_t n = read(in_fd, buf, sizeof(buf));
 
@@ -617,5 +625,6 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 	g_string_free(s.reply, TRUE);
 	g_string_free(s.wire, TRUE);
 	g_string_free(s.last, TRUE);
+	g_hash_table_unref(s.told_user);
 	return s.io_error;
 }
