@@ -189,14 +189,47 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 }
 
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+/* A kdump-tools directory (/var/crash/<host>-<date>/) holds the dump as
+ * vmcore (RHEL, our --capture kdump) or dump.<date> (Debian). */
+static GError *dump_in_dir(const char *dir, char **out)
+{
+	g_autofree char *vmcore = g_build_filename(dir, "vmcore", NULL);
+	g_autoptr(GDir) d = NULL;
+	const char *e;
+	char *best = NULL;
+
+	if (g_file_test(vmcore, G_FILE_TEST_IS_REGULAR)) {
+		*out = g_steal_pointer(&vmcore);
+		return NULL;
+	}
+	if ((d = g_dir_open(dir, 0, NULL)))
+		while ((e = g_dir_read_name(d)))
+			if (g_str_has_prefix(e, "dump.") && (!best || strcmp(e, best) < 0)) {
+				g_free(best);
+				best = g_strdup(e);
+			}
+	if (!best)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "%s: a directory without a dump (looked for vmcore and dump.*)", dir);
+	*out = g_build_filename(dir, best, NULL);
+	g_free(best);
+	return NULL;
+}
+
+GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
 {
 	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
-	g_autofree char *auto_vmlinux = NULL;
+	g_autofree char *auto_vmlinux = NULL, *in_dir = NULL;
+	const char *dump_path = dump_arg;
 	GError *err;
 	guint ncpu;
 
 	*warnings = g_ptr_array_new_with_free_func(g_free);
+	if (g_file_test(dump_arg, G_FILE_TEST_IS_DIR)) {
+		if ((err = dump_in_dir(dump_arg, &in_dir)))
+			return err;
+		dump_path = in_dir;
+	}
 	if ((err = ol_dump_open(dump_path, &t->dump)))
 		return err;
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))

@@ -25,7 +25,8 @@ typedef struct {
 
 typedef struct OlTarget OlTarget;
 
-/* vmlinux may be NULL: then it is looked for (debug-files.h: the run
+/* DUMP_PATH may be a kdump-tools directory (vmcore or dump.DATE in it).
+ * vmlinux may be NULL: then it is looked for (debug-files.h: the run
  * directory, the system's debug directories, the debuginfod cache), and
  * without it the target works from the dump alone. A given vmlinux whose
  * build-id is not the dump's is an error. Problems that do not stop the
