@@ -295,7 +295,7 @@ int cmd_report(int argc, char **argv)
 
 		fputs(t, stdout);
 		if (g_strcmp0(source, "console") != 0)
-			printf("(from the %s: the console holds no report)\n", source);
+			printf("(from the %s%s)\n", source, in->is_run ? ": the console holds no report" : "");
 	}
 	return 0;
 }
