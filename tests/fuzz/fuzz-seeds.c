@@ -164,6 +164,16 @@ static void region_seeds(void)
 	for (n = g->len; n > 0 && g->data[n - 1] == 0;)
 		n--;
 	save("printk", "legacy", 1, g->data, n);
+
+	/* Regression: a ring of 2^26 descriptors (1.5 GiB of them, 5.5 GiB of
+	 * infos) in an 8 MiB dump was allocated before anything was read. */
+	guint32 bits = 26;
+	memcpy(l->data + 0x10, &bits, 4);
+	bits = 31;
+	memcpy(l->data + 0x10 + 48, &bits, 4);
+	for (n = l->len; n > 0 && l->data[n - 1] == 0;)
+		n--;
+	save("printk", "regress-ring-larger-than-memory", 0, l->data, n);
 }
 
 static void save_text(const char *target, const char *name, const char *text)
