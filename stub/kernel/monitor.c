@@ -123,7 +123,8 @@ static char *mon_help(OlTarget *t, const char *args, GError **error)
 
 char *ol_monitor_run(OlTarget *t, const char *line)
 {
-	g_autofree char *cmd = g_strstrip(g_strdup(line));
+	/* a bare `monitor` sends qRcmd with nothing: NULL or "" here */
+	g_autofree char *cmd = g_strstrip(g_strdup(line && *line ? line : "help"));
 
 	for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
 		gsize n = strlen(commands[i].name);

@@ -232,6 +232,8 @@ GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out
 	}
 	if ((err = ol_dump_open(dump_path, &t->dump)))
 		return err;
+	if (ol_dump_warning(t->dump))
+		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))
 		return err;
 	/* The dump's own vmlinux: a given one of another build is refused;
@@ -281,7 +283,10 @@ GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out
 		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
 			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
 
-			if (strncmp(mem, file, strlen(file)) != 0) {
+			if (rerr && done < strlen(file)) {
+				g_ptr_array_add(*warnings, g_strdup_printf("cannot check %s against the dump: %s",
+									   ol_vmlinux_path(t->vmlinux), rerr->message));
+			} else if (strncmp(mem, file, strlen(file)) != 0) {
 				g_ptr_array_add(*warnings,
 						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
 								ol_vmlinux_path(t->vmlinux)));
@@ -583,4 +588,28 @@ GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out)
 		return g_steal_pointer(&err);
 	*out = g_strdup(buf);
 	return NULL;
+}
+
+gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr)
+{
+	g_autoptr(GError) err = ol_target_symbol(t, name, addr);
+	return err == NULL;
+}
+
+gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size)
+{
+	g_autoptr(GError) err = ol_target_member(t, type, member, offset, size);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u64(t, addr, v);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u32(t, addr, v);
+	return err == NULL;
 }

@@ -32,7 +32,7 @@ typedef struct OlTarget OlTarget;
  * build-id is not the dump's is an error. Problems that do not stop the
  * target (no vmlinux found, and where it was looked for) are returned in
  * *warnings. */
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings);
+GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 
@@ -76,7 +76,7 @@ void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs);
 typedef struct OlModules OlModules;
 /* The dump's kernel modules, read on first use and kept (owned by T). */
-GError *ol_target_modules(OlTarget *t, OlModules **out);
+GError *ol_target_modules(OlTarget *t, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- kernel model helpers (need vmlinux; without it they fail) ---- */
 
@@ -84,20 +84,27 @@ GError *ol_target_modules(OlTarget *t, OlModules **out);
 OlDwarf *ol_target_dwarf(OlTarget *t);
 /* Runtime address of a vmlinux symbol: KASLR applied. Per-CPU symbols
  * (.data..percpu) are offsets, not addresses: see ol_target_percpu(). */
-GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr);
+GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
 /* Address of per-CPU variable NAME on CPU: __per_cpu_offset[cpu] + &NAME. */
-GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr);
+GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
 /* Offset (and size) of a struct member, from DWARF: "task_struct", "thread.sp". */
-GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size);
-GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v);
-GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v);
+GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v) G_GNUC_WARN_UNUSED_RESULT;
+/* For callers that only want to know whether something is there: the same
+ * lookups as TRUE/FALSE, with nothing to free (never test a GError * as a
+ * boolean and drop it). */
+gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr);
+gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size);
+gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v);
+gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v);
 /* Read a NUL-terminated string of at most MAX bytes (not counting the NUL). */
-GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out);
+GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
-GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done);
+GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
 /* Read memory as thread TH sees it: kernel addresses as ol_target_read,
  * user addresses (the lower half) through its page tables: a task's
  * mm->pgd, a vCPU's CR3. A kernel thread has no user memory: an error
  * that says so. */
-GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done);
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;

@@ -53,10 +53,17 @@ static void write_all(Session *s, const char *data, gsize len)
 /* Frame and send a text payload. */
 static void send_packet(Session *s, const char *payload, gsize len)
 {
+	GString *sent;
+
 	g_string_truncate(s->wire, 0);
 	rsp_frame(s->wire, payload, len);
-	g_string_assign(s->last, s->wire->str);
 	write_all(s, s->wire->str, s->wire->len);
+	/* Kept for a `-` (a swap, not a copy); in no-ack mode nothing asks again. */
+	sent = s->wire;
+	s->wire = s->last;
+	s->last = sent;
+	if (s->no_ack)
+		g_string_truncate(s->last, 0);
 }
 
 static void reply_str(Session *s, const char *text)
