@@ -177,6 +177,12 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	ol_dump_set_strict(ol_target_dump(t), strict);
 	ol_target_set_module_dirs(t, module_dirs);
 	ol_target_set_kernel_library(t, !no_kernel_library);
+	{
+		g_autofree char *note = ol_target_kaslr_note(t);
+
+		if (note) /* before serving: gdb shows this stderr */
+			fprintf(stderr, "oopslab-stub: %s\n", note);
+	}
 	if (!ol_target_vmlinux(t))
 		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
 	/* gdb closing the connection must not kill us with SIGPIPE. */

@@ -400,6 +400,17 @@ void ol_target_use_exec_file(OlTarget *t)
 	t->serve_vmlinux = t->cfi_as_exec && !t->no_klib;
 }
 
+char *ol_target_kaslr_note(OlTarget *t)
+{
+	guint64 off = 0;
+
+	if (t->no_klib || !t->klib || !ol_xlat_kaslr_offset(t->xlat, &off) || !off)
+		return NULL;
+	return g_strdup_printf("the kernel moved by 0x%" G_GINT64_MODIFIER "x (KASLR): gdb started with no file gets "
+			       "vmlinux there by itself; gdb started with vmlinux must type `monitor kaslr` (it prints "
+			       "the commands)", off);
+}
+
 void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)
 {
 	t->no_klib = !allowed;
