@@ -394,6 +394,15 @@ const char *ol_target_exec_file(OlTarget *t)
 	return t->entry_cfi && t->klib ? ENTRY_CFI_FILE : NULL;
 }
 
+guint64 ol_target_exec_text_offset(OlTarget *t)
+{
+	guint64 off = 0;
+
+	ol_xlat_kaslr_offset(t->xlat, &off);
+	/* the CFI file's .text is linked at 0 and stands for link_base */
+	return t->entry_cfi ? t->entry_cfi->link_base + off : off;
+}
+
 void ol_target_use_exec_file(OlTarget *t)
 {
 	t->cfi_as_exec = ol_target_exec_file(t) != NULL;

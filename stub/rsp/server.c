@@ -454,12 +454,12 @@ static void h_monitor(Session *s, const char *args)
  * (ol_target_kaslr_note). */
 static void h_offsets(Session *s, const char *args)
 {
-	guint64 off = 0;
+	guint64 off;
 	gboolean exec_open = FALSE;
 
 	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++)
 		exec_open |= s->files[fd] && s->file_is_exec[fd];
-	ol_xlat_kaslr_offset(ol_target_xlat(s->t), &off);
+	off = ol_target_exec_text_offset(s->t);
 	if (!exec_open) {
 		g_string_truncate(s->reply, 0);
 		return;
