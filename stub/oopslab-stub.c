@@ -177,6 +177,12 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	ol_dump_set_strict(ol_target_dump(t), strict);
 	ol_target_set_module_dirs(t, module_dirs);
 	ol_target_set_kernel_library(t, !no_kernel_library);
+	{
+		g_autofree char *note = ol_target_kaslr_note(t);
+
+		if (note) /* before serving: gdb shows this stderr */
+			fprintf(stderr, "oopslab-stub: %s\n", note);
+	}
 	if (!ol_target_vmlinux(t))
 		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
 	/* gdb closing the connection must not kill us with SIGPIPE. */
@@ -234,11 +240,11 @@ int main(int argc, char **argv)
 		{ "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
 		  "Reading memory the dump left out (kdump excluded pages, incomplete dumps, ELF p_memsz tails) is an "
 		  "error, not zeros", NULL },
+		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &no_kernel_library,
+		  "Never hand vmlinux to gdb in the library list (the caller loads it itself, as oopslab gdb does)", NULL },
 		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
 		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
 		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
-		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &no_kernel_library,
-		  "Never hand vmlinux to gdb in the library list (the caller loads it itself, as oopslab gdb does)", NULL },
 		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL

@@ -394,10 +394,30 @@ const char *ol_target_exec_file(OlTarget *t)
 	return t->entry_cfi && t->klib ? ENTRY_CFI_FILE : NULL;
 }
 
+guint64 ol_target_exec_text_offset(OlTarget *t)
+{
+	guint64 off = 0;
+
+	ol_xlat_kaslr_offset(t->xlat, &off);
+	/* the CFI file's .text is linked at 0 and stands for link_base */
+	return t->entry_cfi ? t->entry_cfi->link_base + off : off;
+}
+
 void ol_target_use_exec_file(OlTarget *t)
 {
 	t->cfi_as_exec = ol_target_exec_file(t) != NULL;
 	t->serve_vmlinux = t->cfi_as_exec && !t->no_klib;
+}
+
+char *ol_target_kaslr_note(OlTarget *t)
+{
+	guint64 off = 0;
+
+	if (t->no_klib || !t->klib || !ol_xlat_kaslr_offset(t->xlat, &off) || !off)
+		return NULL;
+	return g_strdup_printf("the kernel moved by 0x%" G_GINT64_MODIFIER "x (KASLR): gdb started with no file gets "
+			       "vmlinux there by itself; gdb started with vmlinux must type `monitor kaslr` (it prints "
+			       "the commands)", off);
 }
 
 void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)

@@ -67,6 +67,11 @@ GBytes *ol_target_file(OlTarget *t, const char *name);
  */
 const char *ol_target_exec_file(OlTarget *t);
 void ol_target_use_exec_file(OlTarget *t);
+/* What qOffsets moves the exec file's sections by. */
+guint64 ol_target_exec_text_offset(OlTarget *t);
+/* One line for gdb's screen when the kernel moved (KASLR) and gdb may have
+ * vmlinux at its link address, with what to type; NULL otherwise. */
+char *ol_target_kaslr_note(OlTarget *t);
 /* FALSE: never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
 void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
 
