@@ -192,17 +192,101 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 }
 
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+/* One thread per CPU note, with the registers the note holds. */
+static void add_cpu_threads(OlTarget *t)
+{
+	guint ncpu = ol_dump_n_cpus(t->dump);
+
+	if (t->threads)
+		g_array_unref(t->threads);
+	t->threads = g_array_new(FALSE, TRUE, sizeof(OlThread));
+	g_array_set_clear_func(t->threads, thread_clear);
+	for (guint i = 0; i < ncpu; i++) {
+		OlThread th = {.tid = i + 1, .cpu = (int)i};
+
+		cpu_regs(ol_dump_cpu(t->dump, i), &th.regs);
+		th.name = g_strdup_printf("CPU %u", i);
+		th.extra = g_strdup_printf("CPU %u", i);
+		g_array_append_val(t->threads, th);
+	}
+}
+
+static GError *new_xlat(OlTarget *t)
+{
+	guint64 text;
+	GError *err;
+
+	g_clear_pointer(&t->xlat, ol_xlat_free);
+	if ((err = ol_xlat_new(t->dump, &t->xlat)))
+		return err;
+	if (t->vmlinux && ol_vmlinux_symbol(t->vmlinux, "_text", &text))
+		ol_xlat_set_link_text(t->xlat, text);
+	return NULL;
+}
+
+/* A vmlinux from another build would give wrong symbols everywhere. */
+static void check_banner(OlTarget *t, GPtrArray *warnings)
+{
+	guint64 banner, offset = 0;
+	char mem[256] = {0};
+	gsize done = 0;
+	g_autofree char *file = NULL;
+
+	ol_xlat_kaslr_offset(t->xlat, &offset);
+	if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
+	    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
+		g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
+
+		if (strncmp(mem, file, strlen(file)) != 0) {
+			g_ptr_array_add(warnings, g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
+								  ol_vmlinux_path(t->vmlinux)));
+			g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
+		}
+	}
+}
+
+/* Everything after the dump is open: takes DUMP. */
+static GError *target_init(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray *warnings)
 {
 	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
+	GError *err;
+
+	t->dump = dump;
+	if (vmlinux) {
+		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
+
+		if (verr)
+			g_ptr_array_add(warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
+	}
+	if ((err = new_xlat(t)))
+		return err;
+	add_cpu_threads(t);
+	if (t->threads->len == 0)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
+				   ol_dump_path(dump));
+	if (t->vmlinux)
+		check_banner(t, warnings);
+	if (t->vmlinux) {
+		g_autoptr(GError) derr = ol_dwarf_open(ol_vmlinux_path(t->vmlinux), &t->dwarf);
+
+		if (derr)
+			g_ptr_array_add(warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
+		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
+	}
+	add_task_threads(t, warnings);
+	find_stop_thread(t);
+	*out = g_steal_pointer(&t);
+	return NULL;
+}
+
+GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	OlDump *dump = NULL;
 	g_autofree char *auto_vmlinux = NULL;
 	GError *err;
-	guint ncpu;
 
 	*warnings = g_ptr_array_new_with_free_func(g_free);
-	if ((err = ol_dump_open(dump_path, &t->dump)))
-		return err;
-	if ((err = ol_xlat_new(t->dump, &t->xlat)))
+	if ((err = ol_dump_open(dump_path, &dump)))
 		return err;
 	if (!vmlinux) {
 		auto_vmlinux = vmlinux_from_run_dir(dump_path);
@@ -212,61 +296,26 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 		}
 		vmlinux = auto_vmlinux;
 	}
-	if (vmlinux) {
-		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
-		guint64 text;
+	return target_init(dump, vmlinux, out, *warnings);
+}
 
-		if (verr)
-			g_ptr_array_add(*warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
-		else if (ol_vmlinux_symbol(t->vmlinux, "_text", &text))
-			ol_xlat_set_link_text(t->xlat, text);
-	}
+GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	*warnings = g_ptr_array_new_with_free_func(g_free);
+	return target_init(dump, vmlinux, out, *warnings);
+}
 
-	t->threads = g_array_new(FALSE, TRUE, sizeof(OlThread));
-	g_array_set_clear_func(t->threads, thread_clear);
-	ncpu = ol_dump_n_cpus(t->dump);
-	for (guint i = 0; i < ncpu; i++) {
-		OlThread th = {.tid = i + 1, .cpu = (int)i};
+GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings)
+{
+	GError *err;
 
-		cpu_regs(ol_dump_cpu(t->dump, i), &th.regs);
-		th.name = g_strdup_printf("CPU %u", i);
-		th.extra = g_strdup_printf("CPU %u", i);
-		g_array_append_val(t->threads, th);
-	}
-	if (ncpu == 0)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
-				   dump_path);
-
-	/* A vmlinux from another build would give wrong symbols everywhere. */
-	if (t->vmlinux) {
-		guint64 banner, offset = 0;
-		char mem[256] = {0};
-		gsize done = 0;
-		g_autofree char *file = NULL;
-
-		ol_xlat_kaslr_offset(t->xlat, &offset);
-		if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
-		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
-			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
-
-			if (strncmp(mem, file, strlen(file)) != 0) {
-				g_ptr_array_add(*warnings,
-						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
-								ol_vmlinux_path(t->vmlinux)));
-				g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
-			}
-		}
-	}
-	if (t->vmlinux) {
-		g_autoptr(GError) derr = ol_dwarf_open(ol_vmlinux_path(t->vmlinux), &t->dwarf);
-
-		if (derr)
-			g_ptr_array_add(*warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
-		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
-	}
-	add_task_threads(t, *warnings);
+	g_clear_pointer(&t->modules, ol_modules_free);
+	g_clear_pointer(&t->stop_reason, g_free);
+	if ((err = new_xlat(t)))
+		return err;
+	add_cpu_threads(t);
+	add_task_threads(t, warnings);
 	find_stop_thread(t);
-	*out = g_steal_pointer(&t);
 	return NULL;
 }
 

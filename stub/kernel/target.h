@@ -27,6 +27,13 @@ typedef struct OlTarget OlTarget;
  * without it the target works from the dump alone. Problems that do not stop
  * the target (vmlinux missing or not matching) are returned in *warnings. */
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings);
+/* The same over a dump opened some other way (a live guest, live.h);
+ * takes DUMP, even on failure. */
+GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings);
+/* The memory and CPU notes of T's dump changed (a live guest stopped
+ * again): rebuild the translation, the threads and the stop thread, and
+ * forget the modules.  Thread pointers from before are invalid. */
+GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings);
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 
