@@ -35,17 +35,18 @@ typedef struct {
 	guint64 stop_tid;
 	GString *stop;    /* the stop reply as gdb gets it */
 	char *libraries;  /* library list gdb was told about */
-	gboolean said_all_stop, said_read_only;
+	gboolean said_all_stop, said_read_only, said_panic;
 	GError *io_error;
 } Live;
 
-static void send_gdb(Live *s, const char *payload)
+/* PAYLOAD may be binary (qXfer, vFile): LEN bytes. */
+static void send_gdb_len(Live *s, const char *payload, gsize len_in)
 {
 	g_autoptr(GString) wire = g_string_new(NULL);
 	const char *p;
 	gsize len;
 
-	rsp_frame(wire, payload, strlen(payload));
+	rsp_frame(wire, payload, len_in);
 	for (p = wire->str, len = wire->len; len && !s->io_error;) {
 		ssize_t n = write(s->out_fd, p, len);
 
@@ -59,6 +60,11 @@ static void send_gdb(Live *s, const char *payload)
 		p += n;
 		len -= (gsize)n;
 	}
+}
+
+static void send_gdb(Live *s, const char *payload)
+{
+	send_gdb_len(s, payload, strlen(payload));
 }
 
 static void send_gdb_raw(Live *s, const char *bytes)
@@ -164,6 +170,30 @@ static GError *refresh(Live *s)
 	return err;
 }
 
+/* QEMU reports a guest panic (pvpanic, -action panic=pause) with a
+ * signal number gdb does not know (0x8f in QEMU 7.2): when the kernel's
+ * panic_cpu says it panicked, gdb is told SIGABRT, once, with a word. */
+static void mark_panic(Live *s)
+{
+	guint64 addr;
+	guint32 cpu = G_MAXUINT32;
+	g_autoptr(GError) err = NULL;
+
+	if (s->said_panic || s->stop->len < 3 || s->stop->str[0] != 'T')
+		return;
+	if ((err = ol_target_symbol(s->t, "panic_cpu", &addr)) || (err = ol_target_read_u32(s->t, addr, &cpu)) ||
+	    cpu >= s->tids->len)
+		return;
+	s->said_panic = TRUE;
+	memcpy(s->stop->str + 1, "06", 2);
+	{
+		g_autofree char *msg = g_strdup_printf("oopslab-stub: the kernel panicked on CPU %u (panic_cpu); "
+						       "`bt` shows where, `monitor dmesg` why\n", cpu);
+
+		console(s, msg);
+	}
+}
+
 /* QEMU's stop reply as gdb gets it, the model rebuilt, and the library
  * list announced when it changed (a module came or went). */
 static GError *on_stop(Live *s, const char *reply)
@@ -180,6 +210,8 @@ static GError *on_stop(Live *s, const char *reply)
 		return NULL; /* W, X: the guest is gone */
 	if ((err = refresh(s)))
 		return err;
+	mark_panic(s);
+	reply = s->stop->str;
 	th = strstr(reply, "thread:");
 	s->stop_tid = th ? g_ascii_strtoull(th + 7, NULL, 16) : g_array_index(s->tids, guint64, 0);
 	s->g_tid = 0;
@@ -303,8 +335,8 @@ static void all_stop_note(Live *s)
 	if (s->said_all_stop)
 		return;
 	s->said_all_stop = TRUE;
-	console(s, "oopslab-stub: a task thread is selected: tasks do not run on their own, so the whole VM "
-		   "resumes (all-stop); it stops again on all CPUs at the next event\n");
+	console(s, "oopslab-stub: task threads do not run on their own: resuming one resumes the whole VM "
+		   "(all-stop), and every CPU stops again at the next event\n");
 }
 
 /* A task thread's id in a resume action, as a vCPU's: the CPU it runs on,
@@ -420,7 +452,8 @@ static void delegate(Live *s, const char *packet, GString *reply)
 	GError *err = NULL;
 	const GString *r = rsp_dump_handler_handle(s->dh, packet, &err);
 
-	g_string_assign(reply, r->str);
+	g_string_truncate(reply, 0);
+	g_string_append_len(reply, r->str, r->len);
 	if (err)
 		s->io_error = err;
 }
@@ -507,7 +540,7 @@ static void on_gdb_packet(Live *s, const char *packet)
 	handle(s, packet, reply);
 	if (s->running || packet[0] == 'k')
 		return;
-	send_gdb(s, reply->str);
+	send_gdb_len(s, reply->str, reply->len);
 	if (s->no_ack_next) {
 		s->no_ack = TRUE;
 		s->no_ack_next = FALSE;
