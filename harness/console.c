@@ -110,8 +110,12 @@ void console_watcher_line(ConsoleWatcher *w, const char *raw, double host_time)
 		parse_stage(w, line + strlen("oopslab: "), host_time);
 	else if (g_str_has_prefix(line, "oopslab: section "))
 		parse_section(w, line + strlen("oopslab: "));
-	else if (g_str_has_prefix(line, "Kernel panic - not syncing"))
+	else if (g_str_has_prefix(line, "Kernel panic - not syncing")) {
+		if (!w->panic_line)
+			w->panic_time = host_time;
 		set_once(&w->panic_line, line);
+	} else if (g_str_has_prefix(line, "---[ end Kernel panic") && !w->panic_end_time)
+		w->panic_end_time = host_time;
 	else if (g_str_has_prefix(line, "BUG: ") || g_str_has_prefix(line, "kernel BUG at ") ||
 		 g_str_has_prefix(line, "general protection fault") ||
 		 g_str_has_prefix(line, "Oops: ") || g_str_has_prefix(line, "WARNING: "))

@@ -9,4 +9,4 @@ int cmd_convert(int argc, char **argv);
 /* Whether FORMAT names an output format of convert_dump(). */
 gboolean convert_format_known(const char *format);
 /* Rewrite the dump at IN as OUT in FORMAT (kdump-zstd, kdump-zlib, ...). */
-GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats);
+GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

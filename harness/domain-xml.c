@@ -9,6 +9,7 @@ char *domain_xml(const DomainSpec *s)
 	g_autofree char *console = g_markup_escape_text(s->console_path, -1);
 	gboolean kvm = s->accel == ACCEL_KVM;
 	g_autofree char *disk = NULL;
+	g_autofree char *share = NULL;
 
 	if (s->disk_path) {
 		g_autofree char *path = g_markup_escape_text(s->disk_path, -1);
@@ -22,6 +23,17 @@ char *domain_xml(const DomainSpec *s)
 				       path);
 	}
 
+	if (s->share_dir) {
+		g_autofree char *dir = g_markup_escape_text(s->share_dir, -1);
+
+		/* --share: virtio-9p; passthrough keeps the host's owners and modes */
+		share = g_strdup_printf("    <filesystem type='mount' accessmode='passthrough'>\n"
+					"      <source dir='%s'/>\n"
+					"      <target dir='oopslab_share'/>\n"
+					"%s"
+					"    </filesystem>\n",
+					dir, s->share_rw ? "" : "      <readonly/>\n");
+	}
 	/*
 	 * - ACPI on: the ISA pvpanic device (libvirt 9.0's only x86 panic model)
 	 *   and fw_cfg (for the vmcoreinfo device) are found through ACPI.
@@ -58,12 +70,14 @@ char *domain_xml(const DomainSpec *s)
 		"      <target port='0'/>\n"
 		"    </serial>\n"
 		"%s"
-		"    <panic model='isa'/>\n"
+		"%s"
+		"%s"
 		"    <video><model type='none'/></video>\n"
 		"    <controller type='usb' model='none'/>\n"
 		"    <memballoon model='none'/>\n"
 		"  </devices>\n"
 		"</domain>\n",
 		kvm ? "kvm" : "qemu", name, s->memory_mib, s->cpus, kernel, initrd, cmdline,
-		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console, disk ? disk : "");
+		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console, disk ? disk : "", share ? share : "",
+		s->no_pvpanic ? "" : "    <panic model='isa'/>\n");
 }

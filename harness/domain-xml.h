@@ -13,6 +13,9 @@ typedef struct {
 	const char *cmdline;
 	const char *console_path;
 	const char *disk_path;  /* a raw disk attached as virtio vda, or NULL (--capture kdump) */
+	const char *share_dir;  /* a host directory shared as 9p tag oopslab_share, or NULL */
+	gboolean share_rw;      /* ... writable by the guest */
+	gboolean no_pvpanic;    /* no panic device: the console is the only signal */
 } DomainSpec;
 
 char *domain_xml(const DomainSpec *spec);

@@ -14,7 +14,12 @@ typedef struct {
 	char *append;   /* extra kernel command line, or NULL */
 	char *expect;   /* expected outcome: "panic" (default), "no-panic", "hang" */
 	int timeout;    /* seconds before the harness injects an NMI; 0: the run's default */
+	char *title;    /* the report's expected title, or NULL */
+	char *dir;      /* a lab directory outside the tree (--lab PATH), or NULL */
 } Lab;
+
+void lab_free(gpointer lab);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Lab, lab_free)
 
 typedef struct {
 	GPtrArray *labs; /* of Lab*, in manifest order */
@@ -27,5 +32,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LabSet, lab_set_free)
  * source tree this binary was built from, else the installed data dir. */
 const char *oopslab_data_dir(void);
 
-GError *lab_set_load(const char *manifest_path, LabSet **out);
+GError *lab_set_load(const char *manifest_path, LabSet **out) G_GNUC_WARN_UNUSED_RESULT;
 const Lab *lab_set_find(const LabSet *set, const char *name);
+/* A lab directory outside the tree: DIR/lab.conf with one group of the
+ * manifest's keys, its module's source (Kbuild) and README next to it. */
+GError *lab_load_dir(const char *dir, Lab **out);
+/* Every lab directory in DIR (DIR itself, or its subdirectories). */
+GError *lab_set_load_dir(const char *dir, LabSet **out);
+/* `oopslab lab init DIR`: a skeleton lab a teacher edits. */
+GError *lab_init_dir(const char *dir);

@@ -258,6 +258,13 @@ GError *vm_resume(Vm *vm)
 	return NULL;
 }
 
+GError *vm_pause(Vm *vm)
+{
+	if (virDomainSuspend(vm->dom) < 0)
+		return virt_error("cannot pause the guest");
+	return NULL;
+}
+
 GError *vm_continue_after_panic(Vm *vm)
 {
 	int state, reason;

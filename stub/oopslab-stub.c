@@ -124,6 +124,8 @@ static int do_info(const char *path)
 	printf("format:       %s\n", ol_dump_format_name(d));
 	printf("codec:        %s\n", ol_dump_codec_name(ol_dump_codec(d)));
 	printf("file size:    %" G_GUINT64_FORMAT " bytes\n", ol_dump_file_size(d));
+	if (ol_dump_warning(d))
+		printf("warning:      %s\n", ol_dump_warning(d));
 	OlDumpKdumpInfo k;
 	if (ol_dump_kdump_info(d, &k)) {
 		printf("kdump header: version %d, status 0x%x, dump_level %u, max_mapnr 0x%" G_GINT64_MODIFIER "x, "
@@ -156,13 +158,16 @@ static int do_info(const char *path)
 }
 
 static int serve(const char *dump, const char *vmlinux, const char *const *module_dirs, gboolean use_stdio,
-		 const char *listen_spec, const char *unix_path, gboolean strict)
+		 const char *listen_spec, const char *unix_path, gboolean strict, const char *log_path)
 {
 	g_autoptr(OlTarget) t = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
-	g_autoptr(GError) err = ol_target_open(dump, vmlinux, &t, &warnings);
-	int lfd = -1;
+	g_autoptr(GError) err = NULL;
+	int lfd = -1, log_fd;
 
+	if ((err = rsp_log_open(log_path, use_stdio, &log_fd)))
+		return fail(err->message);
+	err = ol_target_open(dump, vmlinux, &t, &warnings);
 	for (guint i = 0; warnings && i < warnings->len; i++)
 		fprintf(stderr, "oopslab-stub: warning: %s\n", (const char *)warnings->pdata[i]);
 	if (err)
@@ -176,6 +181,8 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	/* gdb closing the connection must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	if (use_stdio) {
+		/* Everything said so far reaches gdb; the rest goes to --log. */
+		rsp_log_take_stderr(log_fd);
 		err = rsp_serve(t, STDIN_FILENO, STDOUT_FILENO);
 		return err ? fail(err->message) : 0;
 	}
@@ -190,6 +197,7 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 			return fail(err->message);
 		fprintf(stderr, "oopslab-stub: serving %s on %s (gdb: target remote %s)\n", dump, unix_path, unix_path);
 	}
+	rsp_log_take_stderr(log_fd);
 	/* One session at a time, for as long as we run: like QEMU's gdbstub,
 	 * gdb may detach and come back. */
 	for (;;) {
@@ -250,6 +258,7 @@ int main(int argc, char **argv)
 	g_autofree char *listen_spec = NULL;
 	g_autofree char *unix_path = NULL;
 	g_autofree char *vmlinux = NULL;
+	g_autofree char *log_path = NULL;
 	g_auto(GStrv) module_dirs = NULL;
 	/* --live */
 	g_autofree char *live_socket = NULL, *ram_file = NULL, *ram_region = NULL;
@@ -274,6 +283,9 @@ int main(int argc, char **argv)
 		{ "ram-region", 0, 0, G_OPTION_ARG_STRING, &ram_region,
 		  "With --ram: the file's memory region in QEMU's `info mtree -f` (default: the largest RAM region)", "NAME" },
 		{ "allow-writes", 0, 0, G_OPTION_ARG_NONE, &allow_writes, "With --live: let gdb write guest memory", NULL },
+		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
+		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
+		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
 		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
@@ -330,9 +342,12 @@ int main(int argc, char **argv)
 	}
 	if (argc != 2)
 		return fail(argc < 2 ? "no dump given (see --help)" : "more than one dump given (see --help)");
+	if (info && log_path)
+		return fail("--log is for serving (--stdio, --listen, --unix), not --info");
 	if (info)
 		return do_info(argv[1]);
 	if (!modes)
 		return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
-	return serve(argv[1], vmlinux, (const char *const *)module_dirs, use_stdio, listen_spec, unix_path, strict);
+	return serve(argv[1], vmlinux, (const char *const *)module_dirs, use_stdio, listen_spec, unix_path, strict,
+		     log_path);
 }

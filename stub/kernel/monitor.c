@@ -2,6 +2,13 @@
 
 #include <string.h>
 
+#include "cmd-files.h"
+#include "cmd-foreach.h"
+#include "cmd-sched.h"
+#include "cmd-sig.h"
+#include "cmd-task.h"
+#include "cmd-kmem.h"
+#include "cmd-vm.h"
 #include "modules.h"
 #include "oopslab-config.h"
 #include "printk.h"
@@ -71,24 +78,38 @@ static char *mon_info(OlTarget *t, const char *args, GError **error)
 }
 
 /*
- * The commands. A command matches when the line is its name, or its name
- * followed by a space and arguments; longer names are tried first where
- * one is a prefix of another ("info version" before "info").
+ * The commands: name, usage (one line: `monitor help` lists them), handler.
+ * A command matches when the line is its name, or its name followed by a
+ * space and arguments; longer names are tried first where one is a prefix
+ * of another ("info version" before "info").
  */
 static const struct {
 	const char *name;
 	MonitorFn fn;
-	const char *help;
+	const char *usage;
 } commands[] = {
-	{"help", mon_help, "this list"},
-	{"info version", mon_version, "the server's version (the kernel's gdb scripts probe it)"},
-	{"info", mon_info, "the dump, its format, the stop thread and why, page tables, vmlinux"},
-	{"ps", ol_tasks_ps, "the tasks, like crash's ps; gdb thread ids: CPU n = n+1, task = 1000000+pid, idle task = 900000+CPU"},
-	{"lsmod", ol_modules_monitor_lsmod, "loaded modules, like crash's mod, and the add-symbol-file commands for them"},
-	{"kaslr", mon_kaslr, "the KASLR offset and the gdb commands that load vmlinux with it"},
-	{"vmcoreinfo", mon_vmcoreinfo, "the dump's VMCOREINFO note"},
-	{"dmesg", ol_printk_monitor_dmesg, "the kernel log as crash's log prints it (-t, -m as crash); no vmlinux needed"},
-	{"sys", ol_sysinfo_monitor_sys, "release, CPUs, date, uptime, memory, panic message, like crash's sys (-v: why unknown)"},
+	{"help", mon_help, "help: this list"},
+	{"info version", mon_version, "info version: the server's version (the kernel's gdb scripts probe it)"},
+	{"info", mon_info, "info: the dump, its format, the stop thread and why, page tables, vmlinux"},
+	{"ps", ol_tasks_ps, "ps: the tasks, like crash's ps; gdb thread ids: CPU n = n+1, task = 1000000+pid, idle task = 900000+CPU"},
+	{"task", ol_cmd_task, "task [PID]: a task's header and the gdb command that prints its task_struct"},
+	{"bt", ol_cmd_bt, "bt -a: every CPU's stop reason and top frame (gdb's bt gives whole stacks)"},
+	{"foreach", ol_cmd_foreach, "foreach [PID|COMM|RU|IN|UN|...|kernel|user|active] bt|files|vm|task: over tasks, like crash"},
+	{"files", ol_cmd_files, "files [PID]: root, cwd and open files of a task (default: the panicking one), like crash"},
+	{"vm", ol_cmd_vm, "vm [PID]: a task's mm, page-table root, RSS and VMAs, like crash's vm"},
+	{"sig", ol_cmd_sig, "sig [PID]: a task's signal handlers, blocked and pending signals, like crash's sig"},
+	{"kmem", ol_cmd_kmem, "kmem -i: the memory summary, like crash's kmem -i"},
+	{"mount", ol_cmd_mount, "mount: the mounts of the initial namespace, like crash's mount"},
+	{"net", ol_cmd_net, "net: network devices and their IPv4 addresses, like crash's net"},
+	{"runq", ol_cmd_runq, "runq: each CPU's current task and queued RT and CFS tasks, like crash's runq"},
+	{"irq", ol_cmd_irq, "irq: the interrupt descriptors and their actions, like crash's irq"},
+	{"timer", ol_cmd_timer, "timer: each CPU's timer wheel, soonest first, like crash's timer"},
+	{"lsmod", ol_modules_monitor_lsmod, "lsmod: loaded modules, like crash's mod, and the add-symbol-file commands for them"},
+	{"kaslr", mon_kaslr, "kaslr: the KASLR offset and the gdb commands that load vmlinux with it"},
+	{"vmcoreinfo", mon_vmcoreinfo, "vmcoreinfo: the dump's VMCOREINFO note"},
+	{"dmesg", ol_printk_monitor_dmesg, "dmesg [-t] [-m]: the kernel log as crash's log prints it; no vmlinux needed"},
+	{"log", ol_cmd_log, "log [-T] [-t] [-m]: dmesg by crash's name; -T: wall-clock times"},
+	{"sys", ol_sysinfo_monitor_sys, "sys [-v]: release, CPUs, date, uptime, memory, panic message, like crash's sys"},
 };
 
 static char *mon_help(OlTarget *t, const char *args, GError **error)
@@ -96,13 +117,14 @@ static char *mon_help(OlTarget *t, const char *args, GError **error)
 	GString *h = g_string_new("oopslab-stub monitor commands:\n");
 
 	for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
-		g_string_append_printf(h, "  monitor %-13s %s\n", commands[i].name, commands[i].help);
+		g_string_append_printf(h, "  monitor %s\n", commands[i].usage);
 	return g_string_free(h, FALSE);
 }
 
 char *ol_monitor_run(OlTarget *t, const char *line)
 {
-	g_autofree char *cmd = g_strstrip(g_strdup(line));
+	/* a bare `monitor` sends qRcmd with nothing: NULL or "" here */
+	g_autofree char *cmd = g_strstrip(g_strdup(line && *line ? line : "help"));
 
 	for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
 		gsize n = strlen(commands[i].name);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "kernel-library.h"
 #include "modules.h"
 #include "tasks.h"
 
@@ -17,6 +18,10 @@ struct OlTarget {
 	/* Kernel modules (modules.c), read on first use */
 	char **module_dirs;     /* --modules, or NULL: the defaults */
 	OlModules *modules;
+	/* vmlinux as a library at the KASLR offset, when gdb has none (kernel-library.h) */
+	OlKernelLibrary *klib;
+	gboolean serve_vmlinux;
+	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
 };
 
 static void thread_clear(gpointer p)
@@ -40,6 +45,7 @@ void ol_target_free(OlTarget *t)
 	ol_dump_free(t->dump);
 	g_free(t->stop_reason);
 	ol_modules_free(t->modules);
+	ol_kernel_library_free(t->klib);
 	g_strfreev(t->module_dirs);
 	g_free(t);
 }
@@ -237,7 +243,10 @@ static void check_banner(OlTarget *t, GPtrArray *warnings)
 	    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
 		g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
 
-		if (strncmp(mem, file, strlen(file)) != 0) {
+		if (rerr && done < strlen(file)) {
+			g_ptr_array_add(warnings, g_strdup_printf("cannot check %s against the dump: %s",
+								  ol_vmlinux_path(t->vmlinux), rerr->message));
+		} else if (strncmp(mem, file, strlen(file)) != 0) {
 			g_ptr_array_add(warnings, g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
 								  ol_vmlinux_path(t->vmlinux)));
 			g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
@@ -273,6 +282,14 @@ static GError *target_init(OlDump *dump, const char *vmlinux, OlTarget **out, GP
 			g_ptr_array_add(warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
 		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
 	}
+	if (t->vmlinux) {
+		guint64 offset = 0;
+		g_autoptr(GError) kerr = NULL;
+
+		ol_xlat_kaslr_offset(t->xlat, &offset);
+		if ((kerr = ol_kernel_library_new(ol_vmlinux_path(t->vmlinux), offset, &t->klib)))
+			g_ptr_array_add(warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
+	}
 	add_task_threads(t, warnings);
 	find_stop_thread(t);
 	*out = g_steal_pointer(&t);
@@ -288,6 +305,8 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 	*warnings = g_ptr_array_new_with_free_func(g_free);
 	if ((err = ol_dump_open(dump_path, &dump)))
 		return err;
+	if (ol_dump_warning(dump))
+		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(dump)));
 	if (!vmlinux) {
 		auto_vmlinux = vmlinux_from_run_dir(dump_path);
 		if (auto_vmlinux && !g_file_test(auto_vmlinux, G_FILE_TEST_EXISTS)) {
@@ -355,7 +374,9 @@ char *ol_target_libraries_xml(OlTarget *t)
 	OlModules *mods = NULL;
 	g_autoptr(GError) err = NULL;
 
-	if (t->entry_cfi) {
+	if (t->serve_vmlinux && t->klib)
+		ol_kernel_library_append_xml(t->klib, xml);
+	if (t->entry_cfi && !t->cfi_as_exec) {
 		guint64 offset = 0;
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
@@ -383,9 +404,32 @@ GBytes *ol_target_file(OlTarget *t, const char *name)
 
 	if (t->entry_cfi && g_str_equal(name, ENTRY_CFI_FILE))
 		return g_bytes_ref(t->entry_cfi->elf);
+	if (t->serve_vmlinux && t->klib && g_str_equal(name, ol_kernel_library_name(t->klib)))
+		return ol_kernel_library_file(t->klib);
 	if (!(err = ol_target_modules(t, &mods)))
 		return ol_modules_file(mods, name);
 	return NULL;
+}
+
+const char *ol_target_exec_file(OlTarget *t)
+{
+	if (!t->entry_cfi || !t->klib)
+		return NULL;
+	t->cfi_as_exec = TRUE;
+	t->serve_vmlinux = TRUE;
+	return ENTRY_CFI_FILE;
+}
+
+gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset)
+{
+	*offset = 0;
+	ol_xlat_kaslr_offset(t->xlat, offset);
+	return t->cfi_as_exec;
+}
+
+void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve)
+{
+	t->serve_vmlinux = serve;
 }
 
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)
@@ -506,4 +550,28 @@ GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out)
 		return g_steal_pointer(&err);
 	*out = g_strdup(buf);
 	return NULL;
+}
+
+gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr)
+{
+	g_autoptr(GError) err = ol_target_symbol(t, name, addr);
+	return err == NULL;
+}
+
+gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size)
+{
+	g_autoptr(GError) err = ol_target_member(t, type, member, offset, size);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u64(t, addr, v);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u32(t, addr, v);
+	return err == NULL;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Page codecs of kdump-compressed dumps: zlib, LZO1X, snappy and zstd, one
- * page at a time, as makedumpfile, QEMU and crash use them (section 2.6 of
- * the dump-formats reference).  Not installed.
+ * page at a time, as makedumpfile, QEMU and crash use them
+ * (docs/dump-formats.md, section 5).  Not installed.
  */
 #ifndef OL_CODECS_H
 #define OL_CODECS_H

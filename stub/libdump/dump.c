@@ -22,6 +22,36 @@ GError *ol_dump_error(const OlDump *d, OlDumpError code, const char *fmt, ...)
 	return g_error_new(OL_DUMP_ERROR, code, "%s: %s", d->path, msg);
 }
 
+void ol_dump_set_warning(OlDump *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_free(d->warning);
+	d->warning = g_strdup_printf("%s: %s", d->path, msg);
+}
+
+char *ol_dump_format_bytes(guint64 n)
+{
+	if (n < 1024)
+		return g_strdup_printf("%" G_GUINT64_FORMAT " bytes", n);
+	/* not g_format_size: it puts a no-break space in, which the C locale cannot print */
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)n / 1024;
+	guint u = 0;
+	while (v >= 1024 && u + 1 < G_N_ELEMENTS(units)) {
+		v /= 1024;
+		u++;
+	}
+	return g_strdup_printf("%" G_GUINT64_FORMAT " bytes (%.1f %s)", n, v, units[u]);
+}
+
+const char *ol_dump_warning(const OlDump *d)
+{
+	return d->warning;
+}
+
 static GError *map_file(OlDump *d)
 {
 	int fd = open(d->path, O_RDONLY | O_CLOEXEC);
@@ -105,6 +135,7 @@ void ol_dump_free(OlDump *d)
 	if (d->map) /* a --split set has none: its files have theirs */
 		munmap((void *)d->map, d->size);
 	g_free(d->ranges);
+	g_free(d->warning);
 	g_free(d->vmcoreinfo);
 	if (d->note_blob)
 		g_byte_array_unref(d->note_blob);
@@ -270,14 +301,19 @@ static OlPageState ranges_page_state(OlDump *d, guint64 pfn)
 {
 	guint64 start = pfn << OL_PAGE_SHIFT, end = start + OL_PAGE_SIZE;
 	gboolean any = FALSE;
+	gboolean present = FALSE;
 	for (guint i = first_range_after(d, start); i < d->n_ranges && d->ranges[i].start < end; i++) {
 		const struct ol_range *r = &d->ranges[i];
-		guint64 lo = MAX(start, r->start);
+		guint64 lo = MAX(start, r->start) - r->start, hi = MIN(end, r->start + r->size) - r->start;
 		any = TRUE;
-		if (lo - r->start < r->file_size)
-			return OL_PAGE_PRESENT;
+		if (lo >= r->file_size)
+			continue;
+		/* stored bytes of the page the file was cut before */
+		if (MIN(hi, r->file_size) > r->file_have)
+			return OL_PAGE_MISSING;
+		present = TRUE;
 	}
-	return any ? OL_PAGE_EXCLUDED : OL_PAGE_HOLE;
+	return present ? OL_PAGE_PRESENT : any ? OL_PAGE_EXCLUDED : OL_PAGE_HOLE;
 }
 
 OlPageState ol_dump_page_state(OlDump *d, guint64 pfn)
@@ -316,7 +352,58 @@ static gboolean all_zero(const guint8 *p, gsize n)
 	return TRUE;
 }
 
-/* ELF: pages from the ranges; zero pages by looking at every stored page. */
+/* Count page PFN once (a page two ranges share is seen from both). */
+static GError *count_page(OlDump *d, guint64 pfn, guint64 *last_pfn, OlDumpPageCounts *c)
+{
+	if (pfn == *last_pfn)
+		return NULL;
+	*last_pfn = pfn;
+	OlPageState st = ol_dump_page_state(d, pfn);
+	if (st == OL_PAGE_HOLE)
+		return NULL;
+	c->ram++;
+	if (st != OL_PAGE_PRESENT) {
+		c->excluded++;
+		c->missing += st == OL_PAGE_MISSING;
+		return NULL;
+	}
+	c->present++;
+	guint8 page[OL_PAGE_SIZE];
+	gsize avail = 0;
+	const guint8 *p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
+	if (!p || avail < OL_PAGE_SIZE) {
+		GError *err = ol_dump_read_page(d, pfn, page);
+		if (err)
+			return err;
+		p = page;
+	}
+	c->zero += all_zero(p, OL_PAGE_SIZE);
+	return NULL;
+}
+
+/* Pages from PFN on, up to but not including R's LAST page, that lie wholly
+ * in R's part past the file's data, all missing (cut off) or all excluded
+ * (past p_filesz): counted at once, however large p_memsz is.  0 if PFN is
+ * not such a page. */
+static guint64 uniform_run(const struct ol_range *r, guint64 pfn, guint64 last, OlPageState *st)
+{
+	guint64 rel = (pfn << OL_PAGE_SHIFT) - r->start;
+	if ((pfn << OL_PAGE_SHIFT) < r->start || pfn >= last)
+		return 0; /* the first page (may start before R) or the last */
+	if (rel >= r->file_size) {
+		*st = OL_PAGE_EXCLUDED;
+		return last - pfn;
+	}
+	if (rel >= r->file_have && rel + OL_PAGE_SIZE <= r->file_size) {
+		*st = OL_PAGE_MISSING;
+		return MIN(last, (r->start + r->file_size) >> OL_PAGE_SHIFT) - pfn;
+	}
+	return 0;
+}
+
+/* ELF: pages from the ranges; zero pages by looking at every stored page.
+ * Work is bounded by the file: pages with data are looked at one by one, the
+ * rest (p_memsz and p_filesz may be anything) by runs. */
 static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
 {
 	OlDumpPageCounts c = { 0 };
@@ -325,29 +412,20 @@ static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
 		const struct ol_range *r = &d->ranges[i];
 		guint64 first = r->start >> OL_PAGE_SHIFT;
 		guint64 last = (r->start + r->size - 1) >> OL_PAGE_SHIFT;
-		for (guint64 pfn = first; pfn <= last; pfn++) {
-			if (pfn == last_pfn)
-				continue; /* shared with the previous range */
-			last_pfn = pfn;
-			OlPageState st = ol_dump_page_state(d, pfn);
-			if (st == OL_PAGE_HOLE)
-				continue;
-			c.ram++;
-			if (st != OL_PAGE_PRESENT) {
-				c.excluded++;
+		for (guint64 pfn = first; pfn <= last;) {
+			OlPageState st = OL_PAGE_EXCLUDED;
+			guint64 run = uniform_run(r, pfn, last, &st);
+			if (run) {
+				c.ram += run;
+				c.excluded += run;
+				c.missing += st == OL_PAGE_MISSING ? run : 0;
+				pfn += run;
 				continue;
 			}
-			c.present++;
-			guint8 page[OL_PAGE_SIZE];
-			gsize avail = 0;
-			const guint8 *p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
-			if (!p || avail < OL_PAGE_SIZE) {
-				GError *err = ol_dump_read_page(d, pfn, page);
-				if (err)
-					return err;
-				p = page;
-			}
-			c.zero += all_zero(p, OL_PAGE_SIZE);
+			GError *err = count_page(d, pfn, &last_pfn, &c);
+			if (err)
+				return err;
+			pfn++;
 		}
 	}
 	*out = c;

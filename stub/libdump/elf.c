@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ELF cores: QEMU dump-guest-memory and kdump /proc/vmcore (section 1 of the
- * dump-formats reference).  Parsed by hand from the mapping, every field
+ * ELF cores: QEMU dump-guest-memory and kdump /proc/vmcore (docs/dump-formats.md,
+ * sections 2 and 3).  Parsed by hand from the mapping, every field
  * bounds-checked, so a damaged file gets an error naming the offset.
  *
  * Memory map policy:
@@ -140,7 +140,9 @@ static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, gu
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "PT_LOAD %u (program header at offset " X64 ") wraps around the physical address space (p_paddr " X64 ", p_memsz " X64 ")",
 				     index, hdr_off, ph->paddr, ph->memsz);
-	if (!ol_in_file(ph->offset, ph->filesz, d->size))
+	/* Past the end of the file is a truncated dump (see check_truncation);
+	 * past the end of any file is damage. */
+	if (ph->offset + ph->filesz < ph->offset)
 		return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
 				     "PT_LOAD %u (program header at offset " X64 ") data at offset " X64 " size " X64 " extends past the end of the file (%" G_GSIZE_FORMAT " bytes)",
 				     index, hdr_off, ph->offset, ph->filesz, d->size);
@@ -218,6 +220,25 @@ static GError *build_memory_map(OlDump *d, Loads *loads)
 	return ol_ranges_build(d, (struct ol_segment *)(void *)loads->ram->data, loads->ram->len);
 }
 
+/* A dump cut short (the disk filled up, the connection broke) opens with a
+ * warning naming how much is missing; what it holds stays readable. */
+static void check_truncation(OlDump *d)
+{
+	guint64 need = d->size, cut = 0;
+	for (guint i = 0; i < d->n_ranges; i++) {
+		const struct ol_range *r = &d->ranges[i];
+		cut += r->file_size - r->file_have;
+		if (r->file_have < r->file_size)
+			need = MAX(need, r->file_offset + r->file_size);
+	}
+	if (!cut)
+		return;
+	g_autofree char *missing = ol_dump_format_bytes(need - d->size);
+	g_autofree char *mem = ol_dump_format_bytes(cut);
+	ol_dump_set_warning(d, "truncated: the file is %" G_GSIZE_FORMAT " bytes, its PT_LOADs need %" G_GUINT64_FORMAT
+			    ": %s are missing, %s of memory past the end is unavailable", d->size, need, missing, mem);
+}
+
 GError *ol_elf_open(OlDump *d)
 {
 	GError *err = check_ident(d);
@@ -260,6 +281,7 @@ GError *ol_elf_open(OlDump *d)
 	if (err)
 		return err;
 	ol_notes_finish(d, &notes, d->format == OL_DUMP_FORMAT_ELF_QEMU);
+	check_truncation(d);
 	d->ops = &ol_mapped_ops;
 	return NULL;
 }

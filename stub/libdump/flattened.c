@@ -38,6 +38,7 @@ struct OlFlatIndex {
 	guint64 n_pieces;
 	guint64 n_records;
 	guint64 size;
+	gboolean cut;     /* the stream ended without its end marker */
 };
 
 static guint64 be64(const guint8 *p)
@@ -125,11 +126,15 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 	gboolean ordered = TRUE;
 	guint64 size = 0, n_records = 0, prev_end = 0;
 	guint64 pos = FLAT_HEADER_SIZE;
+	/* A stream cut short (a full disk, a broken pipe) ends where the file
+	 * does: the records up to there, the last one in part; the kdump
+	 * reader then says which pages that leaves out. */
 	for (;;) {
-		if (!ol_in_file(pos, FLAT_RECORD_HEADER_SIZE, d->size))
-			return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
-					     "flattened stream cut short: no record header or end marker at offset " X64 " (file is %" G_GSIZE_FORMAT " bytes)",
-					     pos, d->size);
+		if (!ol_in_file(pos, FLAT_RECORD_HEADER_SIZE, d->size)) {
+			ol_dump_set_warning(d, "truncated: the flattened stream is cut short at offset " X64
+					    " (no record header or end marker there)", pos);
+			break;
+		}
 		gint64 off = (gint64)be64(d->map + pos);
 		gint64 len = (gint64)be64(d->map + pos + 8);
 		if (off == FLAT_END_FLAG && len == FLAT_END_FLAG)
@@ -143,10 +148,12 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 					     "flattened record header at offset " X64 " has offset " X64 " + size " X64 " past 2^63",
 					     pos, (guint64)off, (guint64)len);
 		guint64 data = pos + FLAT_RECORD_HEADER_SIZE;
-		if (!ol_in_file(data, (guint64)len, d->size))
-			return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
-					     "flattened record at offset " X64 " holds " X64 " bytes but the file ends at " X64,
-					     pos, (guint64)len, (guint64)d->size);
+		gboolean cut = !ol_in_file(data, (guint64)len, d->size);
+		if (cut) {
+			ol_dump_set_warning(d, "truncated: the flattened record at offset " X64 " holds " X64
+					    " bytes but the file ends at " X64, pos, (guint64)len, (guint64)d->size);
+			len = (gint64)(d->size - data);
+		}
 		n_records++;
 		if (len > 0) {
 			Piece r = { (guint64)off, (guint64)len, data };
@@ -157,6 +164,8 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 			g_array_append_val(recs, r);
 		}
 		pos = data + (guint64)len;
+		if (cut)
+			break;
 	}
 	if (!ordered)
 		resolve_overlaps(recs);
@@ -167,6 +176,7 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 	idx->pieces = (Piece *)(void *)g_array_free(g_steal_pointer(&recs), FALSE);
 	idx->n_records = n_records;
 	idx->size = size;
+	idx->cut = d->warning != NULL;
 	*out = idx;
 	return NULL;
 }
@@ -212,6 +222,25 @@ const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len)
 	if (off - p->off >= p->len || len > p->len - (off - p->off))
 		return NULL;
 	return idx->map + p->file_off + (off - p->off);
+}
+
+gboolean ol_flat_cut(const OlFlatIndex *idx)
+{
+	return idx->cut;
+}
+
+gboolean ol_flat_covered(const OlFlatIndex *idx, guint64 off, guint64 len)
+{
+	/* pieces are sorted and disjoint: walk the ones that touch each other */
+	for (guint64 i = find(idx, off); i < idx->n_pieces && len > 0; i++) {
+		const Piece *p = &idx->pieces[i];
+		if (off < p->off || off - p->off >= p->len)
+			return FALSE;
+		guint64 n = MIN(len, p->len - (off - p->off));
+		off += n;
+		len -= n;
+	}
+	return len == 0;
 }
 
 guint64 ol_flat_file_offset(const OlFlatIndex *idx, guint64 off)

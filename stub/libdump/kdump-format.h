@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kdump-compressed ("diskdump") layout and makedumpfile's flattened
- * stream, x86_64 (LP64, little-endian), as byte offsets.  Section 2 of the
- * dump-formats reference; checked against makedumpfile 1.7.2 diskdump_mod.h,
+ * stream, x86_64 (LP64, little-endian), as byte offsets.  docs/dump-formats.md,
+ * sections 4 to 6; checked against makedumpfile 1.7.2 diskdump_mod.h,
  * crash 8.0.2 diskdump.c/makedumpfile.c and QEMU dump/dump.c.  Offsets, not
  * structs, so readers never depend on the host compiler's padding.  Not
  * installed; shared by the reader (kdump.c, flattened.c) and the writer.

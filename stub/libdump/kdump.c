@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * kdump-compressed dumps (section 2 of the dump-formats reference), plain or
+ * kdump-compressed dumps (docs/dump-formats.md, section 4), plain or
  * read through a flattened index (flattened.c).
  *
  * Layout: disk_dump_header (block 0), kdump_sub_header and the ELF notes
@@ -100,6 +100,9 @@ static char *where(const Kdump *k, guint64 off)
 
 static gboolean src_has(const Kdump *k, guint64 off, guint64 len)
 {
+	/* a cut flattened stream: what no record holds never came */
+	if (k->flat && ol_flat_cut(k->flat) && len && !ol_flat_covered(k->flat, off, len))
+		return FALSE;
 	return ol_in_file(off, len, k->size);
 }
 
@@ -132,6 +135,15 @@ static const guint8 *src_get(OlDump *d, const Kdump *k, guint64 off, guint64 len
 	g_autoptr(GError) err = ol_flat_read(d, k->flat, off, scratch, len);
 	g_assert(err == NULL); /* src_has() said it is inside the file */
 	return scratch;
+}
+
+/* A page's desc or data past the end of a file that does not say it is
+ * incomplete: the file was cut short.  The page is unavailable. */
+static GError *cut_off(GError *err)
+{
+	g_autofree char *msg = err->message;
+	err->message = g_strconcat(msg, ": the file was cut off, the page is unavailable", NULL);
+	return err;
 }
 
 /* ---- bitmaps and the page_desc index ---- */
@@ -202,7 +214,7 @@ static GError *read_desc(OlDump *d, const Kdump *k, guint64 pfn, Desc *out, Desc
 		return NULL;
 	}
 	if (!src_has(k, at, KDUMP_PD_LEN))
-		return past_end(d, k, at, KDUMP_PD_LEN, "page descriptor " U64 " (pfn " X64 ")", idx, pfn);
+		return cut_off(past_end(d, k, at, KDUMP_PD_LEN, "page descriptor " U64 " (pfn " X64 ")", idx, pfn));
 	guint8 scratch[KDUMP_PD_LEN];
 	const guint8 *p = src_get(d, k, at, KDUMP_PD_LEN, scratch);
 	*out = (Desc){
@@ -284,8 +296,8 @@ static GError *not_present(OlDump *d, const Kdump *k, guint64 paddr, PfnClass c)
 static GError *load_page(OlDump *d, const Kdump *k, guint64 pfn, const Desc *desc, guint8 *page)
 {
 	if (!src_has(k, desc->offset, desc->size))
-		return past_end(d, k, desc->offset, desc->size, "page data of pfn " X64 " (page descriptor at offset " X64 ")",
-				pfn, desc->desc_at);
+		return cut_off(past_end(d, k, desc->offset, desc->size,
+					"page data of pfn " X64 " (page descriptor at offset " X64 ")", pfn, desc->desc_at));
 	guint8 scratch[OL_PAGE_SIZE];
 	const guint8 *src = src_get(d, k, desc->offset, desc->size, scratch);
 	OlDumpCodec codec = OL_DUMP_CODEC_NONE;
@@ -407,8 +419,13 @@ static OlPageState kdump_page_state(OlDump *d, guint64 pfn)
 	Desc desc;
 	DescState state;
 	g_autoptr(GError) err = read_desc(d, k, pfn, &desc, &state);
-	/* A damaged desc is "present": reading it reports the damage. */
-	return !err && state == DESC_MISSING ? OL_PAGE_MISSING : OL_PAGE_PRESENT;
+	/* A damaged desc is "present": reading it reports the damage.  Cut
+	 * off by truncation: missing, as in an incomplete dump. */
+	if (err)
+		return g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED) ? OL_PAGE_MISSING : OL_PAGE_PRESENT;
+	if (state == DESC_MISSING || !src_has(k, desc.offset, desc.size))
+		return OL_PAGE_MISSING;
+	return OL_PAGE_PRESENT;
 }
 
 /* Is the stored page all zeros?  Only raw pages and small compressed ones
@@ -446,7 +463,9 @@ static GError *kdump_page_counts(OlDump *d, OlDumpPageCounts *out)
 		Desc desc;
 		DescState state;
 		g_autoptr(GError) err = read_desc(d, k, pfn, &desc, &state);
-		if (!err && state == DESC_MISSING) {
+		gboolean cut = err ? g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED)
+				   : !src_has(k, desc.offset, desc.size);
+		if (cut || (!err && state == DESC_MISSING)) {
 			c.excluded++;
 			c.missing++;
 			continue;
@@ -701,6 +720,43 @@ static void build_ranges(OlDump *d, const Kdump *k)
 	d->ranges = (struct ol_range *)(void *)g_array_free(g_steal_pointer(&r), FALSE);
 }
 
+/* A file cut short without the incomplete flag (a full disk under QEMU, a
+ * broken connection) opens with a warning naming how much is missing.  One
+ * look at every desc the file holds: bounded by its size. */
+static void check_truncation(OlDump *d, Kdump *k)
+{
+	if (k->incomplete)
+		return; /* the writer said so: its missing pages are expected */
+	guint64 table_end = k->desc_off + k->n_dumpable * KDUMP_PD_LEN, need = MAX(table_end, k->size);
+	guint64 cut = 0, i = 0;
+	for (; i < k->n_dumpable; i++) {
+		guint64 at = k->desc_off + i * KDUMP_PD_LEN;
+		if (!src_has(k, at, KDUMP_PD_LEN))
+			break;
+		guint8 scratch[KDUMP_PD_LEN];
+		const guint8 *p = src_get(d, k, at, KDUMP_PD_LEN, scratch);
+		guint64 off = ol_le64(p + KDUMP_PD_OFFSET), size = ol_le32(p + KDUMP_PD_SIZE);
+		if (off != 0 && size <= k->block_size && !src_has(k, off, size)) {
+			cut++;
+			if (off + size > off)
+				need = MAX(need, off + size);
+		}
+	}
+	cut += k->n_dumpable - i;
+	if (!cut)
+		return;
+	if (k->flat) { /* where the records that never came would have gone is unknown */
+		ol_dump_set_warning(d, "truncated: the flattened stream is cut short (the file is %" G_GSIZE_FORMAT
+				    " bytes): " U64 " of " U64 " dumped pages are unavailable", d->size, cut, k->n_dumpable);
+		return;
+	}
+	g_autofree char *missing = ol_dump_format_bytes(need - k->size);
+	ol_dump_set_warning(d, "truncated: the file is " U64 " bytes, its pages need %s" U64 ": %s%s are missing, "
+			    U64 " of " U64 " dumped pages are unavailable",
+			    k->size, i < k->n_dumpable ? "at least " : "", need, i < k->n_dumpable ? "at least " : "",
+			    missing, cut, k->n_dumpable);
+}
+
 GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)
 {
 	Kdump *k = g_new0(Kdump, 1);
@@ -736,6 +792,7 @@ GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)
 	k->desc_off = (1 + k->sub_hdr_size + k->bitmap_blocks) * k->block_size;
 	d->codec = k->codec;
 	build_ranges(d, k);
+	check_truncation(d, k);
 	k->cache = ol_page_cache_new(CACHE_PAGES, OL_PAGE_SIZE);
 	return NULL;
 }

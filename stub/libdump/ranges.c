@@ -61,6 +61,12 @@ GError *ol_ranges_build(OlDump *d, struct ol_segment *segs, guint n)
 			.file_size = s->file_size,
 		};
 	}
+	for (guint i = 0; i < nout; i++) {
+		/* what the file holds of each range's data (ELF: d->map) */
+		struct ol_range *r = &out[i];
+		r->file_have = !d->map ? r->file_size
+			       : r->file_offset >= d->size ? 0 : MIN(r->file_size, d->size - r->file_offset);
+	}
 
 	g_free(d->ranges);
 	d->ranges = g_steal_pointer(&out);
@@ -98,6 +104,14 @@ gboolean ol_ranges_cover(const OlDump *d, guint64 start, guint64 size)
 	return TRUE;
 }
 
+static GError *cut_off(OlDump *d, const struct ol_range *r, guint64 paddr)
+{
+	return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
+			     "physical address " X64 " is unavailable: the file was cut off at %" G_GSIZE_FORMAT
+			     " bytes, before its data at offset " X64,
+			     paddr, d->size, r->file_offset + (paddr - r->start));
+}
+
 static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, gboolean strict)
 {
 	guint8 *dst = buf;
@@ -111,6 +125,8 @@ static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, 
 		gsize from_file = 0;
 		if (rel < r->file_size) {
 			from_file = (gsize)MIN((guint64)n, r->file_size - rel);
+			if (rel + from_file > r->file_have)
+				return cut_off(d, r, MAX(paddr, r->start + r->file_have));
 			memcpy(dst, d->map + r->file_offset + rel, from_file);
 		}
 		/* p_memsz beyond p_filesz: the writer left those bytes out
@@ -131,10 +147,10 @@ static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, 
 static const void *mapped_phys_ptr(OlDump *d, guint64 paddr, gsize *avail)
 {
 	const struct ol_range *r = ol_ranges_find(d, paddr);
-	if (!r || paddr - r->start >= r->file_size)
+	if (!r || paddr - r->start >= r->file_have)
 		return NULL;
 	guint64 rel = paddr - r->start;
-	*avail = (gsize)(r->file_size - rel);
+	*avail = (gsize)(r->file_have - rel);
 	return d->map + r->file_offset + rel;
 }
 

@@ -243,6 +243,9 @@ GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags fl
 	}
 	d->codec = first->codec;
 	build_ranges(d, s);
+	for (guint i = 0; i < s->n; i++) /* a cut part: its own warning (it names the file) */
+		if (s->parts[i].d->warning && !d->warning)
+			d->warning = g_strdup(s->parts[i].d->warning);
 	*out = g_steal_pointer(&d);
 	return NULL;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * x86_64 page-table walk over a dump (reference sections 3.2-3.5).
+ * x86_64 page-table walk over a dump (docs/page-walk.md, sections 1 to 4).
  *
  *  - 4-level (PGD PUD PMD PTE) and 5-level (PGD P4D PUD PMD PTE) paging, as
  *    Linux names the levels.  1 GiB leaves at PUD, 2 MiB at PMD (PS, bit 7);
@@ -294,7 +294,7 @@ GError *ol_xlat_read(OlXlat *x, guint64 va, void *buf, gsize len, gsize *done)
 	return err;
 }
 
-/* ---- kernel text search (crash's page-table method, reference 3.4) ---- */
+/* ---- kernel text search (crash's page-table method, docs/page-walk.md section 4) ---- */
 
 static gboolean scan_kernel_text(const OlXlat *x, guint64 *va_out, guint64 *pa_out)
 {

@@ -6,7 +6,7 @@
 
 /* Serve one session until gdb detaches or kills, or the connection closes.
  * Returns NULL at a clean end, an error for an I/O failure. */
-GError *rsp_serve(OlTarget *t, int in_fd, int out_fd);
+GError *rsp_serve(OlTarget *t, int in_fd, int out_fd) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The same packet handlers without the loop, for the live proxy
  * (live-proxy.c), which answers what is not about run control from the

@@ -1,12 +1,15 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -99,4 +102,48 @@ GError *rsp_accept(int listen_fd, int *conn_fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	*conn_fd = fd;
 	return NULL;
+}
+
+static gboolean stderr_is_socket(void)
+{
+	struct stat st;
+
+	return fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+GError *rsp_log_open(const char *log_path, gboolean use_stdio, int *fd)
+{
+	*fd = -1;
+	if (log_path) {
+		*fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (*fd < 0)
+			return sys_error("--log: cannot open", log_path);
+	} else if (use_stdio && stderr_is_socket()) {
+		/* gdb's socketpair: nobody reads what comes after the start */
+		*fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return sys_error("cannot open", "/dev/null");
+	}
+	return NULL;
+}
+
+/*
+ * gdb 13's `target remote | CMD` (ser-pipe.c) gives CMD a socketpair as
+ * stderr, and ser-base.c's generic_readchar() tries a read() of it after
+ * every byte it takes from the connection, until that read() returns end of
+ * file: 64 MiB of memory in hex cost 128 M failed syscalls (0.9 MB/s).
+ * Closing our descriptor is not enough: the `sh -c` gdb starts us from
+ * (dash does not exec its last command) holds a copy. shutdown() ends the
+ * stream for every holder, and what was written before it is still read
+ * and printed by gdb.
+ */
+void rsp_log_take_stderr(int log_fd)
+{
+	if (log_fd < 0)
+		return;
+	fflush(stderr);
+	if (stderr_is_socket())
+		shutdown(STDERR_FILENO, SHUT_WR);
+	dup2(log_fd, STDERR_FILENO);
+	close(log_fd);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Synthetic kdump-compressed dumps for the unit tests, written from the
- * layout in the dump-formats reference (section 2) with its own offsets and
+ * layout in docs/dump-formats.md (sections 4 to 6) with its own offsets and
  * its own calls into zlib, LZO, snappy and zstd, so it checks the reader
  * rather than sharing its mistakes: any header_version 1 to 6, any codec,
  * RAM runs and holes, excluded pages, zero pages shared or stored each,

@@ -410,6 +410,7 @@ static void test_failure_leaves_nothing(void)
 	/* Success replaces it. */
 	write_ok(in, target, opt, NULL);
 	g_autoptr(OlDump) out = open_file(target, OL_DUMP_OPEN_STRICT);
+	g_assert_nonnull(out);
 	g_unlink(target);
 	g_auto(GStrv) after = dir_list();
 	g_assert_true(g_strv_equal((const gchar *const *)before, (const gchar *const *)after));
@@ -446,6 +447,8 @@ static void test_golden(void)
 		g_autoptr(GError) err = NULL;
 		g_file_set_contents(golden, actual->str, -1, &err);
 		g_assert_no_error(err);
+		/* Updating is not testing: fail so no one mistakes it for a pass. */
+		g_test_fail_printf("OOPSLAB_UPDATE_GOLDEN: rewrote %s; review it, then run without the variable", golden);
 		return;
 	}
 	g_autofree char *want = NULL;

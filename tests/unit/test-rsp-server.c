@@ -22,6 +22,7 @@ typedef struct {
 	GThread *server;
 	gboolean no_ack;
 	GString *pending; /* bytes read but not consumed */
+	gint served;      /* set when rsp_serve has returned */
 } Fixture;
 
 static int server_fd;
@@ -29,8 +30,10 @@ static int server_fd;
 static gpointer serve_fd(gpointer data)
 {
 	Fixture *f = data;
+	GError *err = rsp_serve(f->t, server_fd, server_fd);
 
-	return rsp_serve(f->t, server_fd, server_fd);
+	g_atomic_int_set(&f->served, 1);
+	return err;
 }
 
 static void fixture_setup(Fixture *f, gconstpointer unused)
@@ -77,9 +80,14 @@ static void fixture_teardown(Fixture *f, gconstpointer unused)
 	ol_target_free(f->t);
 }
 
+static void send_bytes(Fixture *f, const char *bytes, gsize n)
+{
+	g_assert_cmpint(write(f->fd, bytes, n), ==, (ssize_t)n);
+}
+
 static void send_raw(Fixture *f, const char *bytes)
 {
-	g_assert_cmpint(write(f->fd, bytes, strlen(bytes)), ==, (ssize_t)strlen(bytes));
+	send_bytes(f, bytes, strlen(bytes));
 }
 
 static void send_packet(Fixture *f, const char *payload)
@@ -333,12 +341,37 @@ static void test_monitor_and_resume(Fixture *f, gconstpointer u)
 	g_assert_cmpstr(irq, ==, "T05thread:1;core:0;");
 }
 
+/* A bare `monitor` (empty qRcmd, or one whose argument is a NUL byte) is
+ * `monitor help`, and the server lives on. */
+static void test_monitor_empty(Fixture *f, gconstpointer u)
+{
+	static const char nul[] = "$qRcmd,\0#23"; /* '\0' adds nothing to the sum */
+	g_autofree char *o = exchange(f, "qRcmd,");
+	g_autofree char *text = decode_console(o);
+	g_autofree char *ok = recv_packet(f, NULL);
+	g_autofree char *o2 = NULL, *text2 = NULL, *ok2 = NULL, *qc = NULL;
+
+	g_assert_nonnull(strstr(text, "monitor kaslr"));
+	g_assert_cmpstr(ok, ==, "OK");
+	send_bytes(f, nul, sizeof(nul) - 1);
+	o2 = recv_packet(f, NULL);
+	text2 = decode_console(o2);
+	g_assert_nonnull(strstr(text2, "monitor kaslr"));
+	ok2 = recv_packet(f, NULL);
+	g_assert_cmpstr(ok2, ==, "OK");
+	qc = exchange(f, "qC");
+	g_assert_cmpstr(qc, ==, "QC1");
+}
+
 static void test_detach(Fixture *f, gconstpointer u)
 {
 	g_autofree char *d = exchange(f, "D");
 
 	g_assert_cmpstr(d, ==, "OK");
-	/* the server returns by itself: teardown's join would hang otherwise */
+	/* the server returns by itself, with our end still open */
+	for (int i = 0; i < 1000 && !g_atomic_int_get(&f->served); i++)
+		g_usleep(10000);
+	g_assert_true(g_atomic_int_get(&f->served));
 }
 
 int main(int argc, char **argv)
@@ -351,6 +384,7 @@ int main(int argc, char **argv)
 	ADD("/rsp-server/xfer", test_xfer);
 	ADD("/rsp-server/threads", test_threads);
 	ADD("/rsp-server/monitor-resume-nak", test_monitor_and_resume);
+	ADD("/rsp-server/monitor-empty", test_monitor_empty);
 	ADD("/rsp-server/detach", test_detach);
 	return g_test_run();
 }

@@ -1,0 +1,175 @@
+/*
+ * `oopslab run`, inside: the options, the run's state, and the steps that
+ * share it. One file per step:
+ *   run-options.c    options and their validation (usage errors exit 2)
+ *   run-assemble.c   the guest: kernel, modules, files, initramfs, cmdline
+ *   run-lifecycle.c  boot, watch the guest until its panic (or not), destroy
+ *   run-capture.c    host capture (libvirt's dump) and kdump capture
+ *   run-result.c     what the dump says, the report, run.json
+ *   run.c            the order of the steps
+ */
+#pragma once
+#include <signal.h>
+
+#include <glib.h>
+
+#include "accel.h"
+#include "console.h"
+#include "guest-kit.h"
+#include "kdump.h"
+#include "kernel-info.h"
+#include "labs.h"
+#include "oops.h"
+#include "tasks.h"
+#include "vm.h"
+
+/* Exit status of `oopslab run`: 0 done (and as --expect said), 1 error,
+ * 2 bad usage, 3 the outcome was not the one --expect asked for. */
+#define RUN_EXIT_ERROR 1
+#define RUN_EXIT_USAGE 2
+#define RUN_EXIT_UNEXPECTED 3
+/* Console and state polling period: fine enough for stage timings. */
+#define POLL_US (20 * 1000)
+/* After the timeout's NMI, how long a guest gets to panic before we give up
+ * and dump it as hung. */
+#define NMI_GRACE_SECONDS 10
+
+/* Errors in this domain are the user's (exit 2); any other is the
+ * environment's (exit 1). */
+#define RUN_USAGE_ERROR (run_usage_error_quark())
+GQuark run_usage_error_quark(void);
+GError *run_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+typedef struct {
+	char *lab;
+	char *out;
+	char *kernel;
+	char *vmlinux;
+	char *initrd;
+	char *append;
+	gboolean kaslr;
+	char *accel;
+	int memory_mib;
+	int cpus;
+	int timeout;
+	char *format;
+	char *connect;
+	char *expect;     /* --expect: panic, no-panic (or hang); NULL: none */
+	gboolean json;    /* --json: print run.json instead of the directory */
+	gboolean format_given;
+	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
+	char *collector;  /* --capture kdump: cp or makedumpfile OPTIONS */
+	Accel requested;  /* --accel, parsed */
+	/* the user's workload and kernel */
+	char **modules;     /* --module "PATH [PARAM=VALUE...]", in load order */
+	char **files;       /* --file HOST[:GUEST] */
+	char *share;        /* --share DIR[:GUEST] */
+	gboolean share_rw;
+	char *exec;         /* --exec CMD: the trigger */
+	char *kernel_tree;  /* --kernel-tree DIR */
+	char *modules_dir;  /* --modules-dir DIR */
+	gboolean no_pvpanic;
+} RunOptions;
+
+/* Parse `oopslab run` arguments into *o: 0, or the exit status of a usage
+ * error (already printed). */
+int run_options_parse(RunOptions *o, int argc, char **argv);
+/* Checks of the options alone (no guest built yet); fills defaults. */
+GError *run_options_validate(RunOptions *o, const Lab *lab);
+void run_options_clear(RunOptions *o);
+
+extern volatile sig_atomic_t run_stop_signal;
+void run_install_signal_handlers(void);
+
+typedef struct {
+	RunOptions *opt;
+	LabSet *labs;
+	const Lab *lab;
+	Lab *own_lab;         /* a lab directory's, or the stand-in of a workload run */
+	gboolean workload_only; /* no --lab: the workload is the run */
+	gboolean lab_rebuilt; /* the lab's module was built for this kernel (module_path) */
+	KernelInfo *kinfo;    /* a kernel that is not the lab kernel */
+	char *build_dir;      /* what --module directories build against */
+	char *vermagic;       /* the kernel's, from one of its modules; or NULL */
+	GPtrArray *wmodules;  /* WorkloadModule*, in load order */
+	GPtrArray *drivers;   /* host paths of the installed kernel's drivers */
+	GPtrArray *module_copies; /* RUN/modules/NAME.ko, for the stub and gdb */
+	char *share_dir;      /* --share: the host directory, absolute */
+	char *share_guest;    /* ... and where the guest mounts it */
+	int exit_status;      /* --exec's, or -1 */
+	gboolean made_dir;    /* the run directory is ours to remove on an early error */
+	double t_detected;    /* when the harness knew of the panic (event or console) */
+	GuestKit *kit;
+	char *dir;
+	char *cmdline;
+	char *accel_reason;
+	Accel accel;
+	char *uri;
+	char *domain;
+	char *module_path;
+	char *add_symbol_file;
+	const char *outcome;
+	char *detected_by;
+	char *error;
+	char *dump_path;
+	gint64 dump_bytes;
+	ConsoleWatcher *console;
+	Oops *oops;     /* the crash report, when the console has one */
+	char *report_source;  /* "console" or "dump dmesg" */
+	char *panic_message;  /* from the dump's log, as crash sys shows it */
+	OlTask panic_task;    /* the task on the panicking CPU (pid -1: unknown) */
+	/* --capture kdump */
+	gboolean kdump;
+	char *disk_path;      /* the capture disk (deleted after the run) */
+	KdumpHeader kh;       /* its header */
+	char *dump_format;    /* of the dump kept: kdump's differs from --format */
+	char *dmesg_path;     /* vmcore-dmesg.txt */
+	char *kdump_note;     /* how the vmcore was made plain, or why not */
+	double t_capture_start, t_capture, t_extract;
+	const char *capture_used; /* "host" or "kdump": what made the dump */
+	gint64 t0;
+	double t_create, t_boot, t_panic, t_dump, t_destroy, t_total;
+	gboolean nmi_sent;
+	GDateTime *started;
+} Run;
+
+double run_now(const Run *r);
+void run_say(const Run *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void run_clear(Run *r);
+
+/* run-assemble.c: the lab, the kit, the kernel and its command line. */
+GError *run_find_lab(Run *r);
+GError *run_assemble(Run *r);
+char *run_cmdline(const Run *r);
+
+/* run-lifecycle.c */
+typedef enum {
+	RUN_EVENT_PANIC,    /* pvpanic (the guest is paused) */
+	RUN_EVENT_STOPPED,  /* powered off or gone, without a panic */
+	RUN_EVENT_HANG,     /* no panic even after the timeout's NMI */
+	RUN_EVENT_CAPTURE,  /* --capture kdump: the capture kernel is running */
+	RUN_EVENT_CONSOLE_PANIC, /* a panic on the console, no pvpanic: paused by us */
+} RunEvent;
+void run_report_stages(Run *r);
+GError *run_check_stop(void);
+GError *run_start(Run *r, Vm *vm);
+GError *run_wait_event(Run *r, Vm *vm, RunEvent *event);
+void run_destroy(Run *r, Vm *vm);
+
+/* run-workload.c: the extra initramfs of the user's workload */
+gboolean run_has_workload(const RunOptions *o);
+GError *run_resolve_drivers(Run *r);
+GError *run_prepare_workload(Run *r);
+GError *run_workload_initrd(Run *r);
+GError *run_keep_modules(Run *r);
+void run_pick_module(Run *r);
+
+/* run-capture.c */
+GError *run_host_capture(Run *r, Vm *vm, RunEvent event);
+GError *run_kdump_capture(Run *r, Vm *vm, RunEvent event);
+
+/* run-result.c */
+void run_read_dump(Run *r);
+void run_build_report(Run *r);
+void run_write_json(Run *r);
+void run_print_result(const Run *r);

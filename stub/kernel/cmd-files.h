@@ -1,0 +1,12 @@
+/* crash's `files PID` and `mount`, as monitor commands (the MonitorFn
+ * signature of monitor.c). */
+#pragma once
+#include <glib.h>
+
+#include "target.h"
+#include "tasks.h"
+
+char *ol_cmd_files(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_mount(OlTarget *t, const char *args, GError **error);
+/* files of one task appended to OUT (for foreach) */
+GError *ol_cmd_files_task(OlTarget *t, const OlTask *task, GString *out);

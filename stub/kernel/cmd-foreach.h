@@ -1,0 +1,8 @@
+/* crash's `foreach [PID|COMM|STATE|kernel|user|active ...] bt|files|vm|task`:
+ * one command over every task, or those selected. */
+#pragma once
+#include <glib.h>
+
+#include "target.h"
+
+char *ol_cmd_foreach(OlTarget *t, const char *args, GError **error);

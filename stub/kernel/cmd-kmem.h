@@ -1,0 +1,7 @@
+/* crash's `kmem -i`: the memory summary, from the kernel's own counters. */
+#pragma once
+#include <glib.h>
+
+#include "target.h"
+
+char *ol_cmd_kmem(OlTarget *t, const char *args, GError **error);

@@ -1,0 +1,7 @@
+/* crash's `sig PID`: the signal handlers, blocked and pending signals. */
+#pragma once
+#include <glib.h>
+
+#include "target.h"
+
+char *ol_cmd_sig(OlTarget *t, const char *args, GError **error);

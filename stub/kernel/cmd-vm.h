@@ -1,0 +1,12 @@
+/* crash's `vm PID`: the mm, its page-table root, RSS and size, then every
+ * VMA (the maple tree of 6.1 and later, or the mmap list before). */
+#pragma once
+#include <glib.h>
+
+#include "target.h"
+#include "tasks.h"
+
+char *ol_cmd_vm(OlTarget *t, const char *args, GError **error);
+GError *ol_cmd_vm_task(OlTarget *t, const OlTask *task, GString *out);
+/* The VMAs of mm MM (guint64 addresses) in address order. */
+GError *ol_cmd_vmas(OlTarget *t, guint64 mm, GArray **out);

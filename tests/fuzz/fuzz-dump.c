@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libFuzzer: the dump readers (ELF, kdump-compressed, flattened, --split
+ * sets) and address translation.  Input: one mode byte, then the file.
+ * Mode bit 0: strict; bit 1: a --split set of two files, the first two
+ * bytes after the mode byte (little-endian) say where the first one ends.
+ */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "fuzz-kernel.h"
+#include "vmcoreinfo.h"
+#include "xlat.h"
+
+static void read_some(OlDump *d)
+{
+	static guint8 buf[8192];
+	guint n = MIN(ol_dump_n_ranges(d), 64);
+
+	for (guint i = 0; i < n; i++) {
+		guint64 start, size;
+		gsize avail;
+
+		if (!ol_dump_range(d, i, &start, &size))
+			continue;
+		gsize len = (gsize)MIN(size, sizeof(buf));
+		GError *err = ol_dump_read_phys(d, start, buf, len);
+		g_clear_error(&err);
+		err = ol_dump_read_phys(d, start + size - len, buf, len);
+		g_clear_error(&err);
+		const guint8 *p = ol_dump_phys_ptr(d, start, &avail);
+		if (p && avail)
+			buf[0] = p[avail - 1]; /* every byte it offers must be there */
+	}
+}
+
+static void translate_some(OlDump *d)
+{
+	g_autoptr(OlXlat) x = NULL;
+	GError *err = ol_xlat_new(d, &x);
+	guint64 vas[8] = { G_GUINT64_CONSTANT(0xffffffff81000000), FK_DMAP, FK_DMAP + 0x1000,
+			   G_GUINT64_CONSTANT(0xffffffffff600000) };
+	guint n = 4;
+	static guint8 buf[4096];
+
+	if (err) {
+		g_clear_error(&err);
+		return;
+	}
+	for (guint i = 0; i < MIN(ol_dump_n_cpus(d), 2); i++) {
+		vas[n++] = ol_dump_cpu(d, i)->regs[OL_REG_RIP];
+		vas[n++] = ol_dump_cpu(d, i)->regs[OL_REG_RSP];
+	}
+	for (guint i = 0; i < n; i++) {
+		guint64 pa, ps;
+		gsize done;
+
+		err = ol_xlat_translate(x, vas[i], &pa, &ps);
+		g_clear_error(&err);
+		err = ol_xlat_read(x, vas[i] - 100, buf, sizeof(buf), &done);
+		g_clear_error(&err);
+	}
+	guint64 off, va, pa;
+	(void)ol_xlat_kaslr_offset(x, &off);
+	err = ol_xlat_find_kernel_text(x, &va, &pa);
+	g_clear_error(&err);
+}
+
+static void exercise(OlDump *d)
+{
+	OlDumpKdumpInfo k;
+	OlDumpPageCounts pc;
+	gsize len;
+
+	(void)ol_dump_warning(d);
+	(void)ol_dump_format_name(d);
+	(void)ol_dump_codec_name(ol_dump_codec(d));
+	(void)ol_dump_kdump_info(d, &k);
+	for (guint i = 0; i < ol_dump_n_cpus(d); i++)
+		g_assert(ol_dump_cpu(d, i) != NULL);
+	const char *info = ol_dump_vmcoreinfo(d, &len);
+	if (info) {
+		g_free(ol_vmcoreinfo_dup(info, len, "OSRELEASE"));
+		g_assert(strlen(info) == len);
+	}
+	GError *err = ol_dump_page_counts(d, &pc);
+	g_clear_error(&err);
+	read_some(d);
+	translate_some(d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	OlDumpOpenFlags flags;
+	g_autoptr(OlDump) d = NULL;
+	char *paths[2] = { NULL, NULL };
+	int fds[2] = { -1, -1 };
+	GError *err;
+
+	if (size < 1)
+		return 0;
+	flags = (data[0] & 1) ? OL_DUMP_OPEN_STRICT : OL_DUMP_OPEN_DEFAULT;
+	if ((data[0] & 2) && size >= 3) {
+		gsize rest = size - 3, cut = (data[1] | (gsize)data[2] << 8);
+
+		cut = rest ? cut % (rest + 1) : 0;
+		fds[0] = fk_memfd(data + 3, cut, &paths[0]);
+		fds[1] = fk_memfd(data + 3 + cut, rest - cut, &paths[1]);
+		err = ol_dump_open_split((const char *const *)paths, 2, flags, &d);
+	} else {
+		fds[0] = fk_memfd(data + 1, size - 1, &paths[0]);
+		err = ol_dump_open_flags(paths[0], flags, &d);
+	}
+	if (err)
+		g_assert(strchr(err->message, '\n') == NULL); /* one line */
+	else
+		exercise(d);
+	g_clear_error(&err);
+	g_clear_pointer(&d, ol_dump_free); /* before the files go */
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		g_free(paths[i]);
+	}
+	return 0;
+}
