@@ -521,7 +521,10 @@ static void handle(Live *s, const char *packet, GString *reply)
 		h_monitor(s, packet, reply);
 	else if (packet[0] == 'D' || packet[0] == 'k') {
 		/* Detach from QEMU either way: `kill` must not end the lab's VM. */
-		forward(s, "D", reply);
+		GError *err = live_qemu_detach(s->q);
+
+		if (err)
+			s->io_error = err;
 		g_string_assign(reply, "OK");
 		s->done = TRUE;
 	} else
@@ -608,10 +611,12 @@ static GError *open_memory(Live *s)
 	g_autoptr(GArray) ranges = NULL;
 	GError *err;
 
-	if (!s->opt->ram_file)
-		return ol_dump_open_live_reader(s->opt->qemu_socket, live_qemu_read_phys, s->q, NULL, 0, 0, &s->dump);
+	/* The layout even without the file: it says which addresses are RAM. */
 	if ((err = live_qemu_ram_layout(s->q, s->opt->ram_region, &ranges)))
 		return err;
+	if (!s->opt->ram_file)
+		return ol_dump_open_live_reader(s->opt->qemu_socket, live_qemu_read_phys, s->q,
+						(const OlLiveRange *)ranges->data, ranges->len, 0, &s->dump);
 	return ol_dump_open_live_file(s->opt->ram_file, (const OlLiveRange *)ranges->data, ranges->len, &s->dump);
 }
 
@@ -651,9 +656,8 @@ static void serve_loop(Live *s)
 			/* gdb went away: leave the guest running, as QEMU does */
 			if (s->running)
 				break;
-			g_autoptr(GString) r = g_string_new(NULL);
 			g_clear_error(&s->io_error);
-			s->io_error = live_qemu_request(s->q, "D", r, NULL);
+			s->io_error = live_qemu_detach(s->q);
 			break;
 		}
 		feed_gdb(s, buf, n);

@@ -548,6 +548,18 @@ GError *live_qemu_read_virt(LiveQemu *q, guint64 tid, guint64 addr, void *buf, g
 	return read_mem(q, addr, buf, len, done);
 }
 
+GError *live_qemu_detach(LiveQemu *q)
+{
+	g_autoptr(GString) reply = g_string_new(NULL);
+	GError *err;
+
+	/* QEMU keeps the mode for the next debugger, which would read
+	 * physical memory at its virtual addresses. */
+	if (q->phys_mode == 1 && (err = set_phys_mode(q, 0)))
+		return err;
+	return live_qemu_request(q, "D", reply, NULL);
+}
+
 /* ---- connecting ---- */
 
 static GError *handshake(LiveQemu *q)

@@ -28,6 +28,9 @@ int live_qemu_fd(const LiveQemu *q);
 GError *live_qemu_request(LiveQemu *q, const char *packet, GString *reply, GString *console);
 /* Send PACKET whose answer comes later (a resume: the stop reply). */
 GError *live_qemu_send(LiveQemu *q, const char *packet);
+/* Leave QEMU as we found it (physical-memory mode off) and detach: the
+ * guest resumes. */
+GError *live_qemu_detach(LiveQemu *q);
 /* The guest runs: send the interrupt byte. */
 GError *live_qemu_interrupt(LiveQemu *q);
 /* After poll() said the socket is readable: read what is there; *got is
