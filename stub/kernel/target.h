@@ -33,6 +33,13 @@ typedef struct OlTarget OlTarget;
  * target (no vmlinux found, and where it was looked for) are returned in
  * *warnings. */
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
+/* The same over a dump opened some other way (a live guest, live.h);
+ * takes DUMP, even on failure. */
+GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
+/* The memory and CPU notes of T's dump changed (a live guest stopped
+ * again): rebuild the translation, the threads and the stop thread, and
+ * forget the modules.  Thread pointers from before are invalid. */
+GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 

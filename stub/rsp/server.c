@@ -539,17 +539,21 @@ static const struct {
 	{"k", h_kill},
 };
 
-static void dispatch(Session *s, const char *packet)
+static void handle(Session *s, const char *packet)
 {
 	g_string_truncate(s->reply, 0);
 	for (guint i = 0; i < G_N_ELEMENTS(handlers); i++) {
 		if (g_str_has_prefix(packet, handlers[i].prefix)) {
 			handlers[i].fn(s, packet + strlen(handlers[i].prefix));
-			goto send;
+			return;
 		}
 	}
 	/* Anything else: "not supported" (an empty reply). */
-send:
+}
+
+static void dispatch(Session *s, const char *packet)
+{
+	handle(s, packet);
 	if (packet[0] == 'k')
 		return;
 	send_packet(s, s->reply->str, s->reply->len);
@@ -629,4 +633,44 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 	g_string_free(s.last, TRUE);
 	g_hash_table_unref(s.told_user);
 	return s.io_error;
+}
+
+/* ---- the same handlers for another front end (live-proxy.c) ---- */
+
+struct RspDumpHandler {
+	Session s;
+};
+
+RspDumpHandler *rsp_dump_handler_new(OlTarget *t, int out_fd)
+{
+	RspDumpHandler *h = g_new0(RspDumpHandler, 1);
+
+	h->s.t = t;
+	h->s.in_fd = -1;
+	h->s.out_fd = out_fd;
+	h->s.reply = g_string_new(NULL);
+	h->s.wire = g_string_new(NULL);
+	h->s.last = g_string_new(NULL);
+	return h;
+}
+
+void rsp_dump_handler_free(RspDumpHandler *h)
+{
+	if (!h)
+		return;
+	for (guint i = 0; i < G_N_ELEMENTS(h->s.files); i++)
+		g_clear_pointer(&h->s.files[i], g_bytes_unref);
+	g_string_free(h->s.reply, TRUE);
+	g_string_free(h->s.wire, TRUE);
+	g_string_free(h->s.last, TRUE);
+	g_clear_error(&h->s.io_error);
+	g_free(h);
+}
+
+const GString *rsp_dump_handler_handle(RspDumpHandler *h, const char *packet, GError **io_error)
+{
+	handle(&h->s, packet);
+	if (h->s.io_error)
+		*io_error = g_steal_pointer(&h->s.io_error);
+	return h->s.reply;
 }
