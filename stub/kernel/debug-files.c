@@ -18,7 +18,6 @@ void ol_kernel_id_clear(OlKernelId *id)
 {
 	g_clear_pointer(&id->release, g_free);
 	g_clear_pointer(&id->build_id, g_free);
-	g_clear_pointer(&id->image_build_ids, g_ptr_array_unref);
 }
 
 static char *hex(const guint8 *p, gsize n)
@@ -30,54 +29,54 @@ static char *hex(const guint8 *p, gsize n)
 	return g_string_free(s, FALSE);
 }
 
-/* Every GNU build-id note (namesz 4, descsz 20, type 3, "GNU") in BUF,
- * at most 16 in all (bounded: the image holds a handful). */
-static void image_notes(const guint8 *buf, gsize done, OlKernelId *id)
-{
-	static const guint8 note[] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
-	const guint8 *p = buf, *hit;
+/* A note this close after an ELF header belongs to an image the kernel
+ * carries (the vDSO has its own build-id), not to the kernel. */
+#define EMBEDDED_ELF_REACH (64u << 10)
 
-	if (!id->image_build_ids)
-		id->image_build_ids = g_ptr_array_new_with_free_func(g_free);
-	while (done >= sizeof(note) + 20 && p + sizeof(note) + 20 <= buf + done && id->image_build_ids->len < 16 &&
-	       (hit = memmem(p, buf + done - 20 - p, note, sizeof(note)))) {
-		g_ptr_array_add(id->image_build_ids, hex(hit + sizeof(note), 20));
-		p = hit + sizeof(note) + 20;
-	}
+static gboolean inside_embedded_elf(const guint8 *buf, gsize at)
+{
+	static const guint8 magic[] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	gsize from = at > EMBEDDED_ELF_REACH ? at - EMBEDDED_ELF_REACH : 0;
+
+	return memmem(buf + from, at - from, magic, sizeof(magic)) != NULL;
 }
 
-/* The build-id notes and the banner, in the kernel image from _text on. */
+/* The kernel's GNU build-id note (namesz 4, descsz 20, type 3, "GNU") and
+ * its banner, in the image from _text on. Each read overlaps the last by
+ * EMBEDDED_ELF_REACH, so an embedded ELF header is seen before its notes. */
 static void scan_image(OlXlat *x, OlKernelId *id)
 {
-	gboolean had_id = id->build_id != NULL;
+	static const guint8 note[] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
+	const gsize over = EMBEDDED_ELF_REACH;
 	guint64 off = 0, text;
-	g_autofree guint8 *buf = g_malloc(SCAN_CHUNK + 256);
+	g_autofree guint8 *buf = g_malloc(over + SCAN_CHUNK + 256);
 
 	if (!ol_xlat_kaslr_offset(x, &off))
 		return;
 	text = OL_XLAT_DEFAULT_LINK_TEXT + off;
-	for (guint64 pos = 0; pos < IMAGE_SCAN; pos += SCAN_CHUNK) {
-		gsize done = 0;
-		g_autoptr(GError) err = ol_xlat_read(x, text + pos, buf, SCAN_CHUNK + 256, &done);
+	for (guint64 pos = 0; pos < IMAGE_SCAN && (!id->build_id || !id->release); pos += SCAN_CHUNK) {
+		gsize done = 0, start = pos ? over : 0;
+		g_autoptr(GError) err = ol_xlat_read(x, text + pos - start, buf, start + SCAN_CHUNK + 256, &done);
 		const guint8 *hit;
 
-		if (done < 36)
-			continue;
-		if (!had_id)
-			image_notes(buf, done, id);
-		if (!id->release && (hit = memmem(buf, done, "Linux version ", 14)) && hit + 14 < buf + done) {
+		for (gsize at = start; !id->build_id && done > at + sizeof(note) + 20; at = hit - buf + 1) {
+			if (!(hit = memmem(buf + at, done - 20 - at, note, sizeof(note))))
+				break;
+			if (!inside_embedded_elf(buf, hit - buf)) {
+				id->build_id = hex(hit + sizeof(note), 20);
+				id->build_id_source = "the kernel image's build-id note";
+			}
+		}
+		if (!id->release && done > start && (hit = memmem(buf + start, done - start, "Linux version ", 14))) {
 			const char *r = (const char *)hit + 14;
-			gsize n = strcspn(r, " \n");
+			gsize n = strnlen(r, (const char *)buf + done - r);
 
+			n = MIN(n, strcspn(r, " \n"));
 			if ((const guint8 *)r + n < buf + done && n > 0 && n < 65) {
 				id->release = g_strndup(r, n);
 				id->release_source = "the kernel's banner in memory";
 			}
 		}
-	}
-	if (!had_id && id->image_build_ids && id->image_build_ids->len) {
-		id->build_id = g_strdup(id->image_build_ids->pdata[id->image_build_ids->len - 1]);
-		id->build_id_source = "the kernel image's build-id notes";
 	}
 }
 
@@ -162,18 +161,6 @@ static char *rooted(char *path)
 }
 
 /* Every candidate, in search order. */
-/* Where a debug file for build-id BID may be: the .build-id tree and the
- * debuginfod client cache. */
-static void by_build_id(GPtrArray *c, const char *bid, const char *cache)
-{
-	if (strlen(bid) <= 2)
-		return;
-	g_ptr_array_add(c, rooted(g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", bid, bid + 2)));
-	if (cache && *cache)
-		g_ptr_array_add(c, g_build_filename(cache, bid, "debuginfo", NULL));
-	g_ptr_array_add(c, g_build_filename(g_get_home_dir(), ".cache", "debuginfod_client", bid, "debuginfo", NULL));
-}
-
 static GPtrArray *candidates(const OlKernelId *id, const char *dump_path)
 {
 	GPtrArray *c = g_ptr_array_new_with_free_func(g_free);
@@ -193,20 +180,15 @@ static GPtrArray *candidates(const OlKernelId *id, const char *dump_path)
 		g_ptr_array_add(c, rooted(g_strdup_printf("/usr/lib/debug/lib/modules/%s/vmlinux", id->release)));
 		g_ptr_array_add(c, rooted(g_strdup_printf("/lib/modules/%s/build/vmlinux", id->release)));
 	}
-	if (id->build_id)
-		by_build_id(c, id->build_id, cache);
-	for (guint i = 0; id->image_build_ids && i < id->image_build_ids->len; i++)
-		if (!id->build_id || !g_str_equal(id->image_build_ids->pdata[i], id->build_id))
-			by_build_id(c, id->image_build_ids->pdata[i], cache);
+	if (id->build_id && strlen(id->build_id) > 2) {
+		g_ptr_array_add(c, rooted(g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", id->build_id,
+							  id->build_id + 2)));
+		if (cache && *cache)
+			g_ptr_array_add(c, g_build_filename(cache, id->build_id, "debuginfo", NULL));
+		g_ptr_array_add(c, g_build_filename(g_get_home_dir(), ".cache", "debuginfod_client", id->build_id,
+						    "debuginfo", NULL));
+	}
 	return c;
-}
-
-static gboolean image_has(const OlKernelId *id, const char *bid)
-{
-	for (guint i = 0; id->image_build_ids && i < id->image_build_ids->len; i++)
-		if (g_str_equal(id->image_build_ids->pdata[i], bid))
-			return TRUE;
-	return FALSE;
 }
 
 /* Is PATH the dump's vmlinux? NULL if so, else why not (for the error). */
@@ -219,7 +201,7 @@ static char *check(const OlKernelId *id, const char *path)
 		return g_strdup("not there");
 	if ((err = ol_elf_build_id(path, &bid)))
 		return g_strdup(err->message);
-	if (id->build_id && bid && !g_str_equal(bid, id->build_id) && !image_has(id, bid))
+	if (id->build_id && bid && !g_str_equal(bid, id->build_id))
 		return g_strdup_printf("build-id %s, not the dump's %s", bid, id->build_id);
 	return NULL;
 }

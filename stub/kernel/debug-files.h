@@ -25,11 +25,6 @@ typedef struct {
 	char *release;  /* "6.1.0-57-cloud-amd64", or NULL */
 	char *build_id; /* lowercase hex, or NULL */
 	const char *release_source, *build_id_source;
-	/* Read from the image (no VMCOREINFO): every GNU build-id note found in
-	 * it, in address order. The kernel's own is not the first: the vDSO
-	 * images embedded in .data..ro_after_init come before .notes. A
-	 * vmlinux matches if its build-id is one of them. NULL otherwise. */
-	GPtrArray *image_build_ids;
 } OlKernelId;
 
 void ol_kernel_id_clear(OlKernelId *id);
