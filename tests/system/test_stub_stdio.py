@@ -91,17 +91,18 @@ conn, child = socket.socketpair()
 p = subprocess.Popen([STUB, "--stdio", alias], stdin=child, stdout=child, stderr=child)
 child.close()
 conn.settimeout(120)
-conn.sendall(packet(b"qSupported"))
-reply = read_reply(conn)
-conn.sendall(b"+" + packet(b"?"))
+reply = reply2 = b""
 try:
+    conn.sendall(packet(b"qSupported"))
+    reply = read_reply(conn)
+    conn.sendall(b"+" + packet(b"?"))
     reply2 = read_reply(conn)
-except OSError:
-    reply2 = b""
+    conn.sendall(b"+" + packet(b"D"))
+    read_reply(conn)
+except OSError as e:
+    print(f"the connection failed: {e}")
 check(b"PacketSize=" in reply and b"$T05thread:" in reply2,
       f"one socket for all three descriptors: the session goes on ({reply2[:40]!r})")
-conn.sendall(b"+" + packet(b"D"))
-read_reply(conn)
 conn.close()
 p.wait(timeout=60)
 
