@@ -489,10 +489,20 @@ static void h_set_thread(Live *s, const char *packet, GString *reply)
 static void handle(Live *s, const char *packet, GString *reply)
 {
 	g_string_truncate(reply, 0);
-	if (g_str_has_prefix(packet, "qSupported"))
-		g_string_printf(reply, "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;"
-				       "qXfer:libraries:read+;vContSupported+", RSP_PACKET_SIZE);
-	else if (g_str_equal(packet, "QStartNoAckMode")) {
+	if (g_str_has_prefix(packet, "qSupported")) {
+		/* what the dump server offers (libraries, threads), and resuming;
+		 * not the exec file: gdb 13 asks for it even when it has vmlinux,
+		 * and would then take the entry-code CFI for its program */
+		g_auto(GStrv) features = NULL;
+
+		delegate(s, packet, reply);
+		features = g_strsplit(reply->str, ";", -1);
+		g_string_truncate(reply, 0);
+		for (guint i = 0; features[i]; i++)
+			if (!g_str_has_prefix(features[i], "qXfer:exec-file"))
+				g_string_append_printf(reply, "%s;", features[i]);
+		g_string_append(reply, "vContSupported+");
+	} else if (g_str_equal(packet, "QStartNoAckMode")) {
 		g_string_assign(reply, "OK");
 		s->no_ack_next = TRUE;
 	} else if (g_str_equal(packet, "?"))
@@ -629,6 +639,9 @@ static GError *start(Live *s)
 	    (err = live_qemu_request(s->q, "?", reply, NULL)))
 		return err;
 	s->running = TRUE;
+	/* oopslab run --gdb waits for this line (harness/run-gdb.c) */
+	fprintf(stderr, "oopslab-stub: attached to QEMU's gdbstub %s: the guest is stopped (memory: %s)\n",
+		s->opt->qemu_socket, s->opt->ram_file ? s->opt->ram_file : "through the gdbstub");
 	return on_stop(s, reply->str);
 }
 
@@ -677,6 +690,8 @@ GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd)
 		serve_loop(&s);
 		err = g_steal_pointer(&s.io_error);
 	}
+	if (s.q)
+		fprintf(stderr, "oopslab-stub: detached from QEMU's gdbstub %s\n", opt->qemu_socket);
 	rsp_dump_handler_free(s.dh);
 	ol_target_free(s.t);
 	if (!s.t)
