@@ -36,6 +36,12 @@ typedef struct {
 	GString *stop;    /* the stop reply as gdb gets it */
 	char *libraries;  /* library list gdb was told about */
 	gboolean said_all_stop, said_read_only, said_panic;
+	/* QEMU 7.2 keeps a vCPU's single-step on when a watchpoint ended the
+	 * step early: its next continue then stops after one instruction
+	 * with a bare SIGTRAP. step_cut: the last stop was such a step;
+	 * retry: the continue being waited for is the one to redo once. */
+	gboolean last_step, step_cut, retry;
+	char *resumed_with;
 	GError *io_error;
 } Live;
 
@@ -415,6 +421,11 @@ static void resume(Live *s, const char *packet, GString *reply)
 		fwd = g_strdup(packet);
 	}
 	ol_dump_live_invalidate(s->dump);
+	s->last_step = strstr(fwd, ";s") != NULL || fwd[0] == 's' || fwd[0] == 'S';
+	s->retry = s->step_cut && !s->last_step;
+	s->step_cut = FALSE;
+	g_free(s->resumed_with);
+	s->resumed_with = g_strdup(fwd);
 	if ((err = live_qemu_send(s->q, fwd))) {
 		s->io_error = err;
 		return;
@@ -604,6 +615,15 @@ static void on_qemu_readable(Live *s)
 		fprintf(stderr, "oopslab-stub: unexpected packet from QEMU: %.40s\n", reply->str);
 		return;
 	}
+	if (s->retry && g_regex_match_simple("^T05thread:[0-9a-fp.]+;$", reply->str, 0, 0)) {
+		/* the leftover single step (see Live.step_cut): continue again */
+		s->retry = FALSE;
+		if ((err = live_qemu_send(s->q, s->resumed_with)))
+			s->io_error = err;
+		return;
+	}
+	s->retry = FALSE;
+	s->step_cut = s->last_step && g_regex_match_simple("(^|;)(r|a)?watch:", reply->str, 0, 0);
 	if ((err = on_stop(s, reply->str))) {
 		/* The stop stands; the model could not be rebuilt (say why). */
 		g_autofree char *msg = g_strdup_printf("oopslab-stub: %s\n", err->message);
@@ -703,5 +723,6 @@ GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd)
 		g_array_unref(s.tids);
 	g_array_unref(s.vcpu_regs);
 	g_free(s.libraries);
+	g_free(s.resumed_with);
 	return err;
 }

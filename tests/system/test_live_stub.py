@@ -14,7 +14,8 @@ and continues into the panic. Checked:
     fires, and the stop is at the marked line; `print rec` is 0x0;
   - without --allow-writes, a memory write is refused and the guest keeps
     its value;
-  - continue ends in the panic: gdb reports SIGABRT and bt runs from
+  - continue (after the watchpoint cut the `next` short: QEMU's leftover
+    single step must not stop it) ends in the panic: gdb reports SIGABRT and bt runs from
     panic() to null_deref_crash at the marked line.
 """
 import os
@@ -79,11 +80,7 @@ def main():
                     "break null_deref_crash", "rwatch lab_current", go,
                     "echo @@break\\n", "continue", "bt 1",
                     "echo @@next\\n", "next", "print rec",
-                    "echo @@panic\\n", "delete", "continue", "echo @@panic2\\n",
-                    # known: after a watchpoint ended a `next`, QEMU's first
-                    # resume may stop once more with SIGTRAP; one more continue
-                    "python gdb.execute('continue') if gdb.selected_thread().is_valid() and "
-                    "'null_deref_crash' == gdb.selected_frame().name() else None", "bt"]
+                    "echo @@panic\\n", "delete", "continue", "bt"]
             args = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in cmds:
                 args += ["-ex", c]
@@ -122,7 +119,7 @@ def main():
     check(re.search(rf"^{marked}\s", n, re.M), f"next reaches the marked line {marked}")
     check(re.search(r"\(struct lab_record \*\) 0x0", n), "print rec shows 0x0")
 
-    p = part.get("panic", "") + part.get("panic2", "")
+    p = part.get("panic", "")
     check("received signal SIGABRT" in p and "kernel panicked" in p, "continue ends in the panic and gdb reports the stop")
     frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+)", p, re.M)
     check("panic" in frames and "null_deref_crash" in frames and frames.index("panic") < frames.index("null_deref_crash"),
