@@ -272,9 +272,11 @@ static void h_write_reg(Live *s, const char *args, GString *reply)
 	const char *eq;
 	g_autoptr(GError) err = NULL;
 
+	/* No `O` packet here: gdb takes one only while the target runs or
+	 * for qRcmd, and would read it as this packet's reply. */
 	if (i < 0) {
 		if (!s->said_read_only)
-			console(s, "oopslab-stub: a task's registers are its saved switch frame: read-only\n");
+			fprintf(stderr, "oopslab-stub: a task's registers are its saved switch frame: read-only\n");
 		s->said_read_only = TRUE;
 		return (void)g_string_assign(reply, "E01");
 	}
@@ -321,7 +323,7 @@ static void h_write_memory(Live *s, const char *packet, GString *reply)
 	g_autoptr(GError) err = NULL;
 
 	if (!s->opt->allow_writes) {
-		console(s, "oopslab-stub: memory writes are off (oopslab-stub --allow-writes turns them on)\n");
+		fprintf(stderr, "oopslab-stub: memory writes are off (oopslab-stub --allow-writes turns them on)\n");
 		return (void)g_string_assign(reply, "E01");
 	}
 	if ((err = live_qemu_request(s->q, packet, reply, NULL))) {

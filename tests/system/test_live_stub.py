@@ -13,7 +13,7 @@ and continues into the panic. Checked:
   - `next` from the breakpoint reads lab_current: `rwatch lab_current`
     fires, and the stop is at the marked line; `print rec` is 0x0;
   - without --allow-writes, a memory write is refused and the guest keeps
-    its value;
+    its value; with it, the write reaches the guest and reads back;
   - continue (after the watchpoint cut the `next` short: QEMU's leftover
     single step must not stop it) ends in the panic: gdb reports SIGABRT and bt runs from
     panic() to null_deref_crash at the marked line.
@@ -81,6 +81,15 @@ def main():
                     "echo @@break\\n", "continue", "bt 1",
                     "echo @@next\\n", "next", "print rec",
                     "echo @@panic\\n", "delete", "continue", "bt"]
+            # --allow-writes: a write reaches the guest (read back through the
+            # RAM mapping), and is undone for the session below
+            wcmds = ["set confirm off", f"target remote | {stub} --allow-writes", "print lab_current = (void *)0x10",
+                     "print lab_current", "print lab_current = (void *)0", "print lab_current"]
+            wargs = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
+            for c in wcmds:
+                wargs += ["-ex", c]
+            wout = subprocess.run(wargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=300).stdout
             args = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in cmds:
                 args += ["-ex", c]
@@ -104,9 +113,13 @@ def main():
           "a sleeping task's thread gives a bt through schedule()")
 
     w = part.get("write", "")
-    check(("Cannot access memory" in w or "failure reply 'E01'" in w) and
+    check("Cannot access memory" in w and "memory writes are off" in out and
           re.search(r"\$1 = \(struct lab_record \* volatile\) 0x0", w),
           "without --allow-writes a write is refused and lab_current stays NULL")
+
+    check(re.search(r"\$2 = \(struct lab_record \* volatile\) 0x10\b", wout) and
+          re.search(r"\$4 = \(struct lab_record \* volatile\) 0x0\b", wout),
+          "with --allow-writes a write reaches the guest and reads back")
 
     b = part.get("break", "")
     check(re.search(r"Breakpoint 1, null_deref_crash \(\) at .*null_deref\.c:\d+", b),
