@@ -12,7 +12,7 @@
 
 /* oopslab-stub next to us: build/stub/ from build/harness/, or the same
  * directory once installed; else whatever PATH has. */
-static char *find_stub(void)
+char *oopslab_find_stub(void)
 {
 	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
@@ -159,7 +159,7 @@ int cmd_gdb(int argc, char **argv)
 		fprintf(stderr, "oopslab gdb: %s\n", in->vmlinux_problem);
 		return 1;
 	}
-	if (!(stub = find_stub())) {
+	if (!(stub = oopslab_find_stub())) {
 		fprintf(stderr, "oopslab gdb: oopslab-stub not found next to oopslab nor in PATH\n");
 		return 1;
 	}

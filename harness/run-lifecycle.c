@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "domain-xml.h"
+#include "run-gdb.h"
 #include "run-internal.h"
 
 volatile sig_atomic_t run_stop_signal;
@@ -95,6 +96,8 @@ GError *run_start(Run *r, Vm *vm)
 		.share_dir = r->share_dir,
 		.share_rw = o->share_rw,
 		.no_pvpanic = o->no_pvpanic,
+		.gdb_socket = run_gdb_qemu_socket(r),
+		.wait_socket = run_gdb_wait_socket(r),
 	});
 	/* domain.xml is for the user to read; the run does not need it */
 	if (!g_file_set_contents(xml_path, xml, -1, &err))

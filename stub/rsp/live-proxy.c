@@ -36,6 +36,12 @@ typedef struct {
 	GString *stop;    /* the stop reply as gdb gets it */
 	char *libraries;  /* library list gdb was told about */
 	gboolean said_all_stop, said_read_only, said_panic;
+	/* QEMU 7.2 keeps a vCPU's single-step on when a watchpoint ended the
+	 * step early: its next continue then stops after one instruction
+	 * with a bare SIGTRAP. step_cut: the last stop was such a step;
+	 * retry: the continue being waited for is the one to redo once. */
+	gboolean last_step, step_cut, retry;
+	char *resumed_with;
 	GError *io_error;
 } Live;
 
@@ -266,9 +272,11 @@ static void h_write_reg(Live *s, const char *args, GString *reply)
 	const char *eq;
 	g_autoptr(GError) err = NULL;
 
+	/* No `O` packet here: gdb takes one only while the target runs or
+	 * for qRcmd, and would read it as this packet's reply. */
 	if (i < 0) {
 		if (!s->said_read_only)
-			console(s, "oopslab-stub: a task's registers are its saved switch frame: read-only\n");
+			fprintf(stderr, "oopslab-stub: a task's registers are its saved switch frame: read-only\n");
 		s->said_read_only = TRUE;
 		return (void)g_string_assign(reply, "E01");
 	}
@@ -315,7 +323,7 @@ static void h_write_memory(Live *s, const char *packet, GString *reply)
 	g_autoptr(GError) err = NULL;
 
 	if (!s->opt->allow_writes) {
-		console(s, "oopslab-stub: memory writes are off (oopslab-stub --allow-writes turns them on)\n");
+		fprintf(stderr, "oopslab-stub: memory writes are off (oopslab-stub --allow-writes turns them on)\n");
 		return (void)g_string_assign(reply, "E01");
 	}
 	if ((err = live_qemu_request(s->q, packet, reply, NULL))) {
@@ -415,6 +423,11 @@ static void resume(Live *s, const char *packet, GString *reply)
 		fwd = g_strdup(packet);
 	}
 	ol_dump_live_invalidate(s->dump);
+	s->last_step = strstr(fwd, ";s") != NULL || fwd[0] == 's' || fwd[0] == 'S';
+	s->retry = s->step_cut && !s->last_step;
+	s->step_cut = FALSE;
+	g_free(s->resumed_with);
+	s->resumed_with = g_strdup(fwd);
 	if ((err = live_qemu_send(s->q, fwd))) {
 		s->io_error = err;
 		return;
@@ -489,10 +502,20 @@ static void h_set_thread(Live *s, const char *packet, GString *reply)
 static void handle(Live *s, const char *packet, GString *reply)
 {
 	g_string_truncate(reply, 0);
-	if (g_str_has_prefix(packet, "qSupported"))
-		g_string_printf(reply, "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;"
-				       "qXfer:libraries:read+;vContSupported+", RSP_PACKET_SIZE);
-	else if (g_str_equal(packet, "QStartNoAckMode")) {
+	if (g_str_has_prefix(packet, "qSupported")) {
+		/* what the dump server offers (libraries, threads), and resuming;
+		 * not the exec file: gdb 13 asks for it even when it has vmlinux,
+		 * and would then take the entry-code CFI for its program */
+		g_auto(GStrv) features = NULL;
+
+		delegate(s, packet, reply);
+		features = g_strsplit(reply->str, ";", -1);
+		g_string_truncate(reply, 0);
+		for (guint i = 0; features[i]; i++)
+			if (!g_str_has_prefix(features[i], "qXfer:exec-file"))
+				g_string_append_printf(reply, "%s;", features[i]);
+		g_string_append(reply, "vContSupported+");
+	} else if (g_str_equal(packet, "QStartNoAckMode")) {
 		g_string_assign(reply, "OK");
 		s->no_ack_next = TRUE;
 	} else if (g_str_equal(packet, "?"))
@@ -594,6 +617,15 @@ static void on_qemu_readable(Live *s)
 		fprintf(stderr, "oopslab-stub: unexpected packet from QEMU: %.40s\n", reply->str);
 		return;
 	}
+	if (s->retry && g_regex_match_simple("^T05thread:[0-9a-fp.]+;$", reply->str, 0, 0)) {
+		/* the leftover single step (see Live.step_cut): continue again */
+		s->retry = FALSE;
+		if ((err = live_qemu_send(s->q, s->resumed_with)))
+			s->io_error = err;
+		return;
+	}
+	s->retry = FALSE;
+	s->step_cut = s->last_step && g_regex_match_simple("(^|;)(r|a)?watch:", reply->str, 0, 0);
 	if ((err = on_stop(s, reply->str))) {
 		/* The stop stands; the model could not be rebuilt (say why). */
 		g_autofree char *msg = g_strdup_printf("oopslab-stub: %s\n", err->message);
@@ -629,6 +661,9 @@ static GError *start(Live *s)
 	    (err = live_qemu_request(s->q, "?", reply, NULL)))
 		return err;
 	s->running = TRUE;
+	/* oopslab run --gdb waits for this line (harness/run-gdb.c) */
+	fprintf(stderr, "oopslab-stub: attached to QEMU's gdbstub %s: the guest is stopped (memory: %s)\n",
+		s->opt->qemu_socket, s->opt->ram_file ? s->opt->ram_file : "through the gdbstub");
 	return on_stop(s, reply->str);
 }
 
@@ -677,6 +712,8 @@ GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd)
 		serve_loop(&s);
 		err = g_steal_pointer(&s.io_error);
 	}
+	if (s.q)
+		fprintf(stderr, "oopslab-stub: detached from QEMU's gdbstub %s\n", opt->qemu_socket);
 	rsp_dump_handler_free(s.dh);
 	ol_target_free(s.t);
 	if (!s.t)
@@ -688,5 +725,6 @@ GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd)
 		g_array_unref(s.tids);
 	g_array_unref(s.vcpu_regs);
 	g_free(s.libraries);
+	g_free(s.resumed_with);
 	return err;
 }
