@@ -405,7 +405,9 @@ char *ol_target_libraries_xml(OlTarget *t)
 
 	if (t->serve_vmlinux && t->klib)
 		ol_kernel_library_append_xml(t->klib, xml);
-	if (t->entry_cfi && !t->cfi_as_exec) {
+	/* also when it is gdb's exec file: a `symbol-file` (as `monitor kaslr`
+	 * says) drops that, and `sharedlibrary` then finds it here */
+	if (t->entry_cfi) {
 		guint64 offset = 0;
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
