@@ -236,13 +236,12 @@ GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out
 		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))
 		return err;
-	/* The dump's own vmlinux: a given one of another build is refused;
-	 * none found leaves the target working from the dump alone. */
+	/* The dump's own vmlinux: a given one of another build is refused
+	 * (with both ids); none leaves the target working from the dump alone. */
 	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
 	if ((err = ol_find_vmlinux(&t->kid, vmlinux, dump_path, &auto_vmlinux))) {
-		if (vmlinux)
-			return err;
-		g_ptr_array_add(*warnings, g_strdup(err->message));
+		g_ptr_array_add(*warnings, vmlinux ? g_strdup_printf("ignoring vmlinux: %s", err->message)
+						   : g_strdup(err->message));
 		g_clear_error(&err);
 	}
 	vmlinux = auto_vmlinux;
