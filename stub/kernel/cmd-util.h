@@ -34,7 +34,7 @@ guint64 ol_rd_symbol(OlRd *r, const char *name);
 /* A NUL-terminated string of at most MAX bytes, never NULL (empty on error). */
 char *ol_rd_string(OlRd *r, guint64 addr, gsize max);
 /* TRUE if TYPE.MEMBER exists in this kernel (no error is kept). */
-gboolean ol_rd_has(OlTarget *t, const char *type, const char *member);
+gboolean ol_rd_try_has(OlTarget *t, const char *type, const char *member);
 /* The kept error (or NULL), which the caller now owns. */
 GError *ol_rd_finish(OlRd *r) G_GNUC_WARN_UNUSED_RESULT;
 
