@@ -16,6 +16,10 @@ typedef struct {
 	const char *share_dir;  /* a host directory shared as 9p tag oopslab_share, or NULL */
 	gboolean share_rw;      /* ... writable by the guest */
 	gboolean no_pvpanic;    /* no panic device: the console is the only signal */
+	/* --gdb: QEMU's gdbstub on this Unix socket, a second serial port
+	 * (ttyS1, where /init waits) on that one, guest RAM in a shared file */
+	const char *gdb_socket;
+	const char *wait_socket;
 } DomainSpec;
 
 char *domain_xml(const DomainSpec *spec);

@@ -1,5 +1,6 @@
 /* `oopslab run` options: parsing, defaults and the checks that need no guest. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -40,6 +41,7 @@ void run_options_clear(RunOptions *o)
 	g_free(o->exec);
 	g_free(o->kernel_tree);
 	g_free(o->modules_dir);
+	g_free(o->gdb);
 	g_free(o->flavour);
 }
 
@@ -64,10 +66,36 @@ static GError *validate_kdump(RunOptions *o)
 	if (o->format_given)
 		return run_usage_error("--format is for --capture host; with kdump the collector decides the format");
 	/* The kdump initramfs holds the lab kernel as the capture kernel. */
-	if (o->kernel || o->initrd)
-		return run_usage_error("--capture kdump works with the lab kernel and initramfs only (no --kernel, --initrd)");
+	if (o->kernel || o->kernel_tree || o->initrd)
+		return run_usage_error(
+			"--capture kdump works with the lab kernel and initramfs only (no --kernel, --kernel-tree, --initrd)");
 	if (o->memory_mib < 256)
 		return run_usage_error("--capture kdump needs --memory 256 or more (crashkernel=%s)", KDUMP_CRASHKERNEL);
+	return NULL;
+}
+
+static GError *validate_gdb(RunOptions *o)
+{
+	const char *port;
+	char *end = NULL;
+	guint64 n;
+
+	if (!o->gdb)
+		return NULL;
+	if (g_str_equal(o->capture, "kdump"))
+		return run_usage_error("--gdb goes with --capture host");
+	if (o->kaslr)
+		return run_usage_error("--gdb does not go with --kaslr yet (gdb is started with vmlinux at its link address)");
+	if (!g_str_equal(o->gdb, "attach")) {
+		if (!g_str_has_prefix(o->gdb, "listen:"))
+			return run_usage_error("--gdb: '%s' is not listen:PORT", o->gdb);
+		port = o->gdb + strlen("listen:");
+		n = g_ascii_strtoull(port, &end, 10);
+		if (!*port || *end || n == 0 || n > 65535)
+			return run_usage_error("--gdb=listen:PORT: '%s' is not a port (1-65535)", port);
+	}
+	/* A user at a breakpoint is not a hung guest. */
+	o->timeout = 0;
 	return NULL;
 }
 
@@ -144,9 +172,20 @@ GError *run_options_validate(RunOptions *o, const Lab *lab)
 	if (o->memory_mib < 64 || o->cpus < 1 || o->cpus > 8)
 		return run_usage_error(
 			"--memory must be at least 64 (MiB) and --cpus between 1 and 8 (the lab kernel's NR_CPUS)");
-	if ((err = validate_workload(o)))
+	if ((err = validate_workload(o)) || (err = validate_gdb(o)))
 		return err;
 	return validate_kernel(o);
+}
+
+/* --gdb takes an optional value, which GOptionEntry does only through a
+ * callback: it writes here, run_options_parse() takes it. */
+static char *gdb_arg;
+
+static gboolean on_gdb(const char *name, const char *value, gpointer data, GError **error)
+{
+	g_free(gdb_arg);
+	gdb_arg = g_strdup(value ? value : "attach");
+	return TRUE;
 }
 
 static GOptionContext *run_option_context(RunOptions *o)
@@ -155,8 +194,9 @@ static GOptionContext *run_option_context(RunOptions *o)
 		{"lab", 0, 0, G_OPTION_ARG_FILENAME, &o->lab,
 		 "Lab to run: a name (see `oopslab labs`) or a lab directory (see `oopslab lab init`)", "NAME|PATH"},
 		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Run directory (default runs/LAB-YYYYmmdd-HHMMSS)", "DIR"},
-		{"kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel, "Boot this bzImage instead of the cached lab kernel", "BZIMAGE"},
-		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &o->vmlinux, "vmlinux with debug info matching --kernel", "VMLINUX"},
+		{"kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel, "Boot this bzImage instead of the cached lab kernel (an installed kernel's drivers, vmlinux and "
+		 "headers are found from its release)", "BZIMAGE"},
+		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &o->vmlinux, "vmlinux with debug info matching --kernel (default: found in /usr/lib/debug)", "VMLINUX"},
 		{"initrd", 0, 0, G_OPTION_ARG_FILENAME, &o->initrd, "Use this initramfs instead of the lab one", "CPIO"},
 		{"append", 0, 0, G_OPTION_ARG_STRING, &o->append, "Extra kernel command-line arguments", "ARGS"},
 		{"kaslr", 0, 0, G_OPTION_ARG_NONE, &o->kaslr, "Boot with KASLR (labs boot with nokaslr otherwise)", NULL},
@@ -204,6 +244,10 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 NULL},
 		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &o->no_pvpanic,
 		 "No pvpanic device: the panic is seen on the console only", NULL},
+		{"gdb", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_gdb,
+		 "Debug the guest live: it stops before the trigger with gdb attached (through oopslab-stub --live: "
+		 "vCPUs and tasks as threads, modules loaded); `continue` triggers the lab. listen:PORT: no gdb, "
+		 "serve on 127.0.0.1:PORT for yours", "[listen:PORT]"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o->connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
 		{"flavour", 0, 0, G_OPTION_ARG_STRING, &o->flavour,
@@ -216,8 +260,9 @@ static GOptionContext *run_option_context(RunOptions *o)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
-		"Boots the lab kernel under QEMU through libvirt with a pvpanic device, runs the lab, waits\n"
-		"for the panic event, captures memory like `virsh dump --memory-only` and writes a run directory\n"
+		"Boots the lab kernel (or --kernel) under QEMU through libvirt with a pvpanic device, runs the lab\n"
+		"and the workload (--module, --exec, --file, --share), waits for the panic (the pvpanic event, or\n"
+		"the console), captures memory like `virsh dump --memory-only` and writes a run directory\n"
 		"(console.log, vmcore, run.json, report.txt/json). The run directory is the last line printed.\n"
 		"Exit status: 0 done (and as --expect said), 1 error, 2 bad usage, 3 not the --expect outcome.");
 	return ctx;
@@ -256,6 +301,7 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 			o->until_crash ? " (--until-crash needs --repeat N)" : "");
 		return RUN_EXIT_USAGE;
 	}
+	o->gdb = g_steal_pointer(&gdb_arg);
 	o->format_given = o->format != NULL;
 	if (!o->accel)
 		o->accel = g_strdup("auto");

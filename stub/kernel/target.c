@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "debug-files.h"
 #include "kernel-library.h"
 #include "modules.h"
 #include "tasks.h"
@@ -22,6 +23,9 @@ struct OlTarget {
 	OlKernelLibrary *klib;
 	gboolean serve_vmlinux;
 	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
+	gboolean no_klib;       /* --no-kernel-library */
+	OlKernelId kid;         /* release and build-id (debug-files.h) */
+	GHashTable *user_xlat;  /* page-table root (PA) -> OlXlat, for user memory */
 };
 
 static void thread_clear(gpointer p)
@@ -46,6 +50,9 @@ void ol_target_free(OlTarget *t)
 	g_free(t->stop_reason);
 	ol_modules_free(t->modules);
 	ol_kernel_library_free(t->klib);
+	ol_kernel_id_clear(&t->kid);
+	if (t->user_xlat)
+		g_hash_table_unref(t->user_xlat);
 	g_strfreev(t->module_dirs);
 	g_free(t);
 }
@@ -84,22 +91,6 @@ static void cpu_regs(const OlCpuNote *n, OlRegs *r)
 	}
 	/* QEMU fills orig_rax with 0 ("FIXME" in its note writer): not a value */
 	r->valid[OL_GDB_ORIG_RAX] = !n->has_qemu;
-}
-
-/* run.json beside the dump names the vmlinux the harness booted. */
-static char *vmlinux_from_run_dir(const char *dump_path)
-{
-	g_autofree char *dir = g_path_get_dirname(dump_path);
-	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
-	g_autofree char *text = NULL;
-	g_autoptr(GRegex) re = g_regex_new("\"vmlinux\": \"((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
-	g_autoptr(GMatchInfo) m = NULL;
-	g_autofree char *raw = NULL;
-
-	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &m))
-		return NULL;
-	raw = g_match_info_fetch(m, 1);
-	return g_strcompress(raw);
 }
 
 static gboolean read_u32(OlTarget *t, guint64 addr, guint32 *v)
@@ -184,7 +175,7 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 	for (guint i = 0; i < tasks->len; i++) {
 		const OlTask *task = &g_array_index(tasks, OlTask, i);
-		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs};
+		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs, .task = task->addr};
 
 		if (task->running >= 0 && (guint)task->running < ncpu)
 			th.regs = g_array_index(t->threads, OlThread, task->running).regs;
@@ -198,41 +189,42 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 }
 
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+/* A kdump-tools directory (/var/crash/<host>-<date>/) holds the dump as
+ * vmcore (RHEL, our --capture kdump) or dump.<date> (Debian). */
+static GError *dump_in_dir(const char *dir, char **out)
 {
-	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
-	g_autofree char *auto_vmlinux = NULL;
-	GError *err;
-	guint ncpu;
+	g_autofree char *vmcore = g_build_filename(dir, "vmcore", NULL);
+	g_autoptr(GDir) d = NULL;
+	const char *e;
+	char *best = NULL;
 
-	*warnings = g_ptr_array_new_with_free_func(g_free);
-	if ((err = ol_dump_open(dump_path, &t->dump)))
-		return err;
-	if (ol_dump_warning(t->dump))
-		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
-	if ((err = ol_xlat_new(t->dump, &t->xlat)))
-		return err;
-	if (!vmlinux) {
-		auto_vmlinux = vmlinux_from_run_dir(dump_path);
-		if (auto_vmlinux && !g_file_test(auto_vmlinux, G_FILE_TEST_EXISTS)) {
-			g_ptr_array_add(*warnings, g_strdup_printf("run.json names %s, which is gone", auto_vmlinux));
-			g_clear_pointer(&auto_vmlinux, g_free);
-		}
-		vmlinux = auto_vmlinux;
+	if (g_file_test(vmcore, G_FILE_TEST_IS_REGULAR)) {
+		*out = g_steal_pointer(&vmcore);
+		return NULL;
 	}
-	if (vmlinux) {
-		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
-		guint64 text;
+	if ((d = g_dir_open(dir, 0, NULL)))
+		while ((e = g_dir_read_name(d)))
+			if (g_str_has_prefix(e, "dump.") && (!best || strcmp(e, best) < 0)) {
+				g_free(best);
+				best = g_strdup(e);
+			}
+	if (!best)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "%s: a directory without a dump (looked for vmcore and dump.*)", dir);
+	*out = g_build_filename(dir, best, NULL);
+	g_free(best);
+	return NULL;
+}
 
-		if (verr)
-			g_ptr_array_add(*warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
-		else if (ol_vmlinux_symbol(t->vmlinux, "_text", &text))
-			ol_xlat_set_link_text(t->xlat, text);
-	}
+/* One thread per CPU note, with the registers the note holds. */
+static void add_cpu_threads(OlTarget *t)
+{
+	guint ncpu = ol_dump_n_cpus(t->dump);
 
+	if (t->threads)
+		g_array_unref(t->threads);
 	t->threads = g_array_new(FALSE, TRUE, sizeof(OlThread));
 	g_array_set_clear_func(t->threads, thread_clear);
-	ncpu = ol_dump_n_cpus(t->dump);
 	for (guint i = 0; i < ncpu; i++) {
 		OlThread th = {.tid = i + 1, .cpu = (int)i};
 
@@ -241,38 +233,82 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 		th.extra = g_strdup_printf("CPU %u", i);
 		g_array_append_val(t->threads, th);
 	}
-	if (ncpu == 0)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
-				   dump_path);
+}
 
-	/* A vmlinux from another build would give wrong symbols everywhere. */
-	if (t->vmlinux) {
-		guint64 banner, offset = 0;
-		char mem[256] = {0};
-		gsize done = 0;
-		g_autofree char *file = NULL;
+static GError *new_xlat(OlTarget *t)
+{
+	guint64 text;
+	GError *err;
 
-		ol_xlat_kaslr_offset(t->xlat, &offset);
-		if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
-		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
-			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
+	g_clear_pointer(&t->xlat, ol_xlat_free);
+	if ((err = ol_xlat_new(t->dump, &t->xlat)))
+		return err;
+	if (t->vmlinux && ol_vmlinux_symbol(t->vmlinux, "_text", &text))
+		ol_xlat_set_link_text(t->xlat, text);
+	return NULL;
+}
 
-			if (rerr && done < strlen(file)) {
-				g_ptr_array_add(*warnings, g_strdup_printf("cannot check %s against the dump: %s",
-									   ol_vmlinux_path(t->vmlinux), rerr->message));
-			} else if (strncmp(mem, file, strlen(file)) != 0) {
-				g_ptr_array_add(*warnings,
-						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
-								ol_vmlinux_path(t->vmlinux)));
-				g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
-			}
+/* A vmlinux from another build would give wrong symbols everywhere. */
+static void check_banner(OlTarget *t, GPtrArray *warnings)
+{
+	guint64 banner, offset = 0;
+	char mem[256] = {0};
+	gsize done = 0;
+	g_autofree char *file = NULL;
+
+	ol_xlat_kaslr_offset(t->xlat, &offset);
+	if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
+	    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
+		g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
+
+		if (rerr && done < strlen(file)) {
+			g_ptr_array_add(warnings, g_strdup_printf("cannot check %s against the dump: %s",
+								  ol_vmlinux_path(t->vmlinux), rerr->message));
+		} else if (strncmp(mem, file, strlen(file)) != 0) {
+			g_ptr_array_add(warnings, g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
+								  ol_vmlinux_path(t->vmlinux)));
+			g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
 		}
 	}
+}
+
+/* Everything after the dump is open: takes DUMP. */
+static GError *target_init(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray *warnings)
+{
+	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
+	g_autofree char *auto_vmlinux = NULL;
+	GError *err;
+
+	t->dump = dump;
+	if ((err = new_xlat(t)))
+		return err;
+	/* The dump's own vmlinux: a given one of another build is ignored
+	 * (with both ids); none leaves the target working from the dump alone. */
+	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
+	if ((err = ol_find_vmlinux(&t->kid, vmlinux, ol_dump_path(dump), &auto_vmlinux))) {
+		g_ptr_array_add(warnings, vmlinux ? g_strdup_printf("ignoring vmlinux: %s", err->message)
+						   : g_strdup(err->message));
+		g_clear_error(&err);
+	}
+	if (auto_vmlinux) {
+		g_autoptr(GError) verr = ol_vmlinux_open(auto_vmlinux, &t->vmlinux);
+
+		if (verr)
+			g_ptr_array_add(warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
+		else if ((err = new_xlat(t)))
+			return err;
+	}
+	add_cpu_threads(t);
+	if (t->threads->len == 0)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
+				   ol_dump_path(dump));
+	if (t->vmlinux)
+		check_banner(t, warnings);
 	if (t->vmlinux) {
 		g_autoptr(GError) derr = ol_dwarf_open(ol_vmlinux_path(t->vmlinux), &t->dwarf);
 
 		if (derr)
-			g_ptr_array_add(*warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
+			g_ptr_array_add(warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
 		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
 	}
 	if (t->vmlinux) {
@@ -281,17 +317,58 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
 		if ((kerr = ol_kernel_library_new(ol_vmlinux_path(t->vmlinux), offset, &t->klib)))
-			g_ptr_array_add(*warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
+			g_ptr_array_add(warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
 	}
-	add_task_threads(t, *warnings);
+	add_task_threads(t, warnings);
 	find_stop_thread(t);
 	*out = g_steal_pointer(&t);
+	return NULL;
+}
+
+GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	OlDump *dump = NULL;
+	g_autofree char *in_dir = NULL;
+	const char *dump_path = dump_arg;
+	GError *err;
+
+	*warnings = g_ptr_array_new_with_free_func(g_free);
+	if (g_file_test(dump_arg, G_FILE_TEST_IS_DIR)) {
+		if ((err = dump_in_dir(dump_arg, &in_dir)))
+			return err;
+		dump_path = in_dir;
+	}
+	if ((err = ol_dump_open(dump_path, &dump)))
+		return err;
+	if (ol_dump_warning(dump))
+		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(dump)));
+	return target_init(dump, vmlinux, out, *warnings);
+}
+
+GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	*warnings = g_ptr_array_new_with_free_func(g_free);
+	return target_init(dump, vmlinux, out, *warnings);
+}
+
+GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings)
+{
+	GError *err;
+
+	g_clear_pointer(&t->modules, ol_modules_free);
+	g_clear_pointer(&t->stop_reason, g_free);
+	if ((err = new_xlat(t)))
+		return err;
+	add_cpu_threads(t);
+	add_task_threads(t, warnings);
+	find_stop_thread(t);
 	return NULL;
 }
 
 OlDump *ol_target_dump(OlTarget *t) { return t->dump; }
 OlXlat *ol_target_xlat(OlTarget *t) { return t->xlat; }
 OlVmlinux *ol_target_vmlinux(OlTarget *t) { return t->vmlinux; }
+const OlKernelId *ol_target_kernel_id(OlTarget *t) { return &t->kid; }
 guint ol_target_n_threads(const OlTarget *t) { return t->threads->len; }
 
 const OlThread *ol_target_thread(const OlTarget *t, guint i)
@@ -327,7 +404,9 @@ char *ol_target_libraries_xml(OlTarget *t)
 
 	if (t->serve_vmlinux && t->klib)
 		ol_kernel_library_append_xml(t->klib, xml);
-	if (t->entry_cfi && !t->cfi_as_exec) {
+	/* also when it is gdb's exec file: a `symbol-file` (as `monitor kaslr`
+	 * says) drops that, and `sharedlibrary` then finds it here */
+	if (t->entry_cfi) {
 		guint64 offset = 0;
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
@@ -364,23 +443,38 @@ GBytes *ol_target_file(OlTarget *t, const char *name)
 
 const char *ol_target_exec_file(OlTarget *t)
 {
-	if (!t->entry_cfi || !t->klib)
+	return t->entry_cfi && t->klib ? ENTRY_CFI_FILE : NULL;
+}
+
+guint64 ol_target_exec_text_offset(OlTarget *t)
+{
+	guint64 off = 0;
+
+	ol_xlat_kaslr_offset(t->xlat, &off);
+	/* the CFI file's .text is linked at 0 and stands for link_base */
+	return t->entry_cfi ? t->entry_cfi->link_base + off : off;
+}
+
+void ol_target_use_exec_file(OlTarget *t)
+{
+	t->cfi_as_exec = ol_target_exec_file(t) != NULL;
+	t->serve_vmlinux = t->cfi_as_exec && !t->no_klib;
+}
+
+char *ol_target_kaslr_note(OlTarget *t)
+{
+	guint64 off = 0;
+
+	if (t->no_klib || !t->klib || !ol_xlat_kaslr_offset(t->xlat, &off) || !off)
 		return NULL;
-	t->cfi_as_exec = TRUE;
-	t->serve_vmlinux = TRUE;
-	return ENTRY_CFI_FILE;
+	return g_strdup_printf("the kernel moved by 0x%" G_GINT64_MODIFIER "x (KASLR): gdb started with no file gets "
+			       "vmlinux there by itself; gdb started with vmlinux must type `monitor kaslr` (it prints "
+			       "the commands)", off);
 }
 
-gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset)
+void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)
 {
-	*offset = 0;
-	ol_xlat_kaslr_offset(t->xlat, offset);
-	return t->cfi_as_exec;
-}
-
-void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve)
-{
-	t->serve_vmlinux = serve;
+	t->no_klib = !allowed;
 }
 
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)
@@ -408,6 +502,16 @@ GError *ol_target_modules(OlTarget *t, OlModules **out)
 	/* A failure is not kept: it is cheap to find again, and says why. */
 	if (!t->modules) {
 		g_auto(GStrv) defaults = t->module_dirs ? NULL : ol_modules_default_dirs(ol_dump_path(t->dump));
+		g_autofree char *debug = ol_debug_modules_dir(&t->kid);
+
+		/* and the release's debug tree (Debian's -dbg packages) */
+		if (defaults && debug) {
+			guint n = g_strv_length(defaults);
+
+			defaults = g_realloc_n(defaults, n + 2, sizeof(char *));
+			defaults[n] = g_steal_pointer(&debug);
+			defaults[n + 1] = NULL;
+		}
 
 		if ((err = ol_modules_read(t, (const char *const *)(t->module_dirs ? t->module_dirs : defaults),
 					   &t->modules)))
@@ -420,6 +524,61 @@ GError *ol_target_modules(OlTarget *t, OlModules **out)
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done)
 {
 	return ol_xlat_read(t->xlat, addr, buf, len, done);
+}
+
+/* User addresses: bit 63 clear (4- and 5-level paging alike). */
+#define USER_HALF_END G_GUINT64_CONSTANT(0x8000000000000000)
+/* CR3: the root's address is bits 51..12; below are PCID/PWT/PCD */
+#define CR3_ADDR G_GUINT64_CONSTANT(0x000ffffffffff000)
+
+/* The page-table root TH's user memory is read through. */
+static GError *user_root(OlTarget *t, const OlThread *th, guint64 *root, char **source)
+{
+	guint64 mm = 0, pgd = 0, mm_off, pgd_off, psize;
+	GError *err;
+
+	if (!th->task) {
+		if (!th->regs.valid[OL_GDB_CR3])
+			return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+					   "%s: no CR3 in the dump for user memory", th->name);
+		*root = th->regs.value[OL_GDB_CR3] & CR3_ADDR;
+		*source = g_strdup_printf("%s's CR3", th->name);
+		return NULL;
+	}
+	if ((err = ol_target_member(t, "task_struct", "mm", &mm_off, NULL)) ||
+	    (err = ol_target_member(t, "mm_struct", "pgd", &pgd_off, NULL)) ||
+	    (err = ol_target_read_u64(t, th->task + mm_off, &mm)))
+		return err;
+	if (!mm)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "thread %" G_GINT64_MODIFIER "u (%s) is a kernel thread: it has no user memory", th->tid,
+				   th->name);
+	if ((err = ol_target_read_u64(t, mm + pgd_off, &pgd)) || (err = ol_xlat_translate(t->xlat, pgd, root, &psize)))
+		return err;
+	*source = g_strdup_printf("%s's mm->pgd", th->name);
+	return NULL;
+}
+
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done)
+{
+	guint64 root = 0;
+	g_autofree char *source = NULL;
+	OlXlat *x;
+	GError *err;
+
+	*done = 0;
+	if (!th || addr >= USER_HALF_END)
+		return ol_target_read(t, addr, buf, len, done);
+	if ((err = user_root(t, th, &root, &source)))
+		return err;
+	if (!t->user_xlat)
+		t->user_xlat = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)ol_xlat_free);
+	if (!(x = g_hash_table_lookup(t->user_xlat, &root))) {
+		if ((err = ol_xlat_new_root(t->xlat, root, source, &x)))
+			return err;
+		g_hash_table_insert(t->user_xlat, g_memdup2(&root, sizeof(root)), x);
+	}
+	return ol_xlat_read(x, addr, buf, len, done);
 }
 
 OlDwarf *ol_target_dwarf(OlTarget *t)
