@@ -37,7 +37,7 @@ static struct lab_record *lab_record_alloc_guarded(void)
 	int tries;
 
 	for (tries = 0; tries < LAB_TRIES; tries++) {
-		struct lab_record *r = kmalloc(sizeof(*r), GFP_KERNEL); /* oopslab: allocated here */
+		struct lab_record *r = kmalloc(sizeof(*r), GFP_KERNEL);
 
 		if (!r)
 			return NULL;
