@@ -4,12 +4,14 @@ A lab that always crashes gives 3/3. A workload that crashes on some boots
 (here on the boots whose command line says oopslab.boot=2 or 4, which
 --repeat puts there, so the schedule is fixed and the test cannot flake)
 gives 2/4, strictly between 0 and 1, and `--expect panic` exits 3 because
-two boots did not panic. --until-crash stops at the first crash. On the
-kasan kernel, which the flavour tests build anyway."""
+two boots did not panic. --until-crash stops at the first crash.
+`batch --repeat 2` gives each lab its rate, in the summary and as a JUnit
+property. On the kasan kernel, which the flavour tests build anyway."""
 import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 from oopslab_test import OOPSLAB, check, finish, runs_dir
 
@@ -53,4 +55,19 @@ check(rc == 3, f"--expect panic failed on some boots: exit 3, got {rc}")
 
 rc, s = repeat("repeat-until-crash", "--flavour", "kasan", "--exec", SOMETIMES, "--repeat", "4", "--until-crash")
 check(s.get("boots") == 2 and s["runs"][-1]["outcome"] == "panic", f"--until-crash stops at boot 2: {s.get('boots')}")
+out = os.path.join(runs_dir(), "repeat-batch")
+junit = os.path.join(runs_dir(), "repeat-batch.xml")
+subprocess.run(["rm", "-rf", out, junit], check=True)
+p = subprocess.run([OOPSLAB, "batch", "--flavour", "kasan", "--lab", "slab-out-of-bounds", "--repeat", "2", "--out", out,
+                    "--junit", junit, "--no-dumps"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                   timeout=3600)
+sys.stdout.write(p.stderr[-600:])
+check(p.returncode == 0 and "2/2 boots: KASAN: slab-out-of-bounds Write in lab_label_dup" in p.stderr,
+      f"batch --repeat 2: the lab's rate 2/2 ({p.returncode})")
+props = {}
+if os.path.exists(junit):
+    case = ET.parse(junit).getroot().find(".//testcase")
+    props = {e.get("name"): e.get("value") for e in case.iter("property")} if case is not None else {}
+check(props.get("rate") == "2/2" and props.get("title") == "KASAN: slab-out-of-bounds Write in lab_label_dup",
+      f"the JUnit XML carries the rate: {props}")
 finish()
