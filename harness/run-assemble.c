@@ -15,6 +15,15 @@ GError *run_find_lab(Run *r)
 	const char *name = r->opt->lab;
 	GError *err;
 
+	if (r->opt->flavour) {
+		g_autofree char *given = g_steal_pointer(&r->opt->flavour);
+
+		if ((err = lab_flavour_canonical(given, &r->opt->flavour))) {
+			g_autoptr(GError) e = err;
+
+			return run_usage_error("--flavour: %s", e->message);
+		}
+	}
 	if (!name) {
 		if (!run_has_workload(r->opt))
 			return run_usage_error("--lab NAME|PATH, --module or --exec is required (see `oopslab labs`)");
@@ -30,7 +39,7 @@ GError *run_find_lab(Run *r)
 		r->lab = r->own_lab;
 		return NULL;
 	}
-	if ((err = lab_set_load(manifest, &r->labs)))
+	if ((err = lab_set_load_flavour(manifest, r->opt->flavour, &r->labs)))
 		return err;
 	r->lab = lab_set_find(r->labs, name);
 	if (!r->lab)
@@ -145,7 +154,7 @@ GError *run_assemble(Run *r)
 	if ((err = choose_run_dir(r)))
 		return err;
 	/* The lab kit (modules, initramfs) is needed even with a user kernel. */
-	if ((err = guest_kit_build(&r->kit, r->kdump)))
+	if ((err = guest_kit_build_flavour(&r->kit, r->kdump, r->lab->flavour ? r->lab->flavour : o->flavour)))
 		return err;
 	if (r->kdump) {
 		g_free(r->kit->initrd);

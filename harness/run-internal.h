@@ -59,6 +59,7 @@ typedef struct {
 	gboolean format_given;
 	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
 	char *collector;  /* --capture kdump: cp or makedumpfile OPTIONS */
+	char *flavour;    /* --flavour: kernel flavours (labs.h), canonical once the lab is found, or NULL */
 	Accel requested;  /* --accel, parsed */
 	/* the user's workload and kernel */
 	char **modules;     /* --module "PATH [PARAM=VALUE...]", in load order */

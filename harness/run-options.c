@@ -35,6 +35,7 @@ void run_options_clear(RunOptions *o)
 	g_free(o->expect);
 	g_free(o->capture);
 	g_free(o->collector);
+	g_free(o->flavour);
 	g_strfreev(o->modules);
 	g_strfreev(o->files);
 	g_free(o->share);
@@ -241,6 +242,9 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "serve on 127.0.0.1:PORT for yours", "[listen:PORT]"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o->connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
+		{"flavour", 0, 0, G_OPTION_ARG_STRING, &o->flavour,
+		 "Kernel flavours: kasan, kfence, ubsan, lockdep, comma-separated (default: the lab's own, if any)",
+		 "NAME[,NAME...]"},
 		{NULL},
 	};
 	GOptionContext *ctx =

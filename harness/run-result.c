@@ -251,6 +251,7 @@ void run_write_json(Run *r)
 	json_member_string(&w, "lab_dir", r->lab->dir);
 	json_member_string(&w, "dir", r->dir);
 	json_member_string(&w, "lab_type", r->lab->type);
+	json_member_string(&w, "flavour", r->lab->flavour ? r->lab->flavour : r->opt->flavour);
 	json_member_string(&w, "outcome", r->outcome);
 	json_member_string(&w, "expected", r->lab->expect);
 	json_member_string(&w, "detected_by", r->detected_by);
