@@ -162,6 +162,8 @@ const char *ol_dump_format_name(const OlDump *d)
 		return "kdump-compressed";
 	case OL_DUMP_FORMAT_KDUMP_FLAT:
 		return "kdump-flattened";
+	case OL_DUMP_FORMAT_LIVE:
+		return "live";
 	}
 	return "unknown";
 }

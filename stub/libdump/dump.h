@@ -49,6 +49,8 @@ typedef enum {
 	/* The same inside makedumpfile's flattened stream (makedumpfile -F,
 	 * QEMU/virsh kdump-zlib|lzo|snappy before QEMU 8.2). */
 	OL_DUMP_FORMAT_KDUMP_FLAT,
+	/* A running guest's memory, stopped (live.h). */
+	OL_DUMP_FORMAT_LIVE,
 } OlDumpFormat;
 
 /* How a dump's pages are stored. */
@@ -127,7 +129,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlDump, ol_dump_free)
 
 OlDumpFormat ol_dump_format(const OlDump *d);
 /* Short stable name: "qemu-elf", "kdump-elf", "elf", "kdump-compressed",
- * "kdump-flattened". */
+ * "kdump-flattened", "live". */
 const char *ol_dump_format_name(const OlDump *d);
 /* The codec named by a kdump header's status (pages that did not compress
  * are still stored raw); OL_DUMP_CODEC_NONE for ELF.  Names: "none",
