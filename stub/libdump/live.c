@@ -76,7 +76,8 @@ static GError *set_layout(OlDump *d, const OlLiveRange *ranges, guint n, guint64
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT, "memory ranges overlap at guest-physical " X64,
 					     sorted[i].gpa);
 		d->ranges[i] = (struct ol_range){.start = sorted[i].gpa, .size = sorted[i].size,
-						 .file_offset = sorted[i].offset, .file_size = sorted[i].size};
+						 .file_offset = sorted[i].offset, .file_size = sorted[i].size,
+						 .file_have = sorted[i].size};
 	}
 	return NULL;
 }
