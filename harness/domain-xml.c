@@ -43,12 +43,15 @@ char *domain_xml(const DomainSpec *s)
 	 *   guest that reboots is over; neither is left running.
 	 * - no video, NIC, USB or balloon: nothing the lab needs, and video
 	 *   memory would add 16 MiB to every dump.
+	 * - shared_ram: RAM in a file on tmpfs (memory_backing_dir) that the
+	 *   harness maps to write the dump itself (capture-ram.c).
 	 */
 	return g_strdup_printf(
 		"<domain type='%s'>\n"
 		"  <name>%s</name>\n"
 		"  <memory unit='MiB'>%d</memory>\n"
 		"  <vcpu>%d</vcpu>\n"
+		"%s"
 		"  <os>\n"
 		"    <type arch='x86_64' machine='pc'>hvm</type>\n"
 		"    <kernel>%s</kernel>\n"
@@ -77,7 +80,11 @@ char *domain_xml(const DomainSpec *s)
 		"    <memballoon model='none'/>\n"
 		"  </devices>\n"
 		"</domain>\n",
-		kvm ? "kvm" : "qemu", name, s->memory_mib, s->cpus, kernel, initrd, cmdline,
+		kvm ? "kvm" : "qemu", name, s->memory_mib, s->cpus,
+		s->shared_ram ? "  <memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n"
+				"  </memoryBacking>\n"
+			      : "",
+		kernel, initrd, cmdline,
 		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console, disk ? disk : "", share ? share : "",
 		s->no_pvpanic ? "" : "    <panic model='isa'/>\n");
 }

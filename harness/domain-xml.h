@@ -16,6 +16,7 @@ typedef struct {
 	const char *share_dir;  /* a host directory shared as 9p tag oopslab_share, or NULL */
 	gboolean share_rw;      /* ... writable by the guest */
 	gboolean no_pvpanic;    /* no panic device: the console is the only signal */
+	gboolean shared_ram;    /* guest RAM in a shared file the harness can map (capture-ram.h) */
 } DomainSpec;
 
 char *domain_xml(const DomainSpec *spec);

@@ -82,6 +82,7 @@ GError *run_start(Run *r, Vm *vm)
 	g_autoptr(GError) err = NULL;
 
 	r->domain = g_strdup_printf("oopslab-%s-%d", r->lab->name, (int)getpid());
+	r->shared_ram = run_wants_shared_ram(r, vm);
 	xml = domain_xml(&(DomainSpec){
 		.name = r->domain,
 		.accel = r->accel,
@@ -95,6 +96,7 @@ GError *run_start(Run *r, Vm *vm)
 		.share_dir = r->share_dir,
 		.share_rw = o->share_rw,
 		.no_pvpanic = o->no_pvpanic,
+		.shared_ram = r->shared_ram,
 	});
 	/* domain.xml is for the user to read; the run does not need it */
 	if (!g_file_set_contents(xml_path, xml, -1, &err))

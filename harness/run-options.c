@@ -234,7 +234,7 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 	if (!o->accel)
 		o->accel = g_strdup("auto");
 	if (!o->format)
-		o->format = g_strdup("elf");
+		o->format = g_strdup(RUN_DEFAULT_FORMAT);
 	if (!o->capture)
 		o->capture = g_strdup("host");
 	return 0;

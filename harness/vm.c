@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <sys/file.h>
@@ -14,6 +15,7 @@
 struct Vm {
 	char *uri;
 	char *embed_root; /* NULL when not the embedded driver */
+	char *ram_dir;    /* memory_backing_dir of the embed root (tmpfs), or NULL */
 	int lock_fd;
 	virConnectPtr conn;
 	virDomainPtr dom;
@@ -69,6 +71,17 @@ static void ensure_event_impl(void)
 	}
 }
 
+/* A directory on tmpfs for embed root N's guest RAM files: /dev/shm/
+ * oopslab-UID/embed-N, or NULL where there is no writable /dev/shm. */
+static char *ram_dir_for(int n)
+{
+	g_autofree char *dir = g_strdup_printf("/dev/shm/oopslab-%u/embed-%d", (unsigned)getuid(), n);
+
+	if (g_mkdir_with_parents(dir, 0700) < 0 || access(dir, W_OK) < 0)
+		return NULL;
+	return g_steal_pointer(&dir);
+}
+
 static GError *take_embed_root(Vm *vm)
 {
 	const char *cache = g_get_user_cache_dir();
@@ -111,6 +124,14 @@ static GError *take_embed_root(Vm *vm)
 					       (unsigned)getuid(), (unsigned)getgid());
 		else
 			text = g_strdup("stdio_handler = \"file\"\n");
+		vm->ram_dir = ram_dir_for(i);
+		if (vm->ram_dir) {
+			/* shared guest RAM (vm_ram_dir) lives in memory, not on disk */
+			char *with = g_strdup_printf("%smemory_backing_dir = \"%s\"\n", text, vm->ram_dir);
+
+			g_free(text);
+			text = with;
+		}
 		if (!g_file_set_contents(conf, text, -1, &err)) {
 			close(fd);
 			return g_error_copy(err);
@@ -311,6 +332,22 @@ GError *vm_dump(Vm *vm, const char *path, const char *format)
 	return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown dump format '%s'", format);
 }
 
+const char *vm_ram_dir(const Vm *vm)
+{
+	return vm->ram_dir;
+}
+
+GError *vm_monitor(Vm *vm, const char *command, gboolean hmp, char **reply)
+{
+	char *out = NULL;
+
+	if (virDomainQemuMonitorCommand(vm->dom, command, &out, hmp ? VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP : 0) < 0)
+		return virt_error("QEMU monitor command failed");
+	*reply = g_strdup(out);
+	free(out);
+	return NULL;
+}
+
 void vm_destroy(Vm *vm)
 {
 	if (!vm->dom)
@@ -340,6 +377,7 @@ void vm_free(Vm *vm)
 	g_mutex_clear(&vm->lock);
 	g_free(vm->detail);
 	g_free(vm->embed_root);
+	g_free(vm->ram_dir);
 	g_free(vm->uri);
 	g_free(vm);
 }

@@ -76,25 +76,20 @@ GError *ol_live_mtree_parse(const char *text, const char *region, GArray **out)
 	return NULL;
 }
 
-void ol_dump_live_take_notes(OlDump *live, const OlDump *from)
+GError *ol_dump_live_set_notes(OlDump *live, const guint8 *notes, gsize len)
 {
-	gsize len = 0, vmci_desc = G_MAXSIZE;
-	const guint8 *blob = ol_dump_note_blob(from, &len, &vmci_desc);
-	const char *info = ol_dump_vmcoreinfo(from, &len);
+	g_auto(OlNoteState) st = {0};
+	GError *err;
 
-	g_return_if_fail(ol_dump_is_live(live));
+	g_return_val_if_fail(ol_dump_is_live(live), NULL);
 	g_array_set_size(live->cpus, 0);
-	for (guint i = 0; i < ol_dump_n_cpus(from); i++)
-		g_array_append_vals(live->cpus, ol_dump_cpu(from, i), 1);
-	live->cpu_order_known = ol_dump_cpu_order_known(from);
-	ol_dump_live_set_vmcoreinfo(live, info, info ? len : 0);
+	g_clear_pointer(&live->vmcoreinfo, g_free);
+	live->vmcoreinfo_len = 0;
+	live->vmcoreinfo_desc = G_MAXSIZE;
 	if (live->note_blob)
-		g_byte_array_unref(live->note_blob);
-	live->note_blob = NULL;
-	blob = ol_dump_note_blob(from, &len, &vmci_desc);
-	if (blob && len) {
-		live->note_blob = g_byte_array_sized_new((guint)len);
-		g_byte_array_append(live->note_blob, blob, (guint)len);
-	}
-	live->vmcoreinfo_desc = vmci_desc;
+		g_byte_array_set_size(live->note_blob, 0);
+	if ((err = ol_notes_parse(live, &st, 0, notes, len, 4)))
+		return err;
+	ol_notes_finish(live, &st, TRUE);
+	return NULL;
 }

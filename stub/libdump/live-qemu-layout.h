@@ -2,8 +2,7 @@
 /*
  * What a live dump (live.h) needs from QEMU besides the RAM file: which
  * guest-physical ranges are which offsets of it (`info mtree -f`), and the
- * CPU notes and VMCOREINFO, taken from another dump of the same stopped
- * guest (e.g. a dump-guest-memory of one page, which carries all the notes).
+ * CPU notes and VMCOREINFO, given as the note segment a dump would carry.
  */
 #ifndef OL_LIVE_QEMU_LAYOUT_H
 #define OL_LIVE_QEMU_LAYOUT_H
@@ -20,9 +19,11 @@ G_BEGIN_DECLS
  * ("@OFFSET", 0 if absent), i.e. offsets into the region's backing file. */
 GError *ol_live_mtree_parse(const char *text, const char *region, GArray **ranges);
 
-/* Give live dump LIVE the CPU notes, VMCOREINFO and note blob of FROM, so a
- * writer copies them into its output as if LIVE had them itself. */
-void ol_dump_live_take_notes(OlDump *live, const OlDump *from);
+/* Give live dump LIVE the notes of an ELF note segment NOTES (4-byte
+ * aligned, as QEMU writes them: NT_PRSTATUS and "QEMU" per CPU, VMCOREINFO),
+ * parsed as a dump's own: its CPUs, VMCOREINFO and the note blob writers
+ * copy.  An error names the offset of a bad note. */
+GError *ol_dump_live_set_notes(OlDump *live, const guint8 *notes, gsize len);
 
 G_END_DECLS
 
