@@ -113,8 +113,12 @@ GError *capture_ram(Vm *vm, const char *path, const CaptureRamOptions *opt, OlDu
 		.exclude_free = opt->exclude_unneeded,
 		.exclude_lru = opt->exclude_unneeded,
 	};
-	GError *err;
+	GError *err, *paused;
 
+	/* A hung guest is still running: its memory must hold still.  A
+	 * panicked one is paused already, and that pause fails harmlessly. */
+	paused = vm_pause(vm);
+	g_clear_error(&paused);
 	if ((err = ram_file(vm, &file)) || (err = ram_layout(vm, &ranges)) ||
 	    (err = ol_dump_open_live_file(file, (const OlLiveRange *)ranges->data, ranges->len, &live)) ||
 	    (err = set_notes(vm, live)))

@@ -22,6 +22,9 @@ typedef struct {
 
 static const char *const gpr_names[16] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
 					   "R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15"};
+/* A vCPU not in long mode (one Linux never started, still waiting for its
+ * SIPI) is shown with 32-bit names and no R8-R15. */
+static const char *const gpr32_names[8] = {"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP"};
 static const char *const seg_names[10] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR", "GDT", "IDT"};
 
 static void put32(GByteArray *b, guint32 v)
@@ -73,9 +76,14 @@ static void scan_words(Cpu *c, const char *line)
 				c->gpr[i] = v;
 				c->found |= 1u << i;
 			}
-		if (g_str_equal(name, "RIP"))
+		for (guint i = 0; i < 8; i++)
+			if (g_str_equal(name, gpr32_names[i]) && !(c->found & (1u << i))) {
+				c->gpr[i] = v;
+				c->found |= 1u << i | 0xff00u; /* R8-R15: none in that mode */
+			}
+		if (g_str_equal(name, "RIP") || g_str_equal(name, "EIP"))
 			c->rip = v, c->found |= 1u << 16;
-		else if (g_str_equal(name, "RFL"))
+		else if (g_str_equal(name, "RFL") || g_str_equal(name, "EFL"))
 			c->rflags = v, c->found |= 1u << 17;
 		else if (strlen(name) == 3 && g_str_has_prefix(name, "CR") && name[2] >= '0' && name[2] <= '4')
 			c->cr[name[2] - '0'] = v;

@@ -159,6 +159,8 @@ GError *run_check_stop(void);
 GError *run_start(Run *r, Vm *vm);
 GError *run_wait_event(Run *r, Vm *vm, RunEvent *event);
 void run_destroy(Run *r, Vm *vm);
+/* The same in a thread, joined with g_thread_join() before run.json. */
+GThread *run_destroy_async(Run *r, Vm *vm);
 
 /* run-workload.c: the extra initramfs of the user's workload */
 gboolean run_has_workload(const RunOptions *o);
