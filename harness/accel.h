@@ -4,7 +4,7 @@
 
 typedef enum { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG } Accel;
 
-GError *accel_parse(const char *s, Accel *out);
+GError *accel_parse(const char *s, Accel *out) G_GNUC_WARN_UNUSED_RESULT;
 const char *accel_name(Accel a);
 
 /* Resolve AUTO for the local host; *reason says why, for run.json. Explicit

@@ -28,7 +28,31 @@ typedef struct {
 	const char *self;
 	int timeout;
 	gboolean no_dumps;
+	GPtrArray *workload_args; /* --module=..., --exec=...: passed to every run */
 } BatchContext;
+
+/* The workload options, as every run gets them. */
+static void workload_args(GPtrArray *a, char **modules, char **files, const char *share, gboolean share_rw,
+			  const char *exec, const char *modules_dir, gboolean no_pvpanic)
+{
+	for (char **m = modules; m && *m; m++)
+		g_ptr_array_add(a, g_strdup_printf("--module=%s", *m));
+	for (char **f = files; f && *f; f++)
+		g_ptr_array_add(a, g_strdup_printf("--file=%s", *f));
+	if (share)
+		g_ptr_array_add(a, g_strdup_printf("--share=%s", share));
+	if (share_rw)
+		g_ptr_array_add(a, g_strdup("--share-rw"));
+	if (exec)
+		g_ptr_array_add(a, g_strdup_printf("--exec=%s", exec));
+	if (modules_dir)
+		g_ptr_array_add(a, g_strdup_printf("--modules-dir=%s", modules_dir));
+	if (no_pvpanic)
+		g_ptr_array_add(a, g_strdup("--no-pvpanic"));
+}
+
+/* The stand-in lab of a batch of workload runs (no --lab): they should panic. */
+static Lab workload_lab = {.name = (char *)"workload", .type = (char *)"workload", .expect = (char *)"panic"};
 
 static void job_free(gpointer p)
 {
@@ -60,7 +84,10 @@ static void run_job(gpointer data, gpointer user_data)
 
 	g_ptr_array_add(argv, g_strdup(bc->self));
 	g_ptr_array_add(argv, g_strdup("run"));
-	g_ptr_array_add(argv, g_strdup_printf("--lab=%s", j->lab->name));
+	if (j->lab != &workload_lab)
+		g_ptr_array_add(argv, g_strdup_printf("--lab=%s", j->lab->name));
+	for (guint i = 0; i < bc->workload_args->len; i++)
+		g_ptr_array_add(argv, g_strdup(bc->workload_args->pdata[i]));
 	g_ptr_array_add(argv, g_strdup_printf("--out=%s", j->dir));
 	g_ptr_array_add(argv, g_strdup("--json"));
 	if (j->bzimage)
@@ -81,7 +108,8 @@ static void run_job(gpointer data, gpointer user_data)
 		j->error = g_strdup(err->message);
 		return;
 	}
-	if (!out || json_parse(out, strlen(out), &run) || !json_get_string(run, "outcome")) {
+	g_autoptr(GError) perr = out ? json_parse(out, strlen(out), &run) : NULL;
+	if (!out || perr || !json_get_string(run, "outcome")) {
 		/* the run failed before it had a run directory: its one-line error */
 		j->error = g_strdup(errtext && *errtext ? g_strstrip(errtext) : "oopslab run printed no result");
 		return;
@@ -184,8 +212,18 @@ int cmd_batch(int argc, char **argv)
 	g_auto(GStrv) labs_opt = NULL, kernels = NULL, connects = NULL;
 	g_autofree char *out = NULL, *junit = NULL;
 	int jobs_n = 1, timeout = -1;
-	gboolean no_dumps = FALSE;
+	gboolean no_dumps = FALSE, share_rw = FALSE, no_pvpanic = FALSE;
+	g_auto(GStrv) w_modules = NULL, w_files = NULL;
+	g_autofree char *w_share = NULL, *w_exec = NULL, *w_modules_dir = NULL;
+	g_autoptr(GPtrArray) wargs = g_ptr_array_new_with_free_func(g_free);
 	GOptionEntry entries[] = {
+		{"module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &w_modules, "Passed to every run (see `run --help`)", "'PATH [PARAMS]'"},
+		{"exec", 0, 0, G_OPTION_ARG_STRING, &w_exec, "Passed to every run", "CMD"},
+		{"file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &w_files, "Passed to every run", "HOST[:GUEST]"},
+		{"share", 0, 0, G_OPTION_ARG_FILENAME, &w_share, "Passed to every run", "DIR[:GUEST]"},
+		{"share-rw", 0, 0, G_OPTION_ARG_NONE, &share_rw, "Passed to every run", NULL},
+		{"modules-dir", 0, 0, G_OPTION_ARG_FILENAME, &w_modules_dir, "Passed to every run", "DIR"},
+		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &no_pvpanic, "Passed to every run", NULL},
 		{"lab", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labs_opt, "A lab to run (repeat; default: every lab)", "NAME"},
 		{"kernel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kernels,
 		 "A kernel to run them on (repeat; default: the lab kernel)", "BZIMAGE[:VMLINUX]"},
@@ -222,6 +260,7 @@ int cmd_batch(int argc, char **argv)
 		fprintf(stderr, "oopslab batch: -j must be at least 1\n");
 		return 2;
 	}
+	workload_args(wargs, w_modules, w_files, w_share, share_rw, w_exec, w_modules_dir, no_pvpanic);
 	if ((err = lab_set_load(manifest, &labs))) {
 		fprintf(stderr, "oopslab batch: %s\n", err->message);
 		return 1;
@@ -246,6 +285,12 @@ int cmd_batch(int argc, char **argv)
 		}
 	}
 	n_kernels = kernels ? g_strv_length(kernels) : 1;
+	/* A workload without --lab: one workload run per kernel. */
+	if ((w_modules || w_exec) && !labs_opt) {
+		g_ptr_array_set_size(labs->labs, 0);
+		g_ptr_array_set_free_func(labs->labs, NULL);
+		g_ptr_array_add(labs->labs, &workload_lab);
+	}
 	for (guint k = 0; k < n_kernels; k++) {
 		for (guint l = 0; l < labs->labs->len; l++) {
 			const Lab *lab = g_ptr_array_index(labs->labs, l);
@@ -280,6 +325,7 @@ int cmd_batch(int argc, char **argv)
 	bc.self = self;
 	bc.timeout = timeout;
 	bc.no_dumps = no_dumps;
+	bc.workload_args = wargs;
 	pool = g_thread_pool_new(run_job, &bc, jobs_n, TRUE, NULL);
 	for (guint i = 0; i < jobs->len; i++)
 		g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);

@@ -12,4 +12,4 @@ gboolean convert_format_known(const char *format);
  * LIST is not that. */
 gboolean convert_parse_exclude(const char *list, gboolean *zero, gboolean *free_pages, gboolean *lru);
 /* Rewrite the dump at IN as OUT in FORMAT (kdump-zstd, kdump-zlib, ...). */
-GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats);
+GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

@@ -15,8 +15,8 @@ struct JsonValue {
 };
 
 /* Parse TEXT; errors name the byte offset. */
-GError *json_parse(const char *text, gsize len, JsonValue **out);
-GError *json_parse_file(const char *path, JsonValue **out);
+GError *json_parse(const char *text, gsize len, JsonValue **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *json_parse_file(const char *path, JsonValue **out) G_GNUC_WARN_UNUSED_RESULT;
 void json_value_free(JsonValue *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsonValue, json_value_free)
 

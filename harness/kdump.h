@@ -34,14 +34,14 @@ void kdump_header_clear(KdumpHeader *h);
 
 /* The collector string is passed on the kernel command line with commas for
  * spaces: only a plain character set is accepted. */
-GError *kdump_collector_check(const char *collector);
+GError *kdump_collector_check(const char *collector) G_GNUC_WARN_UNUSED_RESULT;
 char *kdump_collector_cmdline(const char *collector);
 gboolean kdump_collector_keeps_flattened(const char *collector);
 /* "kdump-lzo", "kdump-zlib", ..., "elf": what the collector writes. */
 const char *kdump_collector_format(const char *collector);
 
 /* A sparse disk big enough for a dump of a memory_mib guest. */
-GError *kdump_disk_create(const char *path, int memory_mib);
-GError *kdump_disk_read_header(const char *path, KdumpHeader *h);
+GError *kdump_disk_create(const char *path, int memory_mib) G_GNUC_WARN_UNUSED_RESULT;
+GError *kdump_disk_read_header(const char *path, KdumpHeader *h) G_GNUC_WARN_UNUSED_RESULT;
 /* Copy [offset, offset+bytes) of the disk to a new file. */
-GError *kdump_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out);
+GError *kdump_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out) G_GNUC_WARN_UNUSED_RESULT;

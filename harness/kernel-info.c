@@ -1,6 +1,9 @@
 #include "kernel-info.h"
 
+#include <errno.h>
+
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "run-internal.h"
 
@@ -17,6 +20,24 @@ void kernel_info_free(KernelInfo *k)
 	g_free(k);
 }
 
+/* A truncated image: the header's setup_sects (0x1f1) and syssize (0x1f4,
+ * 16-byte units) say how long the file must be. */
+static GError *check_size(const char *path, const guint8 *buf)
+{
+	GStatBuf st;
+	guint setup = buf[0x1f1] ? buf[0x1f1] : 4;
+	guint64 syssize = (guint64)(buf[0x1f4] | buf[0x1f5] << 8 | buf[0x1f6] << 16 | (guint)buf[0x1f7] << 24) * 16;
+	guint64 need = (guint64)(setup + 1) * 512 + syssize;
+
+	if (g_stat(path, &st) < 0)
+		return run_usage_error("kernel %s: %s", path, g_strerror(errno));
+	if ((guint64)st.st_size < need)
+		return run_usage_error("kernel %s: truncated bzImage: its header says %" G_GUINT64_FORMAT
+				       " bytes, the file has %" G_GUINT64_FORMAT,
+				       path, need, (guint64)st.st_size);
+	return NULL;
+}
+
 /* x86 boot protocol: 0xAA55 at 0x1fe, "HdrS" at 0x202, the version at
  * 0x206, and (from 2.00) a pointer to the version string at 0x20e, relative
  * to 0x200. */
@@ -28,12 +49,15 @@ GError *kernel_bzimage_release(const char *path, char **release)
 	g_autoptr(GError) err = NULL;
 	gsize got = 0;
 	guint off;
+	GError *err2;
 
 	in = g_file_read(f, NULL, &err);
 	if (!in || !g_input_stream_read_all(G_INPUT_STREAM(in), buf, 0x10000, &got, NULL, &err))
 		return run_usage_error("kernel %s: %s", path, err->message);
 	if (got < 0x210 || buf[0x1fe] != 0x55 || buf[0x1ff] != 0xaa || memcmp(buf + 0x202, "HdrS", 4) != 0)
 		return run_usage_error("kernel %s: not a bzImage (no x86 boot header at offset 0x1fe/0x202)", path);
+	if ((err2 = check_size(path, buf)))
+		return err2;
 	off = 0x200 + (buf[0x20e] | buf[0x20f] << 8);
 	if (off + 64 > got)
 		return run_usage_error("kernel %s: bzImage version string at 0x%x is past its header", path, off);

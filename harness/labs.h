@@ -32,7 +32,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LabSet, lab_set_free)
  * source tree this binary was built from, else the installed data dir. */
 const char *oopslab_data_dir(void);
 
-GError *lab_set_load(const char *manifest_path, LabSet **out);
+GError *lab_set_load(const char *manifest_path, LabSet **out) G_GNUC_WARN_UNUSED_RESULT;
 const Lab *lab_set_find(const LabSet *set, const char *name);
 /* A lab directory outside the tree: DIR/lab.conf with one group of the
  * manifest's keys, its module's source (Kbuild) and README next to it. */

@@ -54,14 +54,16 @@ GError *report_build_from_text(const char *text, const char *vmlinux, const char
 {
 	g_autoptr(Oops) o = NULL;
 	g_autoptr(Symbolizer) sym = NULL;
+	g_autoptr(GError) serr = NULL;
 	GError *err = NULL;
 
 	*out = NULL;
 	o = oops_parse(text);
 	if (!o)
 		return NULL;
-	/* Without vmlinux the report still has its symbols, not their lines. */
-	if (vmlinux && !symbolizer_new(vmlinux, &sym)) {
+	/* Without vmlinux (or with one that cannot be read) the report still
+	 * has its symbols, not their lines. */
+	if (vmlinux && !(serr = symbolizer_new(vmlinux, &sym))) {
 		if (module) {
 			g_autofree char *base = g_path_get_basename(module);
 			char *dot = strrchr(base, '.');

@@ -12,15 +12,15 @@
  * instead. *source says which ("console", "dump dmesg"); *out is NULL (and
  * no error) when neither holds a crash report. */
 GError *report_build(const char *rundir, const char *vmlinux, const char *module, const char *dump, Oops **out,
-		     const char **source);
+		     const char **source) G_GNUC_WARN_UNUSED_RESULT;
 /* The same from any log text (a dmesg read from the dump, when the console
  * was cut before the report); *out NULL when there is none. */
-GError *report_build_from_text(const char *text, const char *vmlinux, const char *module, Oops **out);
+GError *report_build_from_text(const char *text, const char *vmlinux, const char *module, Oops **out) G_GNUC_WARN_UNUSED_RESULT;
 char *report_text(const Oops *o);
 /* The report as one JSON value (title, source if given, type, rip, trace...). */
 void report_json(JsonWriter *w, const Oops *o, const char *source);
 /* Write RUNDIR/report.txt and report.json. */
-GError *report_write(const char *rundir, const Oops *o, const char *source);
+GError *report_write(const char *rundir, const Oops *o, const char *source) G_GNUC_WARN_UNUSED_RESULT;
 /* The gdb expression for where the crash is: "fct+0xoff" for a RIP, and
  * one byte back ("fct+0xoff-1") for a return address. NULL if none. */
 char *report_location(const Oops *o);

@@ -162,7 +162,7 @@ GError *run_assemble(Run *r)
 		return err;
 	if ((err = run_prepare_workload(r)))
 		return err;
-	if (r->lab->module && !r->lab->dir) {
+	if (r->lab->module && !r->lab_rebuilt) {
 		r->module_path = guest_kit_find_module(r->kit, r->lab->module);
 		if (!r->module_path)
 			return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "lab module %s.ko not found under %s",

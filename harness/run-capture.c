@@ -46,6 +46,9 @@ static GError *dump_memory(Run *r, Vm *vm)
 		err = vm_dump(vm, abs, r->opt->format);
 	}
 	if (err) {
+		/* a partial dump is no dump (and frees the space run.json needs
+		 * when the disk filled up) */
+		g_unlink(abs);
 		g_clear_pointer(&r->dump_path, g_free);
 		return err;
 	}

@@ -91,6 +91,7 @@ typedef struct {
 	const Lab *lab;
 	Lab *own_lab;         /* a lab directory's, or the stand-in of a workload run */
 	gboolean workload_only; /* no --lab: the workload is the run */
+	gboolean lab_rebuilt; /* the lab's module was built for this kernel (module_path) */
 	KernelInfo *kinfo;    /* a kernel that is not the lab kernel */
 	char *build_dir;      /* what --module directories build against */
 	char *vermagic;       /* the kernel's, from one of its modules; or NULL */

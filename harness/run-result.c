@@ -271,11 +271,15 @@ void run_print_result(const Run *r)
 {
 	g_autofree char *path = g_build_filename(r->dir, "run.json", NULL);
 	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
 
 	if (!r->opt->json) {
 		printf("%s\n", r->dir);
 		return;
 	}
-	if (g_file_get_contents(path, &text, NULL, NULL))
-		fputs(text, stdout);
+	if (!g_file_get_contents(path, &text, NULL, &err)) {
+		fprintf(stderr, "oopslab: %s\n", err->message);
+		return;
+	}
+	fputs(text, stdout);
 }

@@ -2,6 +2,7 @@
  * command, and an installed kernel's drivers, as one extra initramfs
  * archive (see workload.h and guests/initramfs/init). */
 #include <errno.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -105,17 +106,21 @@ static GError *check_vermagic(const Run *r, const WorkloadModule *m)
 	return NULL;
 }
 
-/* The lab directory's module, built like a --module directory. */
-static GError *build_lab_module(Run *r)
+/* A lab directory's module, built like a --module directory; or a lab of
+ * the tree for another kernel than the lab kernel (the whole lab set is
+ * built against it once, in the cache). */
+static GError *build_lab_module(Run *r, const char *src)
 {
 	g_autoptr(GPtrArray) kos = NULL;
 	g_autofree char *want = g_strdup_printf("%s.ko", r->lab->module);
 	GError *err;
 
+	r->lab_rebuilt = TRUE;
 	if (!r->build_dir)
-		return g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "lab %s: no kernel build to build its module against",
-				   r->lab->dir);
-	if ((err = workload_build_dir(r->lab->dir, r->build_dir, &kos)))
+		return g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+				   "lab %s: no kernel build to build its module against (install the kernel's headers, or "
+				   "give --kernel-tree)", r->lab->name);
+	if ((err = workload_build_dir(src, r->build_dir, &kos)))
 		return err;
 	for (guint i = 0; i < kos->len; i++) {
 		g_autofree char *base = g_path_get_basename(kos->pdata[i]);
@@ -125,7 +130,7 @@ static GError *build_lab_module(Run *r)
 	}
 	if (!r->module_path)
 		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "lab %s: its build made no %s (module=%s in lab.conf)",
-				   r->lab->dir, want, r->lab->module);
+				   src, want, r->lab->module);
 	return NULL;
 }
 
@@ -151,7 +156,12 @@ GError *run_prepare_workload(Run *r)
 		r->share_guest = g_strdup(colon && *colon ? colon : "/mnt/share");
 	}
 	if (r->lab->dir && r->lab->module)
-		return build_lab_module(r);
+		return build_lab_module(r, r->lab->dir);
+	if (r->kinfo && r->lab->module && !r->workload_only) {
+		g_autofree char *labs = g_build_filename(oopslab_data_dir(), "guests", "labs", NULL);
+
+		return build_lab_module(r, labs);
+	}
 	return NULL;
 }
 
@@ -227,7 +237,7 @@ static GError *fill_overlay(Run *r, Cpio *c)
 
 	if ((err = add_drivers(r, c, conf)) || (err = add_modules(r, c)))
 		return err;
-	if (r->lab->dir && (err = add_lab(r, c)))
+	if (r->lab_rebuilt && (err = add_lab(r, c)))
 		return err;
 	for (char **f = r->opt->files; f && *f; f++)
 		if ((err = workload_add_file(c, *f)))
@@ -250,7 +260,7 @@ GError *run_workload_initrd(Run *r)
 	g_autofree char *path = NULL;
 	GError *err;
 
-	if (!run_has_workload(r->opt) && !r->lab->dir && !(r->drivers && r->drivers->len))
+	if (!run_has_workload(r->opt) && !r->lab_rebuilt && !(r->drivers && r->drivers->len))
 		return NULL;
 	c = cpio_new();
 	if ((err = fill_overlay(r, c)))
@@ -263,6 +273,35 @@ GError *run_workload_initrd(Run *r)
 	return NULL;
 }
 
+/* An installed kernel's drivers with debug info (Debian's -dbg package:
+ * /usr/lib/debug/lib/modules/RELEASE/<the same path>), linked into
+ * RUN/modules/drivers/ for the stub; best effort. */
+static void link_driver_debug(Run *r, const char *dir)
+{
+	g_autofree char *ddir = g_build_filename(dir, "drivers", NULL);
+	g_autofree char *dbg = NULL;
+
+	if (!r->kinfo || !r->kinfo->modules_dir || !r->drivers)
+		return;
+	dbg = g_build_filename("/usr/lib/debug/lib/modules", r->kinfo->release, NULL);
+	for (guint i = 0; i < r->drivers->len; i++) {
+		const char *path = r->drivers->pdata[i];
+		g_autofree char *rel = NULL, *src = NULL, *base = NULL, *dst = NULL;
+
+		if (!g_str_has_prefix(path, r->kinfo->modules_dir))
+			continue;
+		rel = g_strdup(path + strlen(r->kinfo->modules_dir));
+		*(strstr(rel, ".ko") + 3) = '\0';
+		src = g_build_filename(dbg, rel, NULL);
+		if (!g_file_test(src, G_FILE_TEST_IS_REGULAR))
+			continue;
+		base = g_path_get_basename(src);
+		dst = g_build_filename(ddir, base, NULL);
+		if (g_mkdir_with_parents(ddir, 0755) < 0 || symlink(src, dst) < 0)
+			run_say(r, "no debug info link for %s: %s", base, g_strerror(errno));
+	}
+}
+
 /* RUN/modules/NAME.ko: the stub indexes the run directory, so gdb finds
  * every workload module's symbols by itself. */
 GError *run_keep_modules(Run *r)
@@ -270,6 +309,7 @@ GError *run_keep_modules(Run *r)
 	g_autofree char *dir = g_build_filename(r->dir, "modules", NULL);
 
 	r->module_copies = g_ptr_array_new_with_free_func(g_free);
+	link_driver_debug(r, dir);
 	if (!r->wmodules->len)
 		return NULL;
 	if (g_mkdir_with_parents(dir, 0755) < 0)

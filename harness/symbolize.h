@@ -11,11 +11,11 @@
 
 typedef struct Symbolizer Symbolizer;
 
-GError *symbolizer_new(const char *vmlinux, Symbolizer **out);
+GError *symbolizer_new(const char *vmlinux, Symbolizer **out) G_GNUC_WARN_UNUSED_RESULT;
 void symbolizer_free(Symbolizer *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Symbolizer, symbolizer_free)
 /* Make module NAME's symbols available from KO_PATH. */
-GError *symbolizer_add_module(Symbolizer *s, const char *name, const char *ko_path);
+GError *symbolizer_add_module(Symbolizer *s, const char *name, const char *ko_path) G_GNUC_WARN_UNUSED_RESULT;
 /* Fill F->file, F->line and F->inlined; FALSE if F cannot be resolved. A
  * frame that is a return address (not F->exact) is looked up one byte
  * back, at the call instruction. */

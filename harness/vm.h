@@ -16,7 +16,7 @@ typedef enum {
 
 /* NULL uri: qemu:///embed?root=<cache>/oopslab/libvirt/embed-N, N the first
  * root no other oopslab process holds. */
-GError *vm_connect(const char *uri, Vm **out);
+GError *vm_connect(const char *uri, Vm **out) G_GNUC_WARN_UNUSED_RESULT;
 void vm_free(Vm *vm); /* destroys the domain if it still exists */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
 
@@ -25,20 +25,20 @@ gboolean vm_is_remote(const Vm *vm);
 /* Where the embedded driver keeps QEMU's own log of a domain, or NULL. */
 char *vm_qemu_log_path(const Vm *vm, const char *domain_name);
 
-GError *vm_start(Vm *vm, const char *xml);
+GError *vm_start(Vm *vm, const char *xml) G_GNUC_WARN_UNUSED_RESULT;
 VmState vm_state(const Vm *vm, char **detail);
-GError *vm_inject_nmi(Vm *vm);
+GError *vm_inject_nmi(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* Pause a running guest (a panic seen on the console: memory stays as
  * the panic left it while it is dumped). */
-GError *vm_pause(Vm *vm);
+GError *vm_pause(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* Let a guest paused by its panic run again (after the dump was taken). */
-GError *vm_resume(Vm *vm);
+GError *vm_resume(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* Resume a guest paused by its panic and watch it again: vm_state is
  * RUNNING until the next event (--capture kdump: panic() goes on into the
  * capture kernel). */
-GError *vm_continue_after_panic(Vm *vm);
+GError *vm_continue_after_panic(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* format: elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp */
-GError *vm_dump(Vm *vm, const char *path, const char *format);
+GError *vm_dump(Vm *vm, const char *path, const char *format) G_GNUC_WARN_UNUSED_RESULT;
 gboolean vm_dump_format_valid(const char *format);
 /* Where the embedded driver puts guest RAM files (qemu.conf
  * memory_backing_dir, on tmpfs), or NULL: then guests cannot share their RAM

@@ -184,9 +184,12 @@ GError *workload_build_dir(const char *dir, const char *build_dir, GPtrArray **k
 	g_autofree char *root = cache_dir("modules");
 	g_autofree char *out = NULL, *tmp = NULL, *done = NULL, *key = NULL, *mark = NULL;
 	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *src = g_canonicalize_filename(dir, NULL);
 	GError *err;
 
-	g_checksum_update(sum, (const guchar *)build_dir, -1);
+	/* the directory too: its build's DWARF names it */
+	g_checksum_update(sum, (const guchar *)build_dir, strlen(build_dir) + 1);
+	g_checksum_update(sum, (const guchar *)src, strlen(src) + 1);
 	hash_tree(sum, dir, "", 0);
 	key = g_strndup(g_checksum_get_string(sum), 16);
 	out = g_build_filename(root, key, NULL);

@@ -44,7 +44,7 @@ typedef struct {
 /* Walk the module list of the dump T shows, and look for each module's .ko
  * in DIRS (recursively; '-' and '_' in file names are the same, as for
  * modprobe). Needs vmlinux with DWARF. */
-GError *ol_modules_read(OlTarget *t, const char *const *dirs, OlModules **out);
+GError *ol_modules_read(OlTarget *t, const char *const *dirs, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_modules_free(OlModules *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlModules, ol_modules_free)
 

@@ -79,6 +79,13 @@ static GError *layout_offset(const Layout *L, const char *type, const char *memb
 	return NULL;
 }
 
+/* For optional members: is it there (VMCOREINFO or DWARF)? */
+static gboolean layout_has_offset(const Layout *L, const char *type, const char *member, guint64 *v)
+{
+	g_autoptr(GError) err = layout_offset(L, type, member, v);
+	return err == NULL;
+}
+
 static GError *layout_size(const Layout *L, const char *type, guint64 *v)
 {
 	g_autofree char *key = g_strdup_printf("SIZE(%s)", type);
@@ -152,12 +159,29 @@ static gboolean region_ok(const Region *r, guint64 off, guint64 n)
 	return TRUE;
 }
 
+/* Bytes of memory the dump describes: no ring the kernel had can be larger,
+ * so damaged sizes are refused before anything is allocated or read. */
+static guint64 dump_memory(OlTarget *t)
+{
+	OlDump *d = ol_target_dump(t);
+	guint64 total = 0, start, size;
+
+	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++)
+		total = total + size < total ? G_MAXUINT64 : total + size;
+	return total;
+}
+
 static GError *region_read(OlTarget *t, guint64 addr, gsize len, const char *what, GPtrArray *problems,
 			   Region *r)
 {
 	gsize off = 0, got = 0;
 	guint n_problems = problems->len;
 	g_autoptr(GError) first = NULL;
+
+	if (len > dump_memory(t))
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
+				   "%s at " HEX ": 0x%" G_GSIZE_MODIFIER "x bytes, more than the dump's memory",
+				   what, addr, len);
 
 	if (addr + len < addr)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
@@ -363,7 +387,7 @@ static GError *prb_layout(const Layout *L, PrbLayout *o)
 	else if (o->counter >= LAYOUT_MAX)
 		return implausible("OFFSET(atomic_long_t.counter)", o->counter);
 	/* dev_info only adds SUBSYSTEM=/DEVICE= lines: optional. */
-	o->has_dev_info = !layout_offset(L, "printk_info", "dev_info", &o->dev_info) &&
+	o->has_dev_info = layout_has_offset(L, "printk_info", "dev_info", &o->dev_info) &&
 			  vi_u64(L, "OFFSET(dev_printk_info.subsystem)", &o->subsystem) &&
 			  vi_u64(L, "LENGTH(printk_info_subsystem)", &o->subsystem_len) &&
 			  vi_u64(L, "OFFSET(dev_printk_info.device)", &o->device) &&
@@ -578,7 +602,7 @@ static GError *log_layout(const Layout *L, LogLayout *o)
 		return err;
 	}
 	/* caller_id (5.1+, CONFIG_PRINTK_CALLER) is not in VMCOREINFO */
-	o->has_caller = !layout_offset(L, name, "caller_id", &o->caller_id) && o->caller_id + 4 <= o->size;
+	o->has_caller = layout_has_offset(L, name, "caller_id", &o->caller_id) && o->caller_id + 4 <= o->size;
 	if (o->ts_nsec + 8 > o->size || MAX(o->len, o->text_len) + 2 > o->size || o->dict_len + 4 > o->size)
 		return corrupt("printk log_buf layout from VMCOREINFO is inconsistent (offsets beyond SIZE(%s))", name);
 	return NULL;
@@ -638,8 +662,8 @@ static GError *read_legacy(const Layout *L, guint64 log_buf_sym, OlPrintkLog *lo
 	    (err = layout_symbol(L, "log_next_idx", &sym)) || (err = read_u32(t, sym, "log_next_idx", &next)))
 		return err;
 	/* Not in VMCOREINFO; with vmlinux the records get their real numbers. */
-	if (!ol_target_symbol(t, "log_first_seq", &sym))
-		ol_target_read_u64(t, sym, &first_seq);
+	if (ol_target_try_symbol(t, "log_first_seq", &sym) && !ol_target_try_read_u64(t, sym, &first_seq))
+		first_seq = 0;
 	if (buf_len < o.size || buf_len > (G_GUINT64_CONSTANT(1) << 31) || first >= buf_len || next >= buf_len)
 		return corrupt("log_buf at " HEX ": log_buf_len %u, log_first_idx %u, log_next_idx %u "
 			       "do not describe a buffer",

@@ -56,9 +56,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlPrintkLog, ol_printk_log_free)
 /* The whole log. An error when there is no log to read at all: neither
  * layout's symbols (VMCOREINFO or vmlinux), the ring's headers unreadable or
  * impossible (the message names the address). */
-GError *ol_printk_read_log(OlTarget *t, OlPrintkLog **out);
+GError *ol_printk_read_log(OlTarget *t, OlPrintkLog **out) G_GNUC_WARN_UNUSED_RESULT;
 /* The same, records only (OlPrintkRecord *, oldest first; free the array). */
-GError *ol_printk_read(OlTarget *t, GPtrArray **records);
+GError *ol_printk_read(OlTarget *t, GPtrArray **records) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef enum {
 	OL_PRINTK_SHOW_TIME = 1 << 0,  /* "[    0.653138] " (crash log; without it, crash log -t) */

@@ -168,7 +168,7 @@ static void read_memory(OlTarget *t, OlSysinfo *s)
 	g_autoptr(GError) err = NULL;
 
 	if (ol_target_dwarf(t) &&
-	    (vi_u64(t, "SYMBOL(contig_page_data)", &pgdat) || !ol_target_symbol(t, "contig_page_data", &pgdat))) {
+	    (vi_u64(t, "SYMBOL(contig_page_data)", &pgdat) || ol_target_try_symbol(t, "contig_page_data", &pgdat))) {
 		if (!(err = ol_target_member(t, "pglist_data", "node_present_pages", &off, NULL)) &&
 		    !(err = ol_target_read_u64(t, pgdat + off, &pages))) {
 			s->memory = pages * 4096;
@@ -333,8 +333,8 @@ char *ol_sysinfo_panic_message_from_log(OlTarget *t, const OlPrintkLog *log)
 
 				if (!strstr(buf, "sysrq"))
 					continue;
-				found = !ol_target_symbol(t, "sysrq_pressed", &sysrq_pressed) &&
-					!ol_target_read_u32(t, sysrq_pressed, &pressed) && pressed;
+				found = ol_target_try_symbol(t, "sysrq_pressed", &sysrq_pressed) &&
+					ol_target_try_read_u32(t, sysrq_pressed, &pressed) && pressed;
 				if (!found)
 					break;
 			}

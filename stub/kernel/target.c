@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "kernel-library.h"
 #include "modules.h"
 #include "tasks.h"
 
@@ -17,6 +18,10 @@ struct OlTarget {
 	/* Kernel modules (modules.c), read on first use */
 	char **module_dirs;     /* --modules, or NULL: the defaults */
 	OlModules *modules;
+	/* vmlinux as a library at the KASLR offset, when gdb has none (kernel-library.h) */
+	OlKernelLibrary *klib;
+	gboolean serve_vmlinux;
+	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
 };
 
 static void thread_clear(gpointer p)
@@ -40,6 +45,7 @@ void ol_target_free(OlTarget *t)
 	ol_dump_free(t->dump);
 	g_free(t->stop_reason);
 	ol_modules_free(t->modules);
+	ol_kernel_library_free(t->klib);
 	g_strfreev(t->module_dirs);
 	g_free(t);
 }
@@ -269,6 +275,14 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 			g_ptr_array_add(*warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
 		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
 	}
+	if (t->vmlinux) {
+		guint64 offset = 0;
+		g_autoptr(GError) kerr = NULL;
+
+		ol_xlat_kaslr_offset(t->xlat, &offset);
+		if ((kerr = ol_kernel_library_new(ol_vmlinux_path(t->vmlinux), offset, &t->klib)))
+			g_ptr_array_add(*warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
+	}
 	add_task_threads(t, *warnings);
 	find_stop_thread(t);
 	*out = g_steal_pointer(&t);
@@ -311,7 +325,9 @@ char *ol_target_libraries_xml(OlTarget *t)
 	OlModules *mods = NULL;
 	g_autoptr(GError) err = NULL;
 
-	if (t->entry_cfi) {
+	if (t->serve_vmlinux && t->klib)
+		ol_kernel_library_append_xml(t->klib, xml);
+	if (t->entry_cfi && !t->cfi_as_exec) {
 		guint64 offset = 0;
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
@@ -339,9 +355,32 @@ GBytes *ol_target_file(OlTarget *t, const char *name)
 
 	if (t->entry_cfi && g_str_equal(name, ENTRY_CFI_FILE))
 		return g_bytes_ref(t->entry_cfi->elf);
+	if (t->serve_vmlinux && t->klib && g_str_equal(name, ol_kernel_library_name(t->klib)))
+		return ol_kernel_library_file(t->klib);
 	if (!(err = ol_target_modules(t, &mods)))
 		return ol_modules_file(mods, name);
 	return NULL;
+}
+
+const char *ol_target_exec_file(OlTarget *t)
+{
+	if (!t->entry_cfi || !t->klib)
+		return NULL;
+	t->cfi_as_exec = TRUE;
+	t->serve_vmlinux = TRUE;
+	return ENTRY_CFI_FILE;
+}
+
+gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset)
+{
+	*offset = 0;
+	ol_xlat_kaslr_offset(t->xlat, offset);
+	return t->cfi_as_exec;
+}
+
+void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve)
+{
+	t->serve_vmlinux = serve;
 }
 
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)
@@ -462,4 +501,28 @@ GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out)
 		return g_steal_pointer(&err);
 	*out = g_strdup(buf);
 	return NULL;
+}
+
+gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr)
+{
+	g_autoptr(GError) err = ol_target_symbol(t, name, addr);
+	return err == NULL;
+}
+
+gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size)
+{
+	g_autoptr(GError) err = ol_target_member(t, type, member, offset, size);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u64(t, addr, v);
+	return err == NULL;
+}
+
+gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v)
+{
+	g_autoptr(GError) err = ol_target_read_u32(t, addr, v);
+	return err == NULL;
 }

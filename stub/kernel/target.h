@@ -26,7 +26,7 @@ typedef struct OlTarget OlTarget;
 /* vmlinux may be NULL: then run.json beside the dump is consulted, and
  * without it the target works from the dump alone. Problems that do not stop
  * the target (vmlinux missing or not matching) are returned in *warnings. */
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings);
+GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 
@@ -49,13 +49,26 @@ char *ol_target_libraries_xml(OlTarget *t);
  * names, never any other file of the stub's host. */
 GBytes *ol_target_file(OlTarget *t, const char *name);
 
+/*
+ * gdb's symbol file. gdb started with no file asks for an exec file
+ * (qXfer:exec-file): it gets the entry-code CFI (moved by the KASLR offset
+ * through qOffsets: ol_target_exec_offsets), after which it reads the
+ * library list, where vmlinux is then served relocated. NULL without
+ * vmlinux. gdb started with its own vmlinux never asks.
+ */
+const char *ol_target_exec_file(OlTarget *t);
+/* TRUE (and the offset for qOffsets) once the exec file was served. */
+gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset);
+/* List (or not) vmlinux relocated in the library list. */
+void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve);
+
 /* Where modules' .ko files are looked for, recursively (--modules). Each
  * entry may hold several directories separated by ':'. NULL or none: the
  * defaults of ol_modules_default_dirs(). */
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs);
 typedef struct OlModules OlModules;
 /* The dump's kernel modules, read on first use and kept (owned by T). */
-GError *ol_target_modules(OlTarget *t, OlModules **out);
+GError *ol_target_modules(OlTarget *t, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- kernel model helpers (need vmlinux; without it they fail) ---- */
 
@@ -63,15 +76,22 @@ GError *ol_target_modules(OlTarget *t, OlModules **out);
 OlDwarf *ol_target_dwarf(OlTarget *t);
 /* Runtime address of a vmlinux symbol: KASLR applied. Per-CPU symbols
  * (.data..percpu) are offsets, not addresses: see ol_target_percpu(). */
-GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr);
+GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
 /* Address of per-CPU variable NAME on CPU: __per_cpu_offset[cpu] + &NAME. */
-GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr);
+GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
 /* Offset (and size) of a struct member, from DWARF: "task_struct", "thread.sp". */
-GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size);
-GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v);
-GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v);
+GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v) G_GNUC_WARN_UNUSED_RESULT;
+/* For callers that only want to know whether something is there: the same
+ * lookups as TRUE/FALSE, with nothing to free (never test a GError * as a
+ * boolean and drop it). */
+gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr);
+gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size);
+gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v);
+gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v);
 /* Read a NUL-terminated string of at most MAX bytes (not counting the NUL). */
-GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out);
+GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
-GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done);
+GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;

@@ -49,7 +49,7 @@ char ol_task_state_char(guint32 state, guint32 exit_state);
  * list's order with each process's threads after it. Needs vmlinux with
  * DWARF. Problems that leave the list usable (a task whose switch frame
  * cannot be read, a loop in a list) are added to WARNINGS if not NULL. */
-GError *ol_tasks_read(OlTarget *t, GArray **out, GPtrArray *warnings);
+GError *ol_tasks_read(OlTarget *t, GArray **out, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 
 /* `monitor ps`: one line per task like crash's ps, running tasks marked
  * with ">". */

@@ -4,7 +4,7 @@
 
 typedef struct OlVmlinux OlVmlinux;
 
-GError *ol_vmlinux_open(const char *path, OlVmlinux **out);
+GError *ol_vmlinux_open(const char *path, OlVmlinux **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_vmlinux_free(OlVmlinux *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlVmlinux, ol_vmlinux_free)
 

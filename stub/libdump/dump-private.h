@@ -110,16 +110,16 @@ static inline gboolean ol_dump_is_strict(const OlDump *d)
 
 /* An OL_DUMP_ERROR prefixed with the dump's path. */
 GError *ol_dump_error(const OlDump *d, OlDumpError code, const char *fmt, ...)
-	G_GNUC_PRINTF(3, 4);
+	G_GNUC_PRINTF(3, 4) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ELF (elf.c) */
 gboolean ol_elf_match(const guint8 *map, gsize size);
-GError *ol_elf_open(OlDump *d);
+GError *ol_elf_open(OlDump *d) G_GNUC_WARN_UNUSED_RESULT;
 
 /* kdump-compressed (kdump.c), plain or through a flattened index. */
 typedef struct OlFlatIndex OlFlatIndex;
 gboolean ol_kdump_match(const guint8 *map, gsize size);
-GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat); /* takes FLAT (may be NULL) */
+GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat) G_GNUC_WARN_UNUSED_RESULT; /* takes FLAT (may be NULL) */
 gboolean ol_kdump_get_info(const OlDump *d, OlDumpKdumpInfo *out);
 /* A --split set opened as one (split-set.c): the first file's header, the
  * set's PFN span.  FALSE if D is not a set. */
@@ -131,7 +131,7 @@ gboolean ol_split_get_info(const OlDump *d, OlDumpKdumpInfo *out);
  * are holes in the rearranged file); bytes past the last record do not
  * exist. */
 gboolean ol_flat_match(const guint8 *map, gsize size);
-GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out);
+GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_flat_index_free(OlFlatIndex *idx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlFlatIndex, ol_flat_index_free)
 /* Size of the rearranged file: the end of the furthest record. */
@@ -141,7 +141,12 @@ guint64 ol_flat_n_records(const OlFlatIndex *idx);
  * of it, else NULL. */
 const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len);
 /* Copy [off, off + len) of the rearranged file; TRUNCATED past its end. */
-GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, guint64 len);
+GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, guint64 len) G_GNUC_WARN_UNUSED_RESULT;
+/* TRUE if the stream was cut short (no end marker): its holes may then be
+ * records that never came, not zeros. */
+gboolean ol_flat_cut(const OlFlatIndex *idx);
+/* TRUE if records hold every byte of [off, off + len). */
+gboolean ol_flat_covered(const OlFlatIndex *idx, guint64 off, guint64 len);
 /* Where rearranged offset OFF is in the flattened file, for messages;
  * G_MAXUINT64 if no record holds it. */
 guint64 ol_flat_file_offset(const OlFlatIndex *idx, guint64 off);
@@ -156,7 +161,7 @@ OlPageState ol_dump_page_state(OlDump *d, guint64 pfn);
 /* The 4 KiB page PFN, with bytes the dump does not hold (holes, excluded
  * pages, partial ELF pages) as zeros: what the writers store.  Errors only
  * for damage (corrupt or truncated data). */
-GError *ol_dump_read_page(OlDump *d, guint64 pfn, guint8 *page);
+GError *ol_dump_read_page(OlDump *d, guint64 pfn, guint8 *page) G_GNUC_WARN_UNUSED_RESULT;
 /* The notes as a writer should copy them (see OlDump.note_blob). */
 const guint8 *ol_dump_note_blob(const OlDump *d, gsize *len, gsize *vmcoreinfo_desc);
 
@@ -172,7 +177,7 @@ typedef struct {
 void ol_note_state_clear(OlNoteState *st);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OlNoteState, ol_note_state_clear)
 GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
-		       const guint8 *p, guint64 len, guint align);
+		       const guint8 *p, guint64 len, guint align) G_GNUC_WARN_UNUSED_RESULT;
 /* A VMCOREINFO text found outside any note (kdump header_version 3 has
  * offset_vmcoreinfo but no note blob): set d->vmcoreinfo and append it to
  * d->note_blob as a VMCOREINFO note. */
@@ -191,7 +196,7 @@ struct ol_segment {
 /* Sort SEGS (modified) and turn them into d->ranges.  Overlaps are merged
  * when they map the same physical bytes to the same file bytes; any other
  * overlap is OL_DUMP_ERROR_CORRUPT. */
-GError *ol_ranges_build(OlDump *d, struct ol_segment *segs, guint n);
+GError *ol_ranges_build(OlDump *d, struct ol_segment *segs, guint n) G_GNUC_WARN_UNUSED_RESULT;
 /* The range containing PADDR, or NULL.  Binary search. */
 const struct ol_range *ol_ranges_find(const OlDump *d, guint64 paddr);
 /* True if every byte of [start, start + size) is in some range. */

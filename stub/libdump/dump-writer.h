@@ -71,7 +71,7 @@ typedef struct {
 /* Write IN to PATH (replacing it if it exists).  Errors are one line naming
  * PATH, or IN's path and offset for damage in the input.  STATS may be NULL. */
 GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *opt,
-		      OlDumpWriteStats *stats);
+		      OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
 

@@ -117,13 +117,13 @@ typedef struct {
 
 /* Open PATH read-only (mmap PROT_READ, MAP_PRIVATE) and validate its headers,
  * notes and memory map.  The file is never written. */
-GError *ol_dump_open(const char *path, OlDump **out);
-GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out);
+GError *ol_dump_open(const char *path, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 /* The N files of a makedumpfile --split set, in any order, as one dump
  * (with N == 1, just ol_dump_open_flags()).  They must be plain
  * kdump-compressed files of one dump whose PFN ranges do not overlap.  The
  * dump's path is the first file's; ol_dump_file_size() is their total. */
-GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags, OlDump **out);
+GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_dump_free(OlDump *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlDump, ol_dump_free)
 
@@ -157,7 +157,7 @@ typedef struct {
 	guint64 missing;
 	guint64 zero;
 } OlDumpPageCounts;
-GError *ol_dump_page_counts(OlDump *d, OlDumpPageCounts *out);
+GError *ol_dump_page_counts(OlDump *d, OlDumpPageCounts *out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* kdump-compressed header fields worth showing.  FALSE for ELF. */
 typedef struct {
@@ -200,7 +200,7 @@ const char *ol_dump_vmcoreinfo(const OlDump *d, gsize *len);
  * (descriptor, data, decompression) gives OL_DUMP_ERROR_CORRUPT or
  * _TRUNCATED naming the file offset.  BUF is then filled up to that byte and
  * undefined after it.  Thread-safe: kdump dumps share a locked page cache. */
-GError *ol_dump_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len);
+GError *ol_dump_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Zero-copy access: a pointer to the byte at PADDR inside the mapping and, in
  * *avail, how many bytes from there are contiguous and valid.  NULL (and

@@ -38,6 +38,7 @@ struct OlFlatIndex {
 	guint64 n_pieces;
 	guint64 n_records;
 	guint64 size;
+	gboolean cut;     /* the stream ended without its end marker */
 };
 
 static guint64 be64(const guint8 *p)
@@ -175,6 +176,7 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 	idx->pieces = (Piece *)(void *)g_array_free(g_steal_pointer(&recs), FALSE);
 	idx->n_records = n_records;
 	idx->size = size;
+	idx->cut = d->warning != NULL;
 	*out = idx;
 	return NULL;
 }
@@ -220,6 +222,25 @@ const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len)
 	if (off - p->off >= p->len || len > p->len - (off - p->off))
 		return NULL;
 	return idx->map + p->file_off + (off - p->off);
+}
+
+gboolean ol_flat_cut(const OlFlatIndex *idx)
+{
+	return idx->cut;
+}
+
+gboolean ol_flat_covered(const OlFlatIndex *idx, guint64 off, guint64 len)
+{
+	/* pieces are sorted and disjoint: walk the ones that touch each other */
+	for (guint64 i = find(idx, off); i < idx->n_pieces && len > 0; i++) {
+		const Piece *p = &idx->pieces[i];
+		if (off < p->off || off - p->off >= p->len)
+			return FALSE;
+		guint64 n = MIN(len, p->len - (off - p->off));
+		off += n;
+		len -= n;
+	}
+	return len == 0;
 }
 
 guint64 ol_flat_file_offset(const OlFlatIndex *idx, guint64 off)

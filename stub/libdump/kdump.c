@@ -100,6 +100,9 @@ static char *where(const Kdump *k, guint64 off)
 
 static gboolean src_has(const Kdump *k, guint64 off, guint64 len)
 {
+	/* a cut flattened stream: what no record holds never came */
+	if (k->flat && ol_flat_cut(k->flat) && len && !ol_flat_covered(k->flat, off, len))
+		return FALSE;
 	return ol_in_file(off, len, k->size);
 }
 
@@ -742,11 +745,16 @@ static void check_truncation(OlDump *d, Kdump *k)
 	cut += k->n_dumpable - i;
 	if (!cut)
 		return;
+	if (k->flat) { /* where the records that never came would have gone is unknown */
+		ol_dump_set_warning(d, "truncated: the flattened stream is cut short (the file is %" G_GSIZE_FORMAT
+				    " bytes): " U64 " of " U64 " dumped pages are unavailable", d->size, cut, k->n_dumpable);
+		return;
+	}
 	g_autofree char *missing = ol_dump_format_bytes(need - k->size);
-	ol_dump_set_warning(d, "truncated: the %sfile is " U64 " bytes, its pages need %s" U64 ": %s%s are missing, "
+	ol_dump_set_warning(d, "truncated: the file is " U64 " bytes, its pages need %s" U64 ": %s%s are missing, "
 			    U64 " of " U64 " dumped pages are unavailable",
-			    k->flat ? "rearranged " : "", k->size, i < k->n_dumpable ? "at least " : "", need,
-			    i < k->n_dumpable ? "at least " : "", missing, cut, k->n_dumpable);
+			    k->size, i < k->n_dumpable ? "at least " : "", need, i < k->n_dumpable ? "at least " : "",
+			    missing, cut, k->n_dumpable);
 }
 
 GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)

@@ -16,11 +16,11 @@ typedef struct {
 } OlOutFile;
 
 /* Create the unnamed (or temporary) output file beside PATH. */
-GError *ol_out_open(OlOutFile *o, const char *path);
+GError *ol_out_open(OlOutFile *o, const char *path) G_GNUC_WARN_UNUSED_RESULT;
 /* Write LEN bytes at OFF; an error names the path and the offset. */
-GError *ol_out_pwrite(OlOutFile *o, guint64 off, const void *buf, gsize len);
+GError *ol_out_pwrite(OlOutFile *o, guint64 off, const void *buf, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 /* Flush to disk and give the file its name. */
-GError *ol_out_commit(OlOutFile *o);
+GError *ol_out_commit(OlOutFile *o) G_GNUC_WARN_UNUSED_RESULT;
 /* Drop the file (nothing is left at PATH or beside it).  Safe after commit
  * and on a zeroed struct. */
 void ol_out_abort(OlOutFile *o);
@@ -51,7 +51,7 @@ typedef struct {
 void ol_kernel_info(OlDump *in, OlKernelInfo *out);
 
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
-		       OlDumpWriteStats *stats);
-GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats);
+		       OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 
 #endif /* OL_WRITER_PRIVATE_H */

@@ -47,7 +47,7 @@ typedef struct OlXlat OlXlat;
  * from the CR3 root.  When VMCOREINFO lacks KERNELOFFSET or phys_base, the
  * kernel text is looked for in the page tables here (see
  * ol_xlat_kaslr_offset); that search failing is not an error. */
-GError *ol_xlat_new(OlDump *dump, OlXlat **out);
+GError *ol_xlat_new(OlDump *dump, OlXlat **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_xlat_free(OlXlat *x);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlXlat, ol_xlat_free)
 
@@ -57,14 +57,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlXlat, ol_xlat_free)
  * the dump give OL_DUMP_ERROR_NOT_PRESENT naming the VA and the level, e.g.
  * "virtual address 0x... not mapped (PMD entry not present, entry at
  * physical 0x...)".  The PA itself need not be in the dump. */
-GError *ol_xlat_translate(OlXlat *x, guint64 va, guint64 *pa, guint64 *page_size);
+GError *ol_xlat_translate(OlXlat *x, guint64 va, guint64 *pa, guint64 *page_size) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Copy up to LEN bytes of virtual memory at VA into BUF, stopping at the
  * first byte that cannot be translated or is not in the dump.  *done (always
  * written) is the number of bytes copied.  NULL if *done == LEN, else the
  * error for the first failing byte, so a caller can answer a partial read.
  * No allocation unless it fails. */
-GError *ol_xlat_read(OlXlat *x, guint64 va, void *buf, gsize len, gsize *done);
+GError *ol_xlat_read(OlXlat *x, guint64 va, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
 
 /* KASLR text offset (runtime _text - link-time _text), modulo 2^64:
  * VMCOREINFO KERNELOFFSET (hex) if present, else derived as crash does: the
@@ -92,7 +92,7 @@ const char *ol_xlat_kaslr_source(const OlXlat *x);
  * text search now, whatever VMCOREINFO says.  *va is the start of the first
  * present leaf in [0xffffffff80000000, 0xffffffffc0000000), *pa where it
  * maps.  NOT_PRESENT if nothing there is mapped. */
-GError *ol_xlat_find_kernel_text(OlXlat *x, guint64 *va, guint64 *pa);
+GError *ol_xlat_find_kernel_text(OlXlat *x, guint64 *va, guint64 *pa) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
 

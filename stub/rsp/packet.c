@@ -87,15 +87,38 @@ RspEvent rsp_reader_feed(RspReader *r, guint8 c)
 	g_assert_not_reached();
 }
 
+/* The modulo-256 sum of LEN bytes, and whether any is `$`, `#` or `*`. In
+ * blocks of 32 byte lanes, which wrap modulo 256 as the checksum does: the
+ * compiler makes vector adds of them (replies carry up to 128 KiB). */
+static guint8 text_sum(const guint8 *p, gsize len, gboolean *bad)
+{
+	guint8 lanes[32] = {0}, hits[32] = {0}, sum = 0;
+	gsize i = 0;
+
+	for (; i + 32 <= len; i += 32) {
+		for (guint k = 0; k < 32; k++) {
+			lanes[k] += p[i + k];
+			hits[k] |= (p[i + k] == '$') | (p[i + k] == '#') | (p[i + k] == '*');
+		}
+	}
+	for (guint k = 0; k < 32; k++) {
+		sum += lanes[k];
+		*bad |= hits[k];
+	}
+	for (; i < len; i++) {
+		sum += p[i];
+		*bad |= p[i] == '$' || p[i] == '#' || p[i] == '*';
+	}
+	return sum;
+}
+
 void rsp_frame(GString *out, const char *payload, gsize len)
 {
-	guint8 sum = 0;
+	gboolean bad = FALSE;
+	guint8 sum = text_sum((const guint8 *)payload, len, &bad);
 
+	g_warn_if_fail(!bad);
 	g_string_append_c(out, '$');
-	for (gsize i = 0; i < len; i++) {
-		g_warn_if_fail(payload[i] != '$' && payload[i] != '#' && payload[i] != '*');
-		sum += (guint8)payload[i];
-	}
 	g_string_append_len(out, payload, len);
 	g_string_append_printf(out, "#%02x", sum);
 }
@@ -127,16 +150,46 @@ gsize rsp_unescape(guint8 *data, gsize len)
 	return o;
 }
 
+static inline char hex_digit(guint8 n)
+{
+	return (char)(n + (n > 9 ? 'a' - 10 : '0'));
+}
+
+/* Four bytes to their eight hex digits, in a 64-bit word: the nibbles are
+ * spread one per byte (high nibble first), then made digits all at once. */
+static inline guint64 hex4(guint32 x)
+{
+	guint64 t = x, nib;
+
+	t = (t | t << 16) & G_GUINT64_CONSTANT(0x0000ffff0000ffff);
+	t = (t | t << 8) & G_GUINT64_CONSTANT(0x00ff00ff00ff00ff);
+	nib = (t >> 4 & G_GUINT64_CONSTANT(0x000f000f000f000f)) | (t & G_GUINT64_CONSTANT(0x000f000f000f000f)) << 8;
+	/* 1 in the bytes that hold 10..15 */
+	t = (nib + G_GUINT64_CONSTANT(0x0606060606060606)) >> 4 & G_GUINT64_CONSTANT(0x0101010101010101);
+	return nib + G_GUINT64_CONSTANT(0x3030303030303030) + t * ('a' - '0' - 10);
+}
+
 void rsp_append_hex(GString *out, const void *data, gsize len)
 {
-	static const char digits[] = "0123456789abcdef";
 	const guint8 *p = data;
-	gsize at = out->len;
+	char *o;
+	gsize i = 0;
 
-	g_string_set_size(out, at + 2 * len);
-	for (gsize i = 0; i < len; i++) {
-		out->str[at + 2 * i] = digits[p[i] >> 4];
-		out->str[at + 2 * i + 1] = digits[p[i] & 15];
+	g_string_set_size(out, out->len + 2 * len);
+	/* `m` replies are up to 64 KiB: four bytes at a time, through a local
+	 * pointer (stores through out->str would reload it every time) */
+	o = out->str + out->len - 2 * len;
+	for (; i + 4 <= len; i += 4) {
+		guint32 x;
+		guint64 digits;
+
+		memcpy(&x, p + i, 4);
+		digits = GUINT64_TO_LE(hex4(GUINT32_FROM_LE(x)));
+		memcpy(o + 2 * i, &digits, 8);
+	}
+	for (; i < len; i++) {
+		o[2 * i] = hex_digit(p[i] >> 4);
+		o[2 * i + 1] = hex_digit(p[i] & 15);
 	}
 }
 

@@ -26,6 +26,7 @@ typedef struct {
 	GString *last;     /* last framed reply, resent on `-` */
 	GError *io_error;
 	GBytes *files[16]; /* vFile descriptors (MAX_OPEN_FILES) */
+	gboolean told_kaslr; /* the link-address note was printed */
 } Session;
 
 typedef void (*Handler)(Session *s, const char *args);
@@ -50,10 +51,17 @@ static void write_all(Session *s, const char *data, gsize len)
 /* Frame and send a text payload. */
 static void send_packet(Session *s, const char *payload, gsize len)
 {
+	GString *sent;
+
 	g_string_truncate(s->wire, 0);
 	rsp_frame(s->wire, payload, len);
-	g_string_assign(s->last, s->wire->str);
 	write_all(s, s->wire->str, s->wire->len);
+	/* Kept for a `-` (a swap, not a copy); in no-ack mode nothing asks again. */
+	sent = s->wire;
+	s->wire = s->last;
+	s->last = sent;
+	if (s->no_ack)
+		g_string_truncate(s->last, 0);
 }
 
 static void reply_str(Session *s, const char *text)
@@ -167,7 +175,7 @@ static void h_resume(Session *s, const char *args)
 
 static void h_supported(Session *s, const char *args)
 {
-	g_string_printf(s->reply, "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;qXfer:libraries:read+",
+	g_string_printf(s->reply, "PacketSize=%x;QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;qXfer:libraries:read+;qXfer:exec-file:read+",
 			RSP_PACKET_SIZE);
 }
 
@@ -429,6 +437,37 @@ static void h_monitor(Session *s, const char *args)
 	reply_str(s, "OK");
 }
 
+/* gdb has a symbol file: its own (vmlinux, as given), or the exec file we
+ * served. Its own cannot be moved from here (qOffsets moves only .text,
+ * .data and .bss, which would leave .rodata and the rest wrong): say so,
+ * once, on the stub's stderr, which gdb shows for `target remote |`. */
+static void h_offsets(Session *s, const char *args)
+{
+	guint64 off = 0;
+
+	if (ol_target_exec_offsets(s->t, &off)) {
+		g_string_printf(s->reply, "Text=%" G_GINT64_MODIFIER "x;Data=%" G_GINT64_MODIFIER "x;Bss=%" G_GINT64_MODIFIER "x",
+				off, off, off);
+		return;
+	}
+	if (off && !s->told_kaslr) {
+		fprintf(stderr, "oopslab-stub: gdb's vmlinux is at its link address but this kernel moved by 0x%" G_GINT64_MODIFIER
+			"x (KASLR): type `monitor kaslr` for the commands, or start gdb without vmlinux\n", off);
+		s->told_kaslr = TRUE;
+	}
+	g_string_truncate(s->reply, 0);
+}
+
+static void h_xfer_exec_file(Session *s, const char *args)
+{
+	const char *colon = strchr(args, ':');
+	const char *name = ol_target_exec_file(s->t);
+
+	if (!colon || !name)
+		return reply_error(s, 0);
+	xfer_reply(s, name, colon + 1);
+}
+
 static void h_detach(Session *s, const char *args)
 {
 	reply_str(s, "OK");
@@ -475,6 +514,7 @@ static const struct {
 	{"qXfer:features:read:", h_xfer_features},
 	{"qXfer:threads:read:", h_xfer_threads},
 	{"qXfer:libraries:read:", h_xfer_libraries},
+	{"qXfer:exec-file:read:", h_xfer_exec_file},
 	{"vFile:setfs:", h_vfile_setfs},
 	{"vFile:open:", h_vfile_open},
 	{"vFile:pread:", h_vfile_pread},
@@ -483,6 +523,7 @@ static const struct {
 	{"vFile:", h_vfile_other},
 	{"qRcmd,", h_monitor},
 	{"qSymbol:", h_ok},
+	{"qOffsets", h_offsets},
 	{"D", h_detach},
 	{"k", h_kill},
 };

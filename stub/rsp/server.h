@@ -6,4 +6,4 @@
 
 /* Serve one session until gdb detaches or kills, or the connection closes.
  * Returns NULL at a clean end, an error for an I/O failure. */
-GError *rsp_serve(OlTarget *t, int in_fd, int out_fd);
+GError *rsp_serve(OlTarget *t, int in_fd, int out_fd) G_GNUC_WARN_UNUSED_RESULT;

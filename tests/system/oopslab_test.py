@@ -67,6 +67,13 @@ def _newest_input():
     return newest
 
 
+def _files_kept(rj):
+    """A kept run is reusable only with its dump: scripts/test deletes the
+    dumps at the end, and run.json alone would send a test to a missing file."""
+    path = (rj.get("dump") or {}).get("path")
+    return not path or os.path.exists(path)
+
+
 def run_lab(lab, *extra, reuse=True, check_rc=True):
     """Run `oopslab run --lab LAB EXTRA...`; return (run_json, rundir).
     Runs with the same arguments are shared within a test session."""
@@ -75,7 +82,9 @@ def run_lab(lab, *extra, reuse=True, check_rc=True):
     rj = os.path.join(out, "run.json")
     if reuse and os.path.exists(rj) and os.path.getmtime(rj) > _newest_input():
         with open(rj) as f:
-            return json.load(f), out
+            kept = json.load(f)
+        if _files_kept(kept):
+            return kept, out
     if os.path.exists(out):
         subprocess.run(["rm", "-rf", out], check=True)
     p = subprocess.run([OOPSLAB, "run", "--lab", lab, "--out", out, *extra],

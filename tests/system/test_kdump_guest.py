@@ -104,7 +104,7 @@ def main():
     # Errors: a collector the harness refuses, one that fails in the guest.
     p = subprocess.run([OOPSLAB, "run", "--lab", LAB, "--capture", "kdump", "--collector", "gzip -c"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    check(p.returncode == 1 and "--collector" in p.stderr, f"an unknown collector is refused: {p.stderr.strip()}")
+    check(p.returncode == 2 and "--collector" in p.stderr, f"an unknown collector is refused as bad usage (exit 2): {p.stderr.strip()}")
     rj, rundir = run_lab(LAB, "--capture", "kdump", "--collector", "makedumpfile -d 99", check_rc=False)
     check(rj["outcome"] == "error" and "collector failed" in (rj["error"] or ""),
           f"a failing collector: outcome error with the capture init's message ({rj.get('error')})")

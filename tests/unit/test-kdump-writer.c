@@ -447,6 +447,8 @@ static void test_golden(void)
 		g_autoptr(GError) err = NULL;
 		g_file_set_contents(golden, actual->str, -1, &err);
 		g_assert_no_error(err);
+		/* Updating is not testing: fail so no one mistakes it for a pass. */
+		g_test_fail_printf("OOPSLAB_UPDATE_GOLDEN: rewrote %s; review it, then run without the variable", golden);
 		return;
 	}
 	g_autofree char *want = NULL;

@@ -25,8 +25,11 @@ static void check_log(gconstpointer data)
 	o = oops_parse(text);
 	g_assert_nonnull(o);
 	report_json(&w, o, NULL);
-	if (g_getenv("OOPSLAB_UPDATE_GOLDEN"))
+	if (g_getenv("OOPSLAB_UPDATE_GOLDEN")) {
+		/* Updating is not testing: rewrite, then fail so no one mistakes it for a pass. */
 		g_assert_true(g_file_set_contents(json_path, w.out->str, w.out->len, NULL));
+		g_test_fail_printf("OOPSLAB_UPDATE_GOLDEN: rewrote %s; review it, then run without the variable", json_path);
+	}
 	g_assert_true(g_file_get_contents(json_path, &expected, NULL, NULL));
 	g_assert_cmpstr(w.out->str, ==, expected);
 	g_string_free(w.out, TRUE);

@@ -157,6 +157,39 @@ static void test_hex(void)
 	g_assert_cmpstr(safe, ==, "a?b?c?d?e?f");
 }
 
+/* The word-at-a-time encoder and the block checksum against the plain
+ * definitions: every byte value, at every alignment and tail length. */
+static void test_hex_and_sum_wide(void)
+{
+	guint8 data[300];
+
+	for (guint i = 0; i < sizeof(data); i++)
+		data[i] = (guint8)(i * 151 + 7);
+	for (guint i = 0; i < 256; i++)
+		data[i] = (guint8)i;
+	for (gsize start = 0; start < 5; start++) {
+		for (gsize len = 0; len + start <= sizeof(data); len += len < 40 ? 1 : 37) {
+			g_autoptr(GString) hex = g_string_new("m");
+			g_autoptr(GString) framed = g_string_new(NULL);
+			g_autofree char *want = g_malloc(2 * len + 2);
+			guint8 sum = 0;
+
+			want[0] = 'm';
+			for (gsize i = 0; i < len; i++)
+				g_snprintf(want + 1 + 2 * i, 3, "%02x", data[start + i]);
+			want[1 + 2 * len] = '\0';
+			rsp_append_hex(hex, data + start, len);
+			g_assert_cmpstr(hex->str, ==, want);
+			for (gsize i = 0; i < hex->len; i++)
+				sum += (guint8)hex->str[i];
+			rsp_frame(framed, hex->str, hex->len);
+			g_assert_cmpuint(framed->len, ==, hex->len + 4);
+			g_assert_cmpint(framed->str[framed->len - 3], ==, '#');
+			g_assert_cmpuint(strtoul(framed->str + framed->len - 2, NULL, 16), ==, sum);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -165,5 +198,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/rsp/reader-bad-input", test_reader_bad_input);
 	g_test_add_func("/rsp/binary-escaping", test_binary_escaping);
 	g_test_add_func("/rsp/hex", test_hex);
+	g_test_add_func("/rsp/hex-and-sum-wide", test_hex_and_sum_wide);
 	return g_test_run();
 }
