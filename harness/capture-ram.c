@@ -52,7 +52,7 @@ static GError *ram_layout(Vm *vm, GArray **ranges)
  */
 #define VMCOREINFO_MAX 8192
 
-static char *find_vmcoreinfo(OlDump *live, gsize *len)
+char *capture_find_vmcoreinfo(OlDump *live, gsize *len)
 {
 	static const char name[] = "VMCOREINFO\0\0";
 
@@ -95,7 +95,7 @@ static GError *set_notes(Vm *vm, OlDump *live)
 
 	if (err)
 		return err;
-	info = find_vmcoreinfo(live, &len);
+	info = capture_find_vmcoreinfo(live, &len);
 	if ((err = qemu_notes_build(regs, info, len, &notes)))
 		return err;
 	return ol_dump_live_set_notes(live, notes->data, notes->len);

@@ -18,3 +18,6 @@ typedef struct {
 
 /* Write VM's memory to PATH.  The guest must be paused. */
 GError *capture_ram(Vm *vm, const char *path, const CaptureRamOptions *opt, OlDumpWriteStats *stats);
+/* The kernel's VMCOREINFO note in LIVE's RAM (n_namesz 11, "VMCOREINFO",
+ * a text starting with OSRELEASE=): a copy of its text, or NULL. */
+char *capture_find_vmcoreinfo(OlDump *live, gsize *len);
