@@ -94,7 +94,6 @@ gboolean ol_mem_sections(OlDump *in, OlXlat *x, GArray **out, guint *section_shi
 
 typedef struct {
 	guint64 page_size, flags_off, mapcount_off, private_off;
-	guint64 refcount_off, head_off; /* G_MAXUINT64: unknown */
 	guint32 buddy_value, buddy_mask;
 	guint64 lru_bit, slab_bit; /* G_MAXUINT64: unknown */
 } PageLayout;
@@ -128,9 +127,6 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	 * was exactly the value. */
 	l->buddy_mask = __builtin_popcount(~l->buddy_value) == 1 ? (PAGE_TYPE_BASE | ~l->buddy_value) : G_MAXUINT32;
 	l->lru_bit = flag_bit(info, len, "NUMBER(PG_lru)");
-	if (!get_num(info, len, "OFFSET(page._refcount)", &l->refcount_off) || l->refcount_off + 4 > l->page_size ||
-	    !get_num(info, len, "OFFSET(page.compound_head)", &l->head_off) || l->head_off + 8 > l->page_size)
-		l->refcount_off = l->head_off = G_MAXUINT64;
 	l->slab_bit = flag_bit(info, len, "NUMBER(PG_slab)");
 	return TRUE;
 }
@@ -169,15 +165,10 @@ static void mark(Scan *s, guint64 pfn, guint64 *count)
 	}
 }
 
-/* Free but not in the buddy lists: on a CPU's page list (pcp).  In-use
- * pages hold a reference; tail pages of compound pages have none, but point
- * at their head (bit 0 of compound_head). */
-static gboolean is_unreferenced(const PageLayout *l, const guint8 *page)
-{
-	return l->refcount_off != G_MAXUINT64 && ol_le32(page + l->refcount_off) == 0 &&
-	       !(ol_le64(page + l->head_off) & 1);
-}
-
+/* Free pages on the CPUs' page lists (pcp) are not PageBuddy and stay in:
+ * telling them by a zero _refcount would also take the pages after the
+ * first of a non-compound high-order allocation (a kernel stack, for one),
+ * which hold no reference of their own.  makedumpfile keeps them too. */
 static void classify(Scan *s, guint64 pfn, const guint8 *p)
 {
 	if ((s->kinds & OL_UNNEEDED_FREE) && is_buddy(s->l, p)) {
@@ -185,8 +176,6 @@ static void classify(Scan *s, guint64 pfn, const guint8 *p)
 
 		for (guint64 k = 0; order <= MAX_BUDDY_ORDER && k < (G_GUINT64_CONSTANT(1) << order); k++)
 			mark(s, pfn + k, &s->counts->free);
-	} else if ((s->kinds & OL_UNNEEDED_FREE) && is_unreferenced(s->l, p)) {
-		mark(s, pfn, &s->counts->free);
 	} else if ((s->kinds & OL_UNNEEDED_LRU) && is_lru(s->l, p)) {
 		mark(s, pfn, &s->counts->lru);
 	}
