@@ -85,7 +85,7 @@ static void run_job(gpointer data, gpointer user_data)
 	g_ptr_array_add(argv, g_strdup(bc->self));
 	g_ptr_array_add(argv, g_strdup("run"));
 	if (j->lab != &workload_lab)
-		g_ptr_array_add(argv, g_strdup_printf("--lab=%s", j->lab->name));
+		g_ptr_array_add(argv, g_strdup_printf("--lab=%s", j->lab->dir ? j->lab->dir : j->lab->name));
 	for (guint i = 0; i < bc->workload_args->len; i++)
 		g_ptr_array_add(argv, g_strdup(bc->workload_args->pdata[i]));
 	g_ptr_array_add(argv, g_strdup_printf("--out=%s", j->dir));
@@ -224,7 +224,7 @@ int cmd_batch(int argc, char **argv)
 		{"share-rw", 0, 0, G_OPTION_ARG_NONE, &share_rw, "Passed to every run", NULL},
 		{"modules-dir", 0, 0, G_OPTION_ARG_FILENAME, &w_modules_dir, "Passed to every run", "DIR"},
 		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &no_pvpanic, "Passed to every run", NULL},
-		{"lab", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labs_opt, "A lab to run (repeat; default: every lab)", "NAME"},
+		{"lab", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labs_opt, "A lab to run (repeat; default: every lab): a name or a lab directory", "NAME|PATH"},
 		{"kernel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kernels,
 		 "A kernel to run them on (repeat; default: the lab kernel)", "BZIMAGE[:VMLINUX]"},
 		{"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n, "Runs at a time (default 1)", "N"},
@@ -285,6 +285,18 @@ int cmd_batch(int argc, char **argv)
 		}
 	}
 	n_kernels = kernels ? g_strv_length(kernels) : 1;
+	/* --lab PATH: a lab directory outside the tree joins the set. */
+	for (char **l = labs_opt; l && *l; l++) {
+		Lab *lab;
+
+		if (!strchr(*l, '/'))
+			continue;
+		if ((err = lab_load_dir(*l, &lab))) {
+			fprintf(stderr, "oopslab batch: --lab %s: %s\n", *l, err->message);
+			return 2;
+		}
+		g_ptr_array_add(labs->labs, lab);
+	}
 	/* A workload without --lab: one workload run per kernel. */
 	if ((w_modules || w_exec) && !labs_opt) {
 		g_ptr_array_set_size(labs->labs, 0);
@@ -296,7 +308,7 @@ int cmd_batch(int argc, char **argv)
 			const Lab *lab = g_ptr_array_index(labs->labs, l);
 			Job *j;
 
-			if (labs_opt && !g_strv_contains((const char *const *)labs_opt, lab->name))
+			if (labs_opt && !lab->dir && !g_strv_contains((const char *const *)labs_opt, lab->name))
 				continue;
 			j = g_new0(Job, 1);
 			j->lab = lab;
@@ -317,7 +329,7 @@ int cmd_batch(int argc, char **argv)
 	}
 	if (labs_opt)
 		for (char **l = labs_opt; *l; l++)
-			if (!lab_set_find(labs, *l)) {
+			if (!strchr(*l, '/') && !lab_set_find(labs, *l)) {
 				fprintf(stderr, "oopslab batch: unknown lab '%s' (see `oopslab labs`)\n", *l);
 				return 2;
 			}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "crash-input.h"
 #include "json-reader.h"
 #include "report.h"
 #include "xlat.h"
@@ -41,60 +42,44 @@ static GError *kaslr_offset(const char *dump, guint64 *offset)
 	return NULL;
 }
 
-int cmd_gdb(int argc, char **argv)
+static void add(GPtrArray *args, const char *opt, char *value)
 {
-	gboolean batch = FALSE;
-	GOptionEntry entries[] = {
-		{"batch", 0, 0, G_OPTION_ARG_NONE, &batch, "Show the crash site and exit (for scripts and CI)", NULL},
-		{NULL},
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("RUNDIR - gdb on the run's dump, at the crash");
-	g_autoptr(GError) err = NULL;
-	g_autoptr(JsonValue) run = NULL;
-	g_autoptr(Oops) o = NULL;
-	g_autofree char *run_json = NULL, *stub = NULL, *where = NULL, *target = NULL, *index_cache = NULL;
-	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
-	const char *vmlinux, *dump, *symbols, *kernel_dir;
-	guint64 offset;
-	const char *source = NULL;
+	g_ptr_array_add(args, g_strdup(opt));
+	g_ptr_array_add(args, value);
+}
 
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx,
-		"Starts gdb with the run's vmlinux and lab module symbols, attached to oopslab-stub serving\n"
-		"RUNDIR/vmcore, and shows `list *(fct+off)` of the crash: the oops RIP, or for a plain panic\n"
-		"the call in the function the report names. KASLR is taken care of.");
-	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
-		fprintf(stderr, "oopslab gdb: %s\n", err ? err->message : "give one run directory");
-		return 2;
+/* A gdb command run with its output kept from the student: gdb's own
+ * chatter (what add-symbol-file is about to do, "Reading ... from remote
+ * target", the remote file transfer warning) says nothing about the crash.
+ * Takes CMD. */
+static char *quiet(char *cmd)
+{
+	GString *py = g_string_new("python gdb.execute('");
+
+	for (const char *c = cmd; *c; c++) {
+		if (*c == '\\' || *c == '\'')
+			g_string_append_c(py, '\\');
+		g_string_append_c(py, *c);
 	}
-	run_json = g_build_filename(argv[1], "run.json", NULL);
-	if ((err = json_parse_file(run_json, &run))) {
-		fprintf(stderr, "oopslab gdb: %s\n", err->message);
-		return 1;
-	}
-	vmlinux = json_get_string(run, "vmlinux");
-	dump = json_get_string(json_get(run, "dump"), "path");
-	symbols = json_get_string(run, "add_symbol_file");
-	kernel_dir = json_get_string(run, "kernel_dir");
-	if (!dump || !g_file_test(dump, G_FILE_TEST_EXISTS)) {
-		fprintf(stderr, "oopslab gdb: %s: no dump (outcome %s)\n", argv[1],
-			json_get_string(run, "outcome") ? json_get_string(run, "outcome") : "?");
-		return 1;
-	}
-	if (!vmlinux) {
-		fprintf(stderr, "oopslab gdb: %s: run.json names no vmlinux\n", argv[1]);
-		return 1;
-	}
-	if (!(stub = find_stub())) {
-		fprintf(stderr, "oopslab gdb: oopslab-stub not found next to oopslab nor in PATH\n");
-		return 1;
-	}
-	if ((err = report_build(argv[1], vmlinux, json_get_string(run, "module"), dump, &o, &source)) ||
-	    (err = kaslr_offset(dump, &offset))) {
-		fprintf(stderr, "oopslab gdb: %s\n", err->message);
-		return 1;
-	}
-	where = o ? report_location(o) : NULL;
+	g_string_append(py, "', to_string=True)");
+	g_free(cmd);
+	return g_string_free(py, FALSE);
+}
+
+/*
+ * gdb's command line. No question, no warning to decode: vmlinux is the
+ * exec file, its symbols are loaded where the kernel was (KASLR: moved,
+ * .data..percpu kept at 0) before gdb connects, with confirmation off for
+ * that one command (add-symbol-file asks otherwise); the stub hands gdb the
+ * modules and the entry-code CFI by itself (--no-kernel-library: gdb has
+ * vmlinux already). Then the crash's frame is selected and listed.
+ */
+static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offset, const Oops *o, gboolean batch)
+{
+	GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+	const char *kernel_dir = in->run ? json_get_string(in->run, "kernel_dir") : NULL;
+	g_autofree char *where = o ? report_location(o) : NULL;
+	g_autofree char *index_cache = NULL;
 
 	g_ptr_array_add(args, g_strdup("gdb"));
 	g_ptr_array_add(args, g_strdup("-q"));
@@ -110,39 +95,76 @@ int cmd_gdb(int argc, char **argv)
 		g_ptr_array_add(args, g_strdup_printf("set index-cache directory %s", index_cache));
 	}
 	/* the kernel's own lx-* commands, from the lab build */
-	if (kernel_dir) {
-		g_ptr_array_add(args, g_strdup("-iex"));
-		g_ptr_array_add(args, g_strdup_printf("add-auto-load-safe-path %s", kernel_dir));
+	if (kernel_dir)
+		add(args, "-iex", g_strdup_printf("add-auto-load-safe-path %s", kernel_dir));
+	if (offset == 0) {
+		g_ptr_array_add(args, g_strdup(in->vmlinux));
+	} else {
+		add(args, "-iex", g_strdup_printf("exec-file %s", in->vmlinux));
+		add(args, "-iex", g_strdup("set confirm off"));
+		add(args, "-iex", quiet(g_strdup_printf("add-symbol-file %s -o 0x%" G_GINT64_MODIFIER
+							"x -s .data..percpu 0", in->vmlinux, offset)));
+		add(args, "-iex", g_strdup("set confirm on"));
 	}
 	/* a pipe: as fast as TCP (tests/bench/stub-read-speed), nothing to clean up */
-	target = g_strdup_printf("target remote | %s --stdio --vmlinux %s %s", stub, vmlinux, dump);
-	if (offset == 0) {
-		g_ptr_array_add(args, g_strdup(vmlinux));
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_steal_pointer(&target));
-	} else {
-		/* as `monitor kaslr` says: per-CPU symbols stay offsets */
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_steal_pointer(&target));
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_strdup_printf("add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0",
-						      vmlinux, offset));
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_strdup("sharedlibrary"));
-	}
-	if (symbols) {
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_strdup(symbols));
-	}
-	if (o) {
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_strdup_printf("echo \\n%s\\n", o->title));
-	}
-	if (where) {
-		g_ptr_array_add(args, g_strdup("-ex"));
-		g_ptr_array_add(args, g_strdup_printf("list *(%s)", where));
-	}
+	add(args, "-ex", quiet(g_strdup_printf("target remote | %s --stdio --no-kernel-library --vmlinux %s %s", stub,
+					       in->vmlinux, in->dump)));
+	if (o)
+		add(args, "-ex", g_strdup_printf("echo \\n%s\\n", o->title));
+	/* stopped at the crashing frame, as a student expects: bt, info locals */
+	if (o && o->function)
+		add(args, "-ex", g_strdup_printf("frame function %s", o->function));
+	if (where)
+		add(args, "-ex", g_strdup_printf("list *(%s)", where));
 	g_ptr_array_add(args, NULL);
+	return args;
+}
+
+int cmd_gdb(int argc, char **argv)
+{
+	gboolean batch = FALSE;
+	g_autofree char *vmlinux = NULL;
+	GOptionEntry entries[] = {
+		{"batch", 0, 0, G_OPTION_ARG_NONE, &batch, "Show the crash site and exit (for scripts and CI)", NULL},
+		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &vmlinux, "The dump's vmlinux (default: run.json's, or searched for)", "PATH"},
+		{NULL},
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("RUNDIR|VMCORE|KDUMP-DIR - gdb on the dump, at the crash");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(CrashInput) in = NULL;
+	g_autoptr(Oops) o = NULL;
+	g_autoptr(GPtrArray) args = NULL;
+	g_autofree char *stub = NULL;
+	guint64 offset;
+	const char *source = NULL;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_summary(ctx,
+		"Starts gdb with vmlinux (KASLR taken care of) attached to oopslab-stub serving the dump of a run\n"
+		"directory, a bare vmcore or a kdump-tools directory, selects the crashing frame and shows\n"
+		"`list *(fct+off)` of the crash: the oops RIP, or for a plain panic the call in the function\n"
+		"the report names. Modules' symbols come from the stub.");
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
+		fprintf(stderr, "oopslab gdb: %s\n", err ? err->message : "give one run directory, vmcore or kdump directory");
+		return 2;
+	}
+	if ((err = crash_input_open(argv[1], vmlinux, &in))) {
+		fprintf(stderr, "oopslab gdb: %s\n", err->message);
+		return 1;
+	}
+	if (!in->vmlinux) {
+		fprintf(stderr, "oopslab gdb: %s\n", in->vmlinux_problem);
+		return 1;
+	}
+	if (!(stub = find_stub())) {
+		fprintf(stderr, "oopslab gdb: oopslab-stub not found next to oopslab nor in PATH\n");
+		return 1;
+	}
+	if ((err = report_build_input(in, &o, &source)) || (err = kaslr_offset(in->dump, &offset))) {
+		fprintf(stderr, "oopslab gdb: %s\n", err->message);
+		return 1;
+	}
+	args = gdb_args(in, stub, offset, o, batch);
 	fflush(stdout);
 	execvp("gdb", (char **)args->pdata);
 	fprintf(stderr, "oopslab gdb: cannot run gdb: %s\n", g_strerror(errno));

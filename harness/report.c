@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <stdio.h>
 
+#include "crash-input.h"
 #include "printk.h"
 #include "symbolize.h"
 #include "target.h"
@@ -222,40 +223,69 @@ char *report_location(const Oops *o)
 	return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x%s", fn, f->offset, f->exact ? "" : "-1");
 }
 
+GError *report_build_input(const CrashInput *in, Oops **out, const char **source)
+{
+	g_autofree char *text = NULL, *dmesg = NULL;
+	const char *module = in->run ? json_get_string(in->run, "module") : NULL;
+	GError *err = NULL;
+
+	if (in->is_run)
+		return report_build(in->dir, in->vmlinux, module, in->dump, out, source);
+	*out = NULL;
+	*source = NULL;
+	/* vmcore-dmesg.txt (or kdump-tools' dmesg.DATE) first, then the dump's own log */
+	if (in->log) {
+		if (!g_file_get_contents(in->log, &text, NULL, &err) ||
+		    (err = report_build_from_text(text, in->vmlinux, module, out)))
+			return err;
+		if (*out) {
+			*source = "dmesg file";
+			return NULL;
+		}
+	}
+	if ((err = dump_dmesg(in->dump, in->vmlinux, &dmesg)) ||
+	    (err = report_build_from_text(dmesg, in->vmlinux, module, out)))
+		return err;
+	if (*out)
+		*source = "dump dmesg";
+	return NULL;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	gboolean as_json = FALSE;
+	g_autofree char *vmlinux = NULL;
 	GOptionEntry entries[] = {
 		{"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the report as JSON", NULL},
+		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &vmlinux, "The dump's vmlinux (default: run.json's, or searched for)", "PATH"},
 		{NULL},
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("RUNDIR - the crash report of a run");
+	g_autoptr(GOptionContext) ctx = g_option_context_new("RUNDIR|VMCORE|KDUMP-DIR - the crash report of a run or a vmcore");
 	g_autoptr(GError) err = NULL;
-	g_autoptr(JsonValue) run = NULL;
+	g_autoptr(CrashInput) in = NULL;
 	g_autoptr(Oops) o = NULL;
-	g_autofree char *run_json = NULL;
 	const char *source = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx, "Finds the first crash report in RUNDIR/console.log (or, when the console was cut\n"
-					  "short, in the kernel log read from the dump), names it (type and title),\n"
-					  "and symbolizes its RIP and call trace (fct+off to file:line, with inlined calls).");
+	g_option_context_set_summary(ctx, "Finds the first crash report in RUNDIR/console.log, or for a vmcore in the\n"
+					  "vmcore-dmesg.txt beside it (kdump-tools: dmesg.DATE), else in the kernel log read\n"
+					  "from the dump; names it (type and title), and symbolizes its RIP and call trace\n"
+					  "(fct+off to file:line, with inlined calls).");
 	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
-		fprintf(stderr, "oopslab report: %s\n", err ? err->message : "give one run directory");
+		fprintf(stderr, "oopslab report: %s\n", err ? err->message : "give one run directory, vmcore or kdump directory");
 		return 2;
 	}
-	run_json = g_build_filename(argv[1], "run.json", NULL);
-	if ((err = json_parse_file(run_json, &run)) ||
-	    (err = report_build(argv[1], json_get_string(run, "vmlinux"), json_get_string(run, "module"),
-				json_get_string(json_get(run, "dump"), "path"), &o, &source))) {
+	if ((err = crash_input_open(argv[1], vmlinux, &in)) || (err = report_build_input(in, &o, &source))) {
 		fprintf(stderr, "oopslab report: %s\n", err->message);
 		return 1;
 	}
 	if (!o) {
-		fprintf(stderr, "oopslab report: %s/console.log holds no crash report (outcome: %s)\n", argv[1],
-			json_get_string(run, "outcome") ? json_get_string(run, "outcome") : "?");
+		fprintf(stderr, "oopslab report: no crash report in %s%s, nor in the dump's kernel log\n",
+			in->log ? in->log : in->dump, in->is_run ? "" : (in->log ? "" : " (no vmcore-dmesg.txt beside it)"));
 		return 1;
 	}
+	if (in->vmlinux_problem)
+		fprintf(stderr, "oopslab report: not symbolized: %s\n", in->vmlinux_problem);
 	if (as_json) {
 		JsonWriter w = {.out = g_string_new(NULL)};
 
@@ -267,7 +297,7 @@ int cmd_report(int argc, char **argv)
 
 		fputs(t, stdout);
 		if (g_strcmp0(source, "console") != 0)
-			printf("(from the %s: the console holds no report)\n", source);
+			printf("(from the %s%s)\n", source, in->is_run ? ": the console holds no report" : "");
 	}
 	return 0;
 }

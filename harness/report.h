@@ -2,6 +2,7 @@
 #pragma once
 #include <glib.h>
 
+#include "crash-input.h"
 #include "json-reader.h"
 #include "json-writer.h"
 #include "oops.h"
@@ -16,6 +17,9 @@ GError *report_build(const char *rundir, const char *vmlinux, const char *module
 /* The same from any log text (a dmesg read from the dump, when the console
  * was cut before the report); *out NULL when there is none. */
 GError *report_build_from_text(const char *text, const char *vmlinux, const char *module, Oops **out) G_GNUC_WARN_UNUSED_RESULT;
+/* The same for any input: a run, a bare vmcore, a kdump directory.
+ * *source: "console", "dmesg file" or "dump dmesg". */
+GError *report_build_input(const CrashInput *in, Oops **out, const char **source) G_GNUC_WARN_UNUSED_RESULT;
 char *report_text(const Oops *o);
 /* The report as one JSON value (title, source if given, type, rip, trace...). */
 void report_json(JsonWriter *w, const Oops *o, const char *source);

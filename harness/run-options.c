@@ -63,8 +63,9 @@ static GError *validate_kdump(RunOptions *o)
 	if (o->format_given)
 		return run_usage_error("--format is for --capture host; with kdump the collector decides the format");
 	/* The kdump initramfs holds the lab kernel as the capture kernel. */
-	if (o->kernel || o->initrd)
-		return run_usage_error("--capture kdump works with the lab kernel and initramfs only (no --kernel, --initrd)");
+	if (o->kernel || o->kernel_tree || o->initrd)
+		return run_usage_error(
+			"--capture kdump works with the lab kernel and initramfs only (no --kernel, --kernel-tree, --initrd)");
 	if (o->memory_mib < 256)
 		return run_usage_error("--capture kdump needs --memory 256 or more (crashkernel=%s)", KDUMP_CRASHKERNEL);
 	return NULL;
@@ -154,8 +155,9 @@ static GOptionContext *run_option_context(RunOptions *o)
 		{"lab", 0, 0, G_OPTION_ARG_FILENAME, &o->lab,
 		 "Lab to run: a name (see `oopslab labs`) or a lab directory (see `oopslab lab init`)", "NAME|PATH"},
 		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Run directory (default runs/LAB-YYYYmmdd-HHMMSS)", "DIR"},
-		{"kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel, "Boot this bzImage instead of the cached lab kernel", "BZIMAGE"},
-		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &o->vmlinux, "vmlinux with debug info matching --kernel", "VMLINUX"},
+		{"kernel", 0, 0, G_OPTION_ARG_FILENAME, &o->kernel, "Boot this bzImage instead of the cached lab kernel (an installed kernel's drivers, vmlinux and "
+		 "headers are found from its release)", "BZIMAGE"},
+		{"vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &o->vmlinux, "vmlinux with debug info matching --kernel (default: found in /usr/lib/debug)", "VMLINUX"},
 		{"initrd", 0, 0, G_OPTION_ARG_FILENAME, &o->initrd, "Use this initramfs instead of the lab one", "CPIO"},
 		{"append", 0, 0, G_OPTION_ARG_STRING, &o->append, "Extra kernel command-line arguments", "ARGS"},
 		{"kaslr", 0, 0, G_OPTION_ARG_NONE, &o->kaslr, "Boot with KASLR (labs boot with nokaslr otherwise)", NULL},
@@ -204,8 +206,9 @@ static GOptionContext *run_option_context(RunOptions *o)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
-		"Boots the lab kernel under QEMU through libvirt with a pvpanic device, runs the lab, waits\n"
-		"for the panic event, captures memory like `virsh dump --memory-only` and writes a run directory\n"
+		"Boots the lab kernel (or --kernel) under QEMU through libvirt with a pvpanic device, runs the lab\n"
+		"and the workload (--module, --exec, --file, --share), waits for the panic (the pvpanic event, or\n"
+		"the console), captures memory like `virsh dump --memory-only` and writes a run directory\n"
 		"(console.log, vmcore, run.json, report.txt/json). The run directory is the last line printed.\n"
 		"Exit status: 0 done (and as --expect said), 1 error, 2 bad usage, 3 not the --expect outcome.");
 	return ctx;

@@ -133,7 +133,7 @@ static char *log_tail(const char *text, const char *copy, const char *user)
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-static GError *run_make(const char *dir, const char *build_dir, const char *out)
+static GError *run_make(const char *dir, const char *build_dir, const char *out, const char *log)
 {
 	g_autofree char *m = g_strdup_printf("M=%s", out);
 	g_autofree char *src = g_canonicalize_filename(dir, NULL);
@@ -142,7 +142,6 @@ static GError *run_make(const char *dir, const char *build_dir, const char *out)
 	g_autofree char *kcflags = g_strdup_printf("KCFLAGS=-fdebug-prefix-map=%s=%s", out, src);
 	g_autofree char *jobs = g_strdup_printf("-j%u", g_get_num_processors());
 	g_autofree char *text = NULL;
-	g_autofree char *log = g_build_filename(out, "build.log", NULL);
 	g_autoptr(GSubprocess) p = NULL;
 	GError *err = NULL;
 
@@ -178,11 +177,37 @@ static GError *copy_tree(const char *dir, const char *out)
 	return NULL;
 }
 
+/* A build copy that is not kept (failed, or another run's won). */
+static void remove_tree(const char *path)
+{
+	g_autoptr(GSubprocess) p = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, NULL, "rm", "-rf", path, NULL);
+
+	if (p)
+		g_subprocess_wait(p, NULL, NULL);
+}
+
+/* Build DIR in TMP; the log is kept next to the cache entry (LOG). */
+static GError *build_copy(const char *dir, const char *build_dir, const char *tmp, const char *log)
+{
+	g_autofree char *mark = g_build_filename(tmp, ".complete", NULL);
+	GError *err;
+
+	if (g_mkdir_with_parents(tmp, 0755) < 0)
+		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s", tmp,
+				   g_strerror(errno));
+	if ((err = copy_tree(dir, tmp)) || (err = run_make(dir, build_dir, tmp, log)) ||
+	    !g_file_set_contents(mark, "", 0, &err)) {
+		remove_tree(tmp);
+		return err;
+	}
+	return NULL;
+}
+
 GError *workload_build_dir(const char *dir, const char *build_dir, GPtrArray **kos)
 {
 	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
 	g_autofree char *root = cache_dir("modules");
-	g_autofree char *out = NULL, *tmp = NULL, *done = NULL, *key = NULL, *mark = NULL;
+	g_autofree char *out = NULL, *tmp = NULL, *done = NULL, *key = NULL, *log = NULL;
 	g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *src = g_canonicalize_filename(dir, NULL);
 	GError *err;
@@ -198,15 +223,17 @@ GError *workload_build_dir(const char *dir, const char *build_dir, GPtrArray **k
 		/* Built under a private name, then renamed: concurrent runs of
 		 * one module each build, and one result stays. */
 		tmp = g_strdup_printf("%s.tmp-%d", out, (int)getpid());
-		g_mkdir_with_parents(tmp, 0755);
-		if ((err = copy_tree(dir, tmp)) || (err = run_make(dir, build_dir, tmp)))
+		log = g_strdup_printf("%s.log", out);
+		if ((err = build_copy(dir, build_dir, tmp, log)))
 			return err;
-		mark = g_build_filename(tmp, ".complete", NULL);
-		if (!g_file_set_contents(mark, "", 0, &err))
-			return err;
-		if (g_rename(tmp, out) < 0 && !g_file_test(done, G_FILE_TEST_EXISTS))
-			return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "cannot rename %s: %s", tmp,
-					   g_strerror(errno));
+		if (g_rename(tmp, out) < 0) {
+			int e = errno;
+
+			remove_tree(tmp);
+			if (!g_file_test(done, G_FILE_TEST_EXISTS))
+				return g_error_new(G_FILE_ERROR, g_file_error_from_errno(e), "cannot rename %s: %s", tmp,
+						   g_strerror(e));
+		}
 	}
 	find_kos(out, found, 0);
 	if (!found->len)

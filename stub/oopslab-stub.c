@@ -157,7 +157,8 @@ static int do_info(const char *path)
 }
 
 static int serve(const char *dump, const char *vmlinux, const char *const *module_dirs, gboolean use_stdio,
-		 const char *listen_spec, const char *unix_path, gboolean strict, const char *log_path)
+		 const char *listen_spec, const char *unix_path, gboolean strict, const char *log_path,
+		 gboolean no_kernel_library)
 {
 	g_autoptr(OlTarget) t = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
@@ -175,6 +176,7 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	 * excluded pages as zeros: strictness is for what gdb reads. */
 	ol_dump_set_strict(ol_target_dump(t), strict);
 	ol_target_set_module_dirs(t, module_dirs);
+	ol_target_set_kernel_library(t, !no_kernel_library);
 	if (!ol_target_vmlinux(t))
 		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
 	/* gdb closing the connection must not kill us with SIGPIPE. */
@@ -215,7 +217,7 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 
 int main(int argc, char **argv)
 {
-	gboolean info = FALSE, version = FALSE, use_stdio = FALSE, strict = FALSE;
+	gboolean info = FALSE, version = FALSE, use_stdio = FALSE, strict = FALSE, no_kernel_library = FALSE;
 	g_autofree char *listen_spec = NULL;
 	g_autofree char *unix_path = NULL;
 	g_autofree char *vmlinux = NULL;
@@ -235,6 +237,8 @@ int main(int argc, char **argv)
 		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
 		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
 		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
+		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &no_kernel_library,
+		  "Never hand vmlinux to gdb in the library list (the caller loads it itself, as oopslab gdb does)", NULL },
 		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
@@ -283,5 +287,5 @@ int main(int argc, char **argv)
 	if (!modes)
 		return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
 	return serve(argv[1], vmlinux, (const char *const *)module_dirs, use_stdio, listen_spec, unix_path, strict,
-		     log_path);
+		     log_path, no_kernel_library);
 }

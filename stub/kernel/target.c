@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "debug-files.h"
 #include "kernel-library.h"
 #include "modules.h"
 #include "tasks.h"
@@ -22,6 +23,9 @@ struct OlTarget {
 	OlKernelLibrary *klib;
 	gboolean serve_vmlinux;
 	gboolean cfi_as_exec;   /* the entry CFI is gdb's exec file, not a library */
+	gboolean no_klib;       /* --no-kernel-library */
+	OlKernelId kid;         /* release and build-id (debug-files.h) */
+	GHashTable *user_xlat;  /* page-table root (PA) -> OlXlat, for user memory */
 };
 
 static void thread_clear(gpointer p)
@@ -46,6 +50,9 @@ void ol_target_free(OlTarget *t)
 	g_free(t->stop_reason);
 	ol_modules_free(t->modules);
 	ol_kernel_library_free(t->klib);
+	ol_kernel_id_clear(&t->kid);
+	if (t->user_xlat)
+		g_hash_table_unref(t->user_xlat);
 	g_strfreev(t->module_dirs);
 	g_free(t);
 }
@@ -84,22 +91,6 @@ static void cpu_regs(const OlCpuNote *n, OlRegs *r)
 	}
 	/* QEMU fills orig_rax with 0 ("FIXME" in its note writer): not a value */
 	r->valid[OL_GDB_ORIG_RAX] = !n->has_qemu;
-}
-
-/* run.json beside the dump names the vmlinux the harness booted. */
-static char *vmlinux_from_run_dir(const char *dump_path)
-{
-	g_autofree char *dir = g_path_get_dirname(dump_path);
-	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
-	g_autofree char *text = NULL;
-	g_autoptr(GRegex) re = g_regex_new("\"vmlinux\": \"((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
-	g_autoptr(GMatchInfo) m = NULL;
-	g_autofree char *raw = NULL;
-
-	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &m))
-		return NULL;
-	raw = g_match_info_fetch(m, 1);
-	return g_strcompress(raw);
 }
 
 static gboolean read_u32(OlTarget *t, guint64 addr, guint32 *v)
@@ -184,7 +175,7 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 	for (guint i = 0; i < tasks->len; i++) {
 		const OlTask *task = &g_array_index(tasks, OlTask, i);
-		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs};
+		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs, .task = task->addr};
 
 		if (task->running >= 0 && (guint)task->running < ncpu)
 			th.regs = g_array_index(t->threads, OlThread, task->running).regs;
@@ -198,28 +189,63 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 }
 
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+/* A kdump-tools directory (/var/crash/<host>-<date>/) holds the dump as
+ * vmcore (RHEL, our --capture kdump) or dump.<date> (Debian). */
+static GError *dump_in_dir(const char *dir, char **out)
+{
+	g_autofree char *vmcore = g_build_filename(dir, "vmcore", NULL);
+	g_autoptr(GDir) d = NULL;
+	const char *e;
+	char *best = NULL;
+
+	if (g_file_test(vmcore, G_FILE_TEST_IS_REGULAR)) {
+		*out = g_steal_pointer(&vmcore);
+		return NULL;
+	}
+	if ((d = g_dir_open(dir, 0, NULL)))
+		while ((e = g_dir_read_name(d)))
+			if (g_str_has_prefix(e, "dump.") && (!best || strcmp(e, best) < 0)) {
+				g_free(best);
+				best = g_strdup(e);
+			}
+	if (!best)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "%s: a directory without a dump (looked for vmcore and dump.*)", dir);
+	*out = g_build_filename(dir, best, NULL);
+	g_free(best);
+	return NULL;
+}
+
+GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
 {
 	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
-	g_autofree char *auto_vmlinux = NULL;
+	g_autofree char *auto_vmlinux = NULL, *in_dir = NULL;
+	const char *dump_path = dump_arg;
 	GError *err;
 	guint ncpu;
 
 	*warnings = g_ptr_array_new_with_free_func(g_free);
+	if (g_file_test(dump_arg, G_FILE_TEST_IS_DIR)) {
+		if ((err = dump_in_dir(dump_arg, &in_dir)))
+			return err;
+		dump_path = in_dir;
+	}
 	if ((err = ol_dump_open(dump_path, &t->dump)))
 		return err;
 	if (ol_dump_warning(t->dump))
 		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
 	if ((err = ol_xlat_new(t->dump, &t->xlat)))
 		return err;
-	if (!vmlinux) {
-		auto_vmlinux = vmlinux_from_run_dir(dump_path);
-		if (auto_vmlinux && !g_file_test(auto_vmlinux, G_FILE_TEST_EXISTS)) {
-			g_ptr_array_add(*warnings, g_strdup_printf("run.json names %s, which is gone", auto_vmlinux));
-			g_clear_pointer(&auto_vmlinux, g_free);
-		}
-		vmlinux = auto_vmlinux;
+	/* The dump's own vmlinux: a given one of another build is refused;
+	 * none found leaves the target working from the dump alone. */
+	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
+	if ((err = ol_find_vmlinux(&t->kid, vmlinux, dump_path, &auto_vmlinux))) {
+		if (vmlinux)
+			return err;
+		g_ptr_array_add(*warnings, g_strdup(err->message));
+		g_clear_error(&err);
 	}
+	vmlinux = auto_vmlinux;
 	if (vmlinux) {
 		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
 		guint64 text;
@@ -292,6 +318,7 @@ GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **ou
 OlDump *ol_target_dump(OlTarget *t) { return t->dump; }
 OlXlat *ol_target_xlat(OlTarget *t) { return t->xlat; }
 OlVmlinux *ol_target_vmlinux(OlTarget *t) { return t->vmlinux; }
+const OlKernelId *ol_target_kernel_id(OlTarget *t) { return &t->kid; }
 guint ol_target_n_threads(const OlTarget *t) { return t->threads->len; }
 
 const OlThread *ol_target_thread(const OlTarget *t, guint i)
@@ -364,23 +391,18 @@ GBytes *ol_target_file(OlTarget *t, const char *name)
 
 const char *ol_target_exec_file(OlTarget *t)
 {
-	if (!t->entry_cfi || !t->klib)
-		return NULL;
-	t->cfi_as_exec = TRUE;
-	t->serve_vmlinux = TRUE;
-	return ENTRY_CFI_FILE;
+	return t->entry_cfi && t->klib ? ENTRY_CFI_FILE : NULL;
 }
 
-gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset)
+void ol_target_use_exec_file(OlTarget *t)
 {
-	*offset = 0;
-	ol_xlat_kaslr_offset(t->xlat, offset);
-	return t->cfi_as_exec;
+	t->cfi_as_exec = ol_target_exec_file(t) != NULL;
+	t->serve_vmlinux = t->cfi_as_exec && !t->no_klib;
 }
 
-void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve)
+void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)
 {
-	t->serve_vmlinux = serve;
+	t->no_klib = !allowed;
 }
 
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)
@@ -408,6 +430,16 @@ GError *ol_target_modules(OlTarget *t, OlModules **out)
 	/* A failure is not kept: it is cheap to find again, and says why. */
 	if (!t->modules) {
 		g_auto(GStrv) defaults = t->module_dirs ? NULL : ol_modules_default_dirs(ol_dump_path(t->dump));
+		g_autofree char *debug = ol_debug_modules_dir(&t->kid);
+
+		/* and the release's debug tree (Debian's -dbg packages) */
+		if (defaults && debug) {
+			guint n = g_strv_length(defaults);
+
+			defaults = g_realloc_n(defaults, n + 2, sizeof(char *));
+			defaults[n] = g_steal_pointer(&debug);
+			defaults[n + 1] = NULL;
+		}
 
 		if ((err = ol_modules_read(t, (const char *const *)(t->module_dirs ? t->module_dirs : defaults),
 					   &t->modules)))
@@ -420,6 +452,61 @@ GError *ol_target_modules(OlTarget *t, OlModules **out)
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done)
 {
 	return ol_xlat_read(t->xlat, addr, buf, len, done);
+}
+
+/* User addresses: bit 63 clear (4- and 5-level paging alike). */
+#define USER_HALF_END G_GUINT64_CONSTANT(0x8000000000000000)
+/* CR3: the root's address is bits 51..12; below are PCID/PWT/PCD */
+#define CR3_ADDR G_GUINT64_CONSTANT(0x000ffffffffff000)
+
+/* The page-table root TH's user memory is read through. */
+static GError *user_root(OlTarget *t, const OlThread *th, guint64 *root, char **source)
+{
+	guint64 mm = 0, pgd = 0, mm_off, pgd_off, psize;
+	GError *err;
+
+	if (!th->task) {
+		if (!th->regs.valid[OL_GDB_CR3])
+			return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+					   "%s: no CR3 in the dump for user memory", th->name);
+		*root = th->regs.value[OL_GDB_CR3] & CR3_ADDR;
+		*source = g_strdup_printf("%s's CR3", th->name);
+		return NULL;
+	}
+	if ((err = ol_target_member(t, "task_struct", "mm", &mm_off, NULL)) ||
+	    (err = ol_target_member(t, "mm_struct", "pgd", &pgd_off, NULL)) ||
+	    (err = ol_target_read_u64(t, th->task + mm_off, &mm)))
+		return err;
+	if (!mm)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "thread %" G_GINT64_MODIFIER "u (%s) is a kernel thread: it has no user memory", th->tid,
+				   th->name);
+	if ((err = ol_target_read_u64(t, mm + pgd_off, &pgd)) || (err = ol_xlat_translate(t->xlat, pgd, root, &psize)))
+		return err;
+	*source = g_strdup_printf("%s's mm->pgd", th->name);
+	return NULL;
+}
+
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done)
+{
+	guint64 root = 0;
+	g_autofree char *source = NULL;
+	OlXlat *x;
+	GError *err;
+
+	*done = 0;
+	if (!th || addr >= USER_HALF_END)
+		return ol_target_read(t, addr, buf, len, done);
+	if ((err = user_root(t, th, &root, &source)))
+		return err;
+	if (!t->user_xlat)
+		t->user_xlat = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)ol_xlat_free);
+	if (!(x = g_hash_table_lookup(t->user_xlat, &root))) {
+		if ((err = ol_xlat_new_root(t->xlat, root, source, &x)))
+			return err;
+		g_hash_table_insert(t->user_xlat, g_memdup2(&root, sizeof(root)), x);
+	}
+	return ol_xlat_read(x, addr, buf, len, done);
 }
 
 OlDwarf *ol_target_dwarf(OlTarget *t)

@@ -6,6 +6,7 @@
 #pragma once
 #include <glib.h>
 
+#include "debug-files.h"
 #include "dump.h"
 #include "dwarf-types.h"
 #include "entry-cfi.h"
@@ -18,14 +19,19 @@ typedef struct {
 	int cpu;      /* -1 for a task not on a CPU */
 	char *name;   /* qXfer:threads name */
 	char *extra;  /* qThreadExtraInfo text */
+	guint64 task; /* its task_struct; 0 for vCPU threads */
 	OlRegs regs;
 } OlThread;
 
 typedef struct OlTarget OlTarget;
 
-/* vmlinux may be NULL: then run.json beside the dump is consulted, and
- * without it the target works from the dump alone. Problems that do not stop
- * the target (vmlinux missing or not matching) are returned in *warnings. */
+/* DUMP_PATH may be a kdump-tools directory (vmcore or dump.DATE in it).
+ * vmlinux may be NULL: then it is looked for (debug-files.h: the run
+ * directory, the system's debug directories, the debuginfod cache), and
+ * without it the target works from the dump alone. A given vmlinux whose
+ * build-id is not the dump's is an error. Problems that do not stop the
+ * target (no vmlinux found, and where it was looked for) are returned in
+ * *warnings. */
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
@@ -33,6 +39,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 OlDump *ol_target_dump(OlTarget *t);
 OlXlat *ol_target_xlat(OlTarget *t);
 OlVmlinux *ol_target_vmlinux(OlTarget *t); /* or NULL */
+/* The dump's release and build-id (debug-files.h). */
+const OlKernelId *ol_target_kernel_id(OlTarget *t);
 
 guint ol_target_n_threads(const OlTarget *t);
 const OlThread *ol_target_thread(const OlTarget *t, guint i);
@@ -50,17 +58,17 @@ char *ol_target_libraries_xml(OlTarget *t);
 GBytes *ol_target_file(OlTarget *t, const char *name);
 
 /*
- * gdb's symbol file. gdb started with no file asks for an exec file
- * (qXfer:exec-file): it gets the entry-code CFI (moved by the KASLR offset
- * through qOffsets: ol_target_exec_offsets), after which it reads the
- * library list, where vmlinux is then served relocated. NULL without
- * vmlinux. gdb started with its own vmlinux never asks.
+ * gdb's symbol file. gdb asks for an exec file (qXfer:exec-file) and is
+ * told the entry-code CFI (NULL without vmlinux). gdb started with its own
+ * vmlinux only checks it and closes it; gdb started with none keeps it as
+ * its exec file. Then ol_target_use_exec_file(): the CFI is no longer a
+ * library (qOffsets moves it by the KASLR offset) and the library list
+ * serves vmlinux relocated, so gdb has every kernel symbol where it is.
  */
 const char *ol_target_exec_file(OlTarget *t);
-/* TRUE (and the offset for qOffsets) once the exec file was served. */
-gboolean ol_target_exec_offsets(OlTarget *t, guint64 *offset);
-/* List (or not) vmlinux relocated in the library list. */
-void ol_target_set_serve_vmlinux(OlTarget *t, gboolean serve);
+void ol_target_use_exec_file(OlTarget *t);
+/* FALSE: never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
+void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
 
 /* Where modules' .ko files are looked for, recursively (--modules). Each
  * entry may hold several directories separated by ':'. NULL or none: the
@@ -95,3 +103,8 @@ GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out) 
 
 /* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
 GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
+/* Read memory as thread TH sees it: kernel addresses as ol_target_read,
+ * user addresses (the lower half) through its page tables: a task's
+ * mm->pgd, a vCPU's CR3. A kernel thread has no user memory: an error
+ * that says so. */
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;

@@ -69,7 +69,8 @@ typedef struct {
 } OlDumpWriteStats;
 
 /* Write IN to PATH (replacing it if it exists).  Errors are one line naming
- * PATH, or IN's path and offset for damage in the input.  STATS may be NULL. */
+ * PATH, or IN's path and offset for damage in the input; a truncated IN
+ * (ol_dump_warning) is refused, nothing written.  STATS may be NULL. */
 GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *opt,
 		      OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 

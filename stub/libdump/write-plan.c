@@ -198,6 +198,9 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *opt, OlDumpWriteStats *stats)
 {
 	g_auto(OlWritePlan) plan = { 0 };
+	/* A copy of a cut dump would say "excluded" where memory was lost. */
+	if (ol_dump_warning(in))
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED, "%s (a copy needs the whole dump)", ol_dump_warning(in));
 	GError *err = make_plan(in, opt, &plan);
 	if (err)
 		return err;

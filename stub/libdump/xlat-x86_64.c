@@ -542,3 +542,20 @@ void ol_xlat_free(OlXlat *x)
 {
 	g_free(x);
 }
+
+GError *ol_xlat_new_root(const OlXlat *kernel, guint64 root, const char *source, OlXlat **out)
+{
+	g_autoptr(OlXlat) x = g_memdup2(kernel, sizeof(*kernel));
+
+	x->root = root & PTE_ADDR_MASK & ~x->sme_mask;
+	g_snprintf(x->root_source, sizeof(x->root_source), "%s", source);
+	for (guint i = 0; i < TLB_SIZE; i++)
+		x->tlb[i].tag = TLB_NONE;
+	for (guint i = 0; i < LTLB_SIZE; i++)
+		x->ltlb[i].tag = TLB_NONE;
+	if (!root_in_dump(x, x->root))
+		return ol_dump_error(x->dump, OL_DUMP_ERROR_NOT_PRESENT,
+				     "page-table root 0x%" G_GINT64_MODIFIER "x (%s) is not in the dump", x->root, source);
+	*out = g_steal_pointer(&x);
+	return NULL;
+}

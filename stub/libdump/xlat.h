@@ -88,6 +88,12 @@ const char *ol_xlat_root_source(const OlXlat *x);
  * ol_xlat_kaslr_offset() returns FALSE. */
 const char *ol_xlat_kaslr_source(const OlXlat *x);
 
+/* The same translation through another page-table root (physical
+ * address: a task's mm->pgd, a CPU's CR3), for user addresses; KERNEL's
+ * depth, SME mask and KASLR facts are kept. NOT_PRESENT if the root page
+ * is not in the dump. SOURCE names it in errors ("pid 42's mm->pgd"). */
+GError *ol_xlat_new_root(const OlXlat *kernel, guint64 root, const char *source, OlXlat **out);
+
 /* Extra, for checking VMCOREINFO against the page tables: run the kernel
  * text search now, whatever VMCOREINFO says.  *va is the start of the first
  * present leaf in [0xffffffff80000000, 0xffffffffc0000000), *pa where it

@@ -27,6 +27,8 @@ typedef struct {
 	GError *io_error;
 	GBytes *files[16]; /* vFile descriptors (MAX_OPEN_FILES) */
 	gboolean told_kaslr; /* the link-address note was printed */
+	gboolean file_is_exec[16]; /* that descriptor is the exec file we named */
+	GHashTable *told_user;     /* tids whose user-memory failure was explained */
 } Session;
 
 typedef void (*Handler)(Session *s, const char *args);
@@ -144,7 +146,13 @@ static void h_read_memory(Session *s, const char *args)
 	/* Two hex digits per byte must fit a reply packet. */
 	len = MIN(len, (RSP_PACKET_SIZE - 16) / 2);
 	buf = g_malloc(len ? len : 1);
-	err = ol_target_read(s->t, addr, buf, len, &done);
+	err = ol_target_read_as(s->t, current_thread(s), addr, buf, len, &done);
+	/* gdb shows only "Cannot access memory": why a user address is not
+	 * readable (a kernel thread, no page tables) goes to the stub's
+	 * stderr, which gdb shows for `target remote |`, once per thread */
+	if (err && done == 0 && addr < G_GUINT64_CONSTANT(0x8000000000000000) &&
+	    g_hash_table_add(s->told_user, g_memdup2(&current_thread(s)->tid, sizeof(guint64))))
+		fprintf(stderr, "oopslab-stub: user memory at 0x%" G_GINT64_MODIFIER "x: %s\n", addr, err->message);
 	if (done == 0 && len > 0)
 		return reply_error(s, 14); /* EFAULT: gdb says "Cannot access memory" */
 	g_string_truncate(s->reply, 0);
@@ -353,7 +361,10 @@ static void h_vfile_open(Session *s, const char *args)
 		return vfile_error(s, FILEIO_ENOENT);
 	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++) {
 		if (!s->files[fd]) {
+			const char *exec = ol_target_exec_file(s->t);
+
 			s->files[fd] = file;
+			s->file_is_exec[fd] = exec && g_str_equal(exec, (const char *)name->data);
 			g_string_printf(s->reply, "F%x", fd);
 			return;
 		}
@@ -444,8 +455,13 @@ static void h_monitor(Session *s, const char *args)
 static void h_offsets(Session *s, const char *args)
 {
 	guint64 off = 0;
+	gboolean exec_open = FALSE;
 
-	if (ol_target_exec_offsets(s->t, &off)) {
+	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++)
+		exec_open |= s->files[fd] && s->file_is_exec[fd];
+	ol_xlat_kaslr_offset(ol_target_xlat(s->t), &off);
+	if (exec_open) {
+		ol_target_use_exec_file(s->t);
 		g_string_printf(s->reply, "Text=%" G_GINT64_MODIFIER "x;Data=%" G_GINT64_MODIFIER "x;Bss=%" G_GINT64_MODIFIER "x",
 				off, off, off);
 		return;
@@ -565,6 +581,7 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 	s.reply = g_string_new(NULL);
 	s.wire = g_string_new(NULL);
 	s.last = g_string_new(NULL);
+	s.told_user = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	while (!s.done && !s.io_error) {
 		ssize_t n = read(in_fd, buf, sizeof(buf));
 
@@ -615,5 +632,6 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 	g_string_free(s.reply, TRUE);
 	g_string_free(s.wire, TRUE);
 	g_string_free(s.last, TRUE);
+	g_hash_table_unref(s.told_user);
 	return s.io_error;
 }

@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 
-from oopslab_test import OOPSLAB, check, finish
+from oopslab_test import OOPSLAB, check, finish, runs_dir
 from workload_util import marked_line, run, tmpdir, tree_listing
 
 parent = tmpdir("labdir")
@@ -59,4 +59,14 @@ print(report)
 rip = [l for l in report.splitlines() if "check_invariant+" in l][:1]
 check(rip and rip[0].rstrip().endswith(f"{os.path.realpath(lab)}/my_bug.c:{line}"),
       f"the RIP is at the marked line {line}: {rip}")
+
+# batch takes lab directories too.
+bdir = os.path.join(runs_dir(), "lab-dir-batch")
+subprocess.run(["rm", "-rf", bdir])
+p = subprocess.run([OOPSLAB, "batch", "--out", bdir, "--lab", lab], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   text=True, timeout=900)
+print(p.stdout, p.stderr)
+check(p.returncode == 0 and os.listdir(bdir) == ["lab-my-bug"], f"batch --lab PATH: one run as its lab.conf expects "
+      f"(rc {p.returncode})")
+check(want["title"] in p.stdout, "batch's summary has the lab's title")
 finish()

@@ -83,6 +83,34 @@ with open(os.path.join(out2, "console.log"), errors="replace") as f:
 check(re.search(r"timer_crash: unknown parameter 'oopslab_param' ignored", console),
       "the parameter reached the module's insmod")
 
+# Two modules, in order: the first says it is loaded, the second's init
+# crashes (a normal crash, before /init could print its sections).
+first = os.path.join(parent, "first")
+os.makedirs(first)
+with open(os.path.join(first, "first.c"), "w") as f:
+    f.write('#include <linux/module.h>\nstatic int __init first_init(void)\n{\n\tpr_info("first-module: loaded\\n");\n'
+            '\treturn 0;\n}\nmodule_init(first_init);\nMODULE_LICENSE("GPL");\n')
+with open(os.path.join(first, "Kbuild"), "w") as f:
+    f.write("obj-m += first.o\n")
+second = os.path.join(parent, "second")
+os.makedirs(second)
+with open(os.path.join(second, "init_crash.c"), "w") as f:
+    f.write('#include <linux/module.h>\nstatic int *volatile where;\nstatic int __init init_crash_init(void)\n{\n'
+            '\t*where = 1; /* init-crash: here */\n\treturn 0;\n}\nmodule_init(init_crash_init);\nMODULE_LICENSE("GPL");\n')
+with open(os.path.join(second, "Kbuild"), "w") as f:
+    f.write("ccflags-y := -g\nobj-m += init_crash.o\n")
+rc, err, rj5, out5 = run("workload-two-modules", "--module", first, "--module", second)
+with open(os.path.join(out5, "console.log"), errors="replace") as f:
+    console = f.read()
+check(rc == 0 and rj5 and rj5["outcome"] == "panic", f"a module whose init crashes: outcome panic (rc {rc})")
+check("first-module: loaded" in console and console.index("first-module: loaded") < console.index("BUG:"),
+      "the modules loaded in order")
+iline = marked_line(os.path.join(second, "init_crash.c"), "init-crash: here")
+check(rj5 and rj5["crash_function"] == "init_crash_init", f"the report names init_crash_init: {rj5 and rj5['crash_function']}")
+check(rj5 and rj5["module"].endswith("/modules/init_crash.ko"), "the report used the crashing module")
+report = subprocess.run([OOPSLAB, "report", out5], stdout=subprocess.PIPE, text=True).stdout
+check(f"{second}/init_crash.c:{iline}" in report, f"... at init_crash.c:{iline}")
+
 # --kernel-tree: the tree gives the bzImage, vmlinux and the module build.
 tree = rj["kernel_dir"]
 rc, err, rj4, out4 = run("workload-timer-tree", "--kernel-tree", tree, "--module", src, "--exec", "sleep 10")

@@ -383,6 +383,19 @@ static void test_failure_leaves_nothing(void)
 	g_assert_true(g_str_has_prefix(err->message, missing_dir));
 	g_clear_error(&err);
 
+	/* A truncated input: refused, nothing written (its lost pages would
+	 * pass for excluded ones in the copy). */
+	g_autoptr(GByteArray) cut = g_byte_array_new();
+	g_byte_array_append(cut, b->data, b->len - 0x3000);
+	g_autoptr(OlDump) cut_in = open_bytes(cut);
+	g_assert_nonnull(ol_dump_warning(cut_in));
+	g_autofree char *never = out_path("never.kdump");
+	err = ol_dump_write(cut_in, never, &opt, NULL);
+	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED);
+	g_assert_nonnull(strstr(err->message, "truncated"));
+	g_assert_false(g_file_test(never, G_FILE_TEST_EXISTS));
+	g_clear_error(&err);
+
 	/* An input page that does not decompress to a page. */
 	g_autoptr(KdumpGen) kg = kdumpgen_new(200);
 	kdumpgen_add_ram(kg, 0, 200);

@@ -1,0 +1,233 @@
+#include "debug-files.h"
+
+#include "vmcoreinfo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <string.h>
+#include <unistd.h>
+
+/* How much of the kernel image is searched for its build-id note and
+ * banner: more than any x86_64 kernel's text, rodata and notes. */
+#define IMAGE_SCAN (G_GUINT64_CONSTANT(128) << 20)
+#define SCAN_CHUNK (1u << 20)
+#define BUILD_ID_MAX 64
+
+void ol_kernel_id_clear(OlKernelId *id)
+{
+	g_clear_pointer(&id->release, g_free);
+	g_clear_pointer(&id->build_id, g_free);
+}
+
+static char *hex(const guint8 *p, gsize n)
+{
+	GString *s = g_string_new(NULL);
+
+	for (gsize i = 0; i < n; i++)
+		g_string_append_printf(s, "%02x", p[i]);
+	return g_string_free(s, FALSE);
+}
+
+/* The GNU build-id note (namesz 4, descsz 20, type 3, "GNU") and the
+ * banner, in the kernel image from _text on. */
+static void scan_image(OlXlat *x, OlKernelId *id)
+{
+	static const guint8 note[] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
+	guint64 off = 0, text;
+	g_autofree guint8 *buf = g_malloc(SCAN_CHUNK + 256);
+
+	if (!ol_xlat_kaslr_offset(x, &off))
+		return;
+	text = OL_XLAT_DEFAULT_LINK_TEXT + off;
+	for (guint64 pos = 0; pos < IMAGE_SCAN && (!id->build_id || !id->release); pos += SCAN_CHUNK) {
+		gsize done = 0;
+		g_autoptr(GError) err = ol_xlat_read(x, text + pos, buf, SCAN_CHUNK + 256, &done);
+		const guint8 *hit;
+
+		if (done < sizeof(note) + 20)
+			continue;
+		if (!id->build_id && (hit = memmem(buf, done - 20, note, sizeof(note)))) {
+			id->build_id = hex(hit + sizeof(note), 20);
+			id->build_id_source = "the kernel image's build-id note";
+		}
+		if (!id->release && (hit = memmem(buf, done, "Linux version ", 14)) && hit + 14 < buf + done) {
+			const char *r = (const char *)hit + 14;
+			gsize n = strcspn(r, " \n");
+
+			if ((const guint8 *)r + n < buf + done && n > 0 && n < 65) {
+				id->release = g_strndup(r, n);
+				id->release_source = "the kernel's banner in memory";
+			}
+		}
+	}
+}
+
+void ol_kernel_id_read(OlDump *d, OlXlat *x, OlKernelId *id)
+{
+	gsize len = 0;
+	const char *vi = ol_dump_vmcoreinfo(d, &len);
+
+	memset(id, 0, sizeof(*id));
+	if (vi && (id->release = ol_vmcoreinfo_dup(vi, len, "OSRELEASE")))
+		id->release_source = "VMCOREINFO OSRELEASE";
+	if (vi && (id->build_id = ol_vmcoreinfo_dup(vi, len, "BUILD-ID"))) {
+		char *lower = g_ascii_strdown(id->build_id, -1);
+
+		g_free(id->build_id);
+		id->build_id = lower;
+		id->build_id_source = "VMCOREINFO BUILD-ID";
+	}
+	if (!id->release || !id->build_id)
+		scan_image(x, id);
+}
+
+GError *ol_elf_build_id(const char *path, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	GError *err = NULL;
+
+	*out = NULL;
+	if (fd < 0)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "%s: %s", path, g_strerror(errno));
+	elf_version(EV_CURRENT);
+	if (!(elf = elf_begin(fd, ELF_C_READ_MMAP, NULL)) || elf_kind(elf) != ELF_K_ELF)
+		err = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: not an ELF file", path);
+	while (!err && !*out && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t pos = 0, name_off, desc_off;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(data = elf_getdata(scn, NULL)))
+			continue;
+		while ((pos = gelf_getnote(data, pos, &nh, &name_off, &desc_off)) > 0 && !*out)
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && nh.n_descsz <= BUILD_ID_MAX &&
+			    memcmp((char *)data->d_buf + name_off, "GNU", 4) == 0)
+				*out = hex((guint8 *)data->d_buf + desc_off, nh.n_descsz);
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* run.json beside the dump names the vmlinux the harness booted. */
+static char *run_json_vmlinux(const char *dump_path)
+{
+	g_autofree char *dir = g_path_get_dirname(dump_path);
+	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GRegex) re = g_regex_new("\"vmlinux\": \"((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	g_autofree char *raw = NULL;
+
+	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &m))
+		return NULL;
+	raw = g_match_info_fetch(m, 1);
+	return g_strcompress(raw);
+}
+
+/* Takes PATH. */
+static char *rooted(char *path)
+{
+	const char *root = g_getenv("OOPSLAB_DEBUG_ROOT");
+	char *r;
+
+	if (!root || !*root)
+		return path;
+	r = g_build_filename(root, path, NULL);
+	g_free(path);
+	return r;
+}
+
+/* Every candidate, in search order. */
+static GPtrArray *candidates(const OlKernelId *id, const char *dump_path)
+{
+	GPtrArray *c = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *dir = dump_path ? g_path_get_dirname(dump_path) : NULL;
+	char *rj = dump_path ? run_json_vmlinux(dump_path) : NULL;
+	const char *cache = g_getenv("DEBUGINFOD_CACHE_PATH");
+
+	if (rj)
+		g_ptr_array_add(c, rj);
+	if (dir) {
+		g_ptr_array_add(c, g_build_filename(dir, "vmlinux", NULL));
+		if (id->release)
+			g_ptr_array_add(c, g_strdup_printf("%s/vmlinux-%s", dir, id->release));
+	}
+	if (id->release) {
+		g_ptr_array_add(c, rooted(g_strdup_printf("/usr/lib/debug/boot/vmlinux-%s", id->release)));
+		g_ptr_array_add(c, rooted(g_strdup_printf("/usr/lib/debug/lib/modules/%s/vmlinux", id->release)));
+		g_ptr_array_add(c, rooted(g_strdup_printf("/lib/modules/%s/build/vmlinux", id->release)));
+	}
+	if (id->build_id && strlen(id->build_id) > 2) {
+		g_ptr_array_add(c, rooted(g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", id->build_id,
+							  id->build_id + 2)));
+		if (cache && *cache)
+			g_ptr_array_add(c, g_build_filename(cache, id->build_id, "debuginfo", NULL));
+		g_ptr_array_add(c, g_build_filename(g_get_home_dir(), ".cache", "debuginfod_client", id->build_id,
+						    "debuginfo", NULL));
+	}
+	return c;
+}
+
+/* Is PATH the dump's vmlinux? NULL if so, else why not (for the error). */
+static char *check(const OlKernelId *id, const char *path)
+{
+	g_autofree char *bid = NULL;
+	g_autoptr(GError) err = NULL;
+
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return g_strdup("not there");
+	if ((err = ol_elf_build_id(path, &bid)))
+		return g_strdup(err->message);
+	if (id->build_id && bid && !g_str_equal(bid, id->build_id))
+		return g_strdup_printf("build-id %s, not the dump's %s", bid, id->build_id);
+	return NULL;
+}
+
+GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *dump_path, char **out)
+{
+	g_autoptr(GPtrArray) c = NULL;
+	g_autoptr(GString) looked = g_string_new(NULL);
+
+	if (explicit_path) {
+		g_autofree char *why = check(id, explicit_path);
+
+		if (why)
+			return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s is not this dump's vmlinux: %s",
+					   explicit_path, why);
+		*out = g_strdup(explicit_path);
+		return NULL;
+	}
+	c = candidates(id, dump_path);
+	for (guint i = 0; i < c->len; i++) {
+		const char *path = c->pdata[i];
+		g_autofree char *why = check(id, path);
+
+		if (!why) {
+			*out = g_strdup(path);
+			return NULL;
+		}
+		g_string_append_printf(looked, "%s%s (%s)", looked->len ? "; " : "", path, why);
+	}
+	return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+			   "no vmlinux for release %s, build-id %s (give --vmlinux); looked at: %s",
+			   id->release ? id->release : "(unknown)", id->build_id ? id->build_id : "(unknown)",
+			   looked->len ? looked->str : "nothing: neither is known");
+}
+
+char *ol_debug_modules_dir(const OlKernelId *id)
+{
+	char *dir;
+
+	if (!id->release)
+		return NULL;
+	dir = rooted(g_strdup_printf("/usr/lib/debug/lib/modules/%s", id->release));
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		g_clear_pointer(&dir, g_free);
+	return dir;
+}
