@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The paused guest's shared RAM, written as a kdump-compressed file (capture-ram.h). */
 #include "capture-ram.h"
 
@@ -75,8 +76,8 @@ char *capture_find_vmcoreinfo(OlDump *live, gsize *len)
 			memcpy(&namesz, hit - 12, 4);
 			memcpy(&descsz, hit - 8, 4);
 			descsz = GUINT32_FROM_LE(descsz);
-			if (GUINT32_FROM_LE(namesz) != 11 || descsz > VMCOREINFO_MAX || (gsize)(end - hit - 12) < descsz ||
-			    memcmp(hit + 12, "OSRELEASE=", 10) != 0)
+			if (GUINT32_FROM_LE(namesz) != 11 || descsz > VMCOREINFO_MAX ||
+			    (gsize)(end - hit - 12) < descsz || memcmp(hit + 12, "OSRELEASE=", 10) != 0)
 				continue;
 			*len = strnlen((const char *)hit + 12, descsz);
 			return g_strndup((const char *)hit + 12, *len);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The default capture: the paused guest's RAM, shared with QEMU through a
  * file on tmpfs (domain-xml.h shared_ram), written by the harness itself as
@@ -17,7 +18,8 @@ typedef struct {
 } CaptureRamOptions;
 
 /* Write VM's memory to PATH.  The guest must be paused. */
-GError *capture_ram(Vm *vm, const char *path, const CaptureRamOptions *opt, OlDumpWriteStats *stats);
+GError *capture_ram(Vm *vm, const char *path, const CaptureRamOptions *opt,
+		    OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 /* The kernel's VMCOREINFO note in LIVE's RAM (n_namesz 11, "VMCOREINFO",
  * a text starting with OSRELEASE=): a copy of its text, or NULL. */
 char *capture_find_vmcoreinfo(OlDump *live, gsize *len);

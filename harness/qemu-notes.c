@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Notes from `info registers -a` (qemu-notes.h). */
 #include "qemu-notes.h"
 
@@ -85,7 +86,8 @@ static void scan_words(Cpu *c, const char *line)
 			c->rip = v, c->found |= 1u << 16;
 		else if (g_str_equal(name, "RFL") || g_str_equal(name, "EFL"))
 			c->rflags = v, c->found |= 1u << 17;
-		else if (strlen(name) == 3 && g_str_has_prefix(name, "CR") && name[2] >= '0' && name[2] <= '4')
+		else if (strlen(name) == 3 && g_str_has_prefix(name, "CR") && name[2] >= '0' &&
+			 name[2] <= '4')
 			c->cr[name[2] - '0'] = v;
 	}
 }

@@ -57,12 +57,14 @@ GError *ol_live_mtree_parse(const char *text, const char *region, GArray **out)
 		g_autofree char *off = g_match_info_fetch(m, 4);
 		char *name = g_match_info_fetch(m, 3);
 		OlLiveRange r = {.gpa = g_ascii_strtoull(a, NULL, 16)};
+		gsize sum;
 
 		r.size = g_ascii_strtoull(b, NULL, 16) - r.gpa + 1;
 		r.offset = off && *off ? g_ascii_strtoull(off, NULL, 16) : 0;
 		g_array_append_val(all, r);
 		g_ptr_array_add(names, name);
-		g_hash_table_insert(total, name, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(total, name)) + r.size));
+		sum = GPOINTER_TO_SIZE(g_hash_table_lookup(total, name)) + r.size;
+		g_hash_table_insert(total, name, GSIZE_TO_POINTER(sum));
 	}
 	if (!best)
 		best = largest(total);

@@ -4,8 +4,7 @@
  * guest-physical ranges are which offsets of it (`info mtree -f`), and the
  * CPU notes and VMCOREINFO, given as the note segment a dump would carry.
  */
-#ifndef OL_LIVE_QEMU_LAYOUT_H
-#define OL_LIVE_QEMU_LAYOUT_H
+#pragma once
 
 #include <glib.h>
 
@@ -17,14 +16,13 @@ G_BEGIN_DECLS
  * "memory" address space that belong to RAM region REGION (NULL: the
  * largest one), as OlLiveRange in an array.  Offsets are the region's
  * ("@OFFSET", 0 if absent), i.e. offsets into the region's backing file. */
-GError *ol_live_mtree_parse(const char *text, const char *region, GArray **ranges);
+GError *ol_live_mtree_parse(const char *text, const char *region, GArray **ranges) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Give live dump LIVE the notes of an ELF note segment NOTES (4-byte
  * aligned, as QEMU writes them: NT_PRSTATUS and "QEMU" per CPU, VMCOREINFO),
  * parsed as a dump's own: its CPUs, VMCOREINFO and the note blob writers
  * copy.  An error names the offset of a bad note. */
-GError *ol_dump_live_set_notes(OlDump *live, const guint8 *notes, gsize len);
+GError *ol_dump_live_set_notes(OlDump *live, const guint8 *notes, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
 
-#endif /* OL_LIVE_QEMU_LAYOUT_H */

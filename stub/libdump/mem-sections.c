@@ -19,13 +19,13 @@
 /* page_type's base (linux page-flags.h): set in every typed page */
 #define PAGE_TYPE_BASE 0xf0000000u
 
-static gboolean get_num(const char *info, gsize len, const char *key, guint64 *v)
+static gboolean try_get_num(const char *info, gsize len, const char *key, guint64 *v)
 {
 	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, key, v);
 	return err == NULL;
 }
 
-static gboolean read_va(OlXlat *x, guint64 va, void *buf, gsize len)
+static gboolean try_read_va(OlXlat *x, guint64 va, void *buf, gsize len)
 {
 	gsize done;
 	g_autoptr(GError) err = ol_xlat_read(x, va, buf, len, &done);
@@ -40,54 +40,82 @@ static void add_section(GArray *out, guint64 nr, guint64 map)
 		g_array_append_val(out, s);
 }
 
-gboolean ol_mem_sections(OlDump *in, OlXlat *x, GArray **out, guint *section_shift)
+typedef struct {
+	guint64 ms, n_roots, ms_size, map_off, section_bits, physmem_bits;
+} SectionInfo;
+
+/* VMCOREINFO's description of mem_section, checked for sanity. */
+static gboolean section_info(OlDump *in, SectionInfo *si)
 {
 	gsize len;
 	const char *info = ol_dump_vmcoreinfo(in, &len);
-	guint64 ms, n_roots, ms_size, map_off, section_bits, physmem_bits, page_size;
-	g_autoptr(GArray) secs = g_array_new(FALSE, FALSE, sizeof(OlMemSection));
+	guint64 page_size;
 
-	if (!info || !get_num(info, len, "SYMBOL(mem_section)", &ms) ||
-	    !get_num(info, len, "LENGTH(mem_section)", &n_roots) || !get_num(info, len, "SIZE(mem_section)", &ms_size) ||
-	    !get_num(info, len, "OFFSET(mem_section.section_mem_map)", &map_off) ||
-	    !get_num(info, len, "NUMBER(SECTION_SIZE_BITS)", &section_bits) ||
-	    !get_num(info, len, "NUMBER(MAX_PHYSMEM_BITS)", &physmem_bits) || !get_num(info, len, "PAGESIZE", &page_size))
+	if (!info || !try_get_num(info, len, "SYMBOL(mem_section)", &si->ms) ||
+	    !try_get_num(info, len, "LENGTH(mem_section)", &si->n_roots) ||
+	    !try_get_num(info, len, "SIZE(mem_section)", &si->ms_size) ||
+	    !try_get_num(info, len, "OFFSET(mem_section.section_mem_map)", &si->map_off) ||
+	    !try_get_num(info, len, "NUMBER(SECTION_SIZE_BITS)", &si->section_bits) ||
+	    !try_get_num(info, len, "NUMBER(MAX_PHYSMEM_BITS)", &si->physmem_bits) ||
+	    !try_get_num(info, len, "PAGESIZE", &page_size))
 		return FALSE;
-	if (page_size != OL_PAGE_SIZE || ms_size < map_off + 8 || ms_size > OL_PAGE_SIZE || section_bits < OL_PAGE_SHIFT ||
-	    section_bits >= physmem_bits || physmem_bits > 52 || n_roots == 0 || n_roots > (1u << 20))
-		return FALSE;
+	return page_size == OL_PAGE_SIZE && si->ms_size >= si->map_off + 8 && si->ms_size <= OL_PAGE_SIZE &&
+	       si->section_bits >= OL_PAGE_SHIFT && si->section_bits < si->physmem_bits &&
+	       si->physmem_bits <= 52 && si->n_roots > 0 && si->n_roots <= (1u << 20);
+}
 
-	/* As makedumpfile's is_sparsemem_extreme(): with _EXTREME the array is
-	 * of roots, each a pointer to a page of sections, and VMCOREINFO gives
-	 * the roots' address; otherwise it is the sections themselves. */
-	guint64 per_root = OL_PAGE_SIZE / ms_size;
-	guint64 n_sections = G_GUINT64_CONSTANT(1) << (physmem_bits - section_bits);
-	gboolean extreme = n_roots == (n_sections + per_root - 1) / per_root;
-	if (!extreme) {
-		for (guint64 i = 0; i < n_roots; i++) {
-			guint64 map;
-			if (!read_va(x, ms + i * ms_size + map_off, &map, 8))
-				return FALSE;
-			add_section(secs, i, GUINT64_FROM_LE(map));
-		}
-	} else {
-		g_autofree guint64 *roots = g_new(guint64, n_roots);
-		g_autofree guint8 *page = g_malloc(per_root * ms_size);
-		if (!read_va(x, ms, roots, n_roots * 8))
+/* Without SPARSEMEM_EXTREME: mem_section is the array of sections. */
+static gboolean read_flat(OlXlat *x, const SectionInfo *si, GArray *secs)
+{
+	for (guint64 i = 0; i < si->n_roots; i++) {
+		guint64 map;
+
+		if (!try_read_va(x, si->ms + i * si->ms_size + si->map_off, &map, 8))
 			return FALSE;
-		for (guint64 i = 0; i < n_roots; i++) {
-			guint64 root = GUINT64_FROM_LE(roots[i]);
-			if (!root)
-				continue;
-			if (!read_va(x, root, page, per_root * ms_size))
-				return FALSE;
-			for (guint64 j = 0; j < per_root; j++)
-				add_section(secs, i * per_root + j, ol_le64(page + j * ms_size + map_off));
-		}
+		add_section(secs, i, GUINT64_FROM_LE(map));
 	}
-	if (secs->len == 0)
+	return TRUE;
+}
+
+/* With it: an array of roots, each a pointer to a page of sections. */
+static gboolean read_extreme(OlXlat *x, const SectionInfo *si, GArray *secs)
+{
+	guint64 per_root = OL_PAGE_SIZE / si->ms_size;
+	g_autofree guint64 *roots = g_new(guint64, si->n_roots);
+	g_autofree guint8 *page = g_malloc(per_root * si->ms_size);
+
+	if (!try_read_va(x, si->ms, roots, si->n_roots * 8))
 		return FALSE;
-	*section_shift = (guint)(section_bits - OL_PAGE_SHIFT);
+	for (guint64 i = 0; i < si->n_roots; i++) {
+		guint64 root = GUINT64_FROM_LE(roots[i]);
+
+		if (!root)
+			continue;
+		if (!try_read_va(x, root, page, per_root * si->ms_size))
+			return FALSE;
+		for (guint64 j = 0; j < per_root; j++)
+			add_section(secs, i * per_root + j, ol_le64(page + j * si->ms_size + si->map_off));
+	}
+	return TRUE;
+}
+
+gboolean ol_mem_sections(OlDump *in, OlXlat *x, GArray **out, guint *section_shift)
+{
+	g_autoptr(GArray) secs = g_array_new(FALSE, FALSE, sizeof(OlMemSection));
+	SectionInfo si;
+	guint64 per_root, n_sections;
+	gboolean extreme;
+
+	if (!section_info(in, &si))
+		return FALSE;
+	/* As makedumpfile's is_sparsemem_extreme(): VMCOREINFO's LENGTH is
+	 * the number of roots with _EXTREME, of sections without. */
+	per_root = OL_PAGE_SIZE / si.ms_size;
+	n_sections = G_GUINT64_CONSTANT(1) << (si.physmem_bits - si.section_bits);
+	extreme = si.n_roots == (n_sections + per_root - 1) / per_root;
+	if (!(extreme ? read_extreme(x, &si, secs) : read_flat(x, &si, secs)) || secs->len == 0)
+		return FALSE;
+	*section_shift = (guint)(si.section_bits - OL_PAGE_SHIFT);
 	*out = g_steal_pointer(&secs);
 	return TRUE;
 }
@@ -102,7 +130,7 @@ static guint64 flag_bit(const char *info, gsize len, const char *key)
 {
 	guint64 v;
 
-	return get_num(info, len, key, &v) && v < 64 ? v : G_MAXUINT64;
+	return try_get_num(info, len, key, &v) && v < 64 ? v : G_MAXUINT64;
 }
 
 static gboolean page_layout(OlDump *in, PageLayout *l)
@@ -112,10 +140,10 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	gint64 value;
 	g_autoptr(GError) err = NULL;
 
-	if (!info || !get_num(info, len, "SIZE(page)", &l->page_size) ||
-	    !get_num(info, len, "OFFSET(page.flags)", &l->flags_off) ||
-	    !get_num(info, len, "OFFSET(page._mapcount)", &l->mapcount_off) ||
-	    !get_num(info, len, "OFFSET(page.private)", &l->private_off) ||
+	if (!info || !try_get_num(info, len, "SIZE(page)", &l->page_size) ||
+	    !try_get_num(info, len, "OFFSET(page.flags)", &l->flags_off) ||
+	    !try_get_num(info, len, "OFFSET(page._mapcount)", &l->mapcount_off) ||
+	    !try_get_num(info, len, "OFFSET(page.private)", &l->private_off) ||
 	    (err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", &value)))
 		return FALSE;
 	if (l->page_size < 16 || l->page_size > 256 || l->mapcount_off + 4 > l->page_size ||
@@ -125,7 +153,9 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	/* Since 4.18 PG_buddy is one cleared bit of page_type (the value is
 	 * ~PG_buddy); other type bits may be cleared too.  Before, _mapcount
 	 * was exactly the value. */
-	l->buddy_mask = __builtin_popcount(~l->buddy_value) == 1 ? (PAGE_TYPE_BASE | ~l->buddy_value) : G_MAXUINT32;
+	l->buddy_mask = G_MAXUINT32;
+	if (__builtin_popcount(~l->buddy_value) == 1)
+		l->buddy_mask = PAGE_TYPE_BASE | ~l->buddy_value;
 	l->lru_bit = flag_bit(info, len, "NUMBER(PG_lru)");
 	l->slab_bit = flag_bit(info, len, "NUMBER(PG_slab)");
 	return TRUE;
@@ -193,14 +223,15 @@ static void scan_section(Scan *s, OlXlat *x, const OlMemSection *sec, guint shif
 		guint64 n = MIN(PAGE_CHUNK, count - c);
 		guint64 pfn0 = first + c;
 
-		if (!read_va(x, mem_map + pfn0 * l->page_size, buf, n * l->page_size))
+		if (!try_read_va(x, mem_map + pfn0 * l->page_size, buf, n * l->page_size))
 			continue; /* a hole in the memory map: nothing known */
 		for (guint64 i = 0; i < n; i++)
 			classify(s, pfn0 + i, buf + i * l->page_size);
 	}
 }
 
-gboolean ol_unneeded_pages(OlDump *in, OlXlat *x, guint64 max_pfn, guint kinds, guint8 *bitmap, OlUnneeded *counts)
+gboolean ol_unneeded_pages(OlDump *in, OlXlat *x, guint64 max_pfn, guint kinds, guint8 *bitmap,
+			   OlUnneeded *counts)
 {
 	g_autoptr(GArray) secs = NULL;
 	PageLayout l;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel's memory sections and free pages (mem-sections.c).  Not installed. */
-#ifndef OL_MEM_SECTIONS_H
-#define OL_MEM_SECTIONS_H
+#pragma once
 
 #include "dump-private.h"
 #include "xlat.h"
@@ -26,6 +25,6 @@ typedef struct {
  * block's head page has PageBuddy and its order in page.private; an LRU page
  * has PG_lru (and not PG_slab) in page.flags.  FALSE when VMCOREINFO lacks
  * what that needs (nothing is marked then). */
-gboolean ol_unneeded_pages(OlDump *in, OlXlat *x, guint64 max_pfn, guint kinds, guint8 *bitmap, OlUnneeded *counts);
+gboolean ol_unneeded_pages(OlDump *in, OlXlat *x, guint64 max_pfn, guint kinds, guint8 *bitmap,
+			   OlUnneeded *counts);
 
-#endif /* OL_MEM_SECTIONS_H */

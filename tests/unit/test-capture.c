@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The parts of the shared-RAM capture that need no VM: QEMU's memory map
  * and register dump as the monitor prints them (fixtures captured from
@@ -191,8 +192,8 @@ static void test_exclude_list(void)
 
 static void test_domain_xml_shared_ram(void)
 {
-	DomainSpec spec = {.name = "n", .memory_mib = 512, .cpus = 2, .kernel = "k", .initrd = "i", .cmdline = "c",
-			   .console_path = "/c"};
+	DomainSpec spec = {.name = "n", .memory_mib = 512, .cpus = 2, .kernel = "k", .initrd = "i",
+			   .cmdline = "c", .console_path = "/c"};
 	g_autofree char *plain = domain_xml(&spec);
 	g_autofree char *shared = NULL;
 
