@@ -8,7 +8,8 @@
 
 #include "dump.h"
 #include "json-reader.h"
-#include "live-qemu-layout.h"
+#include "live-notes.h"
+#include "live-qemu.h"
 #include "live.h"
 #include "qemu-notes.h"
 #include "run-internal.h"
@@ -16,8 +17,7 @@
 /* QEMU's id of the machine's RAM backend as libvirt names it. */
 #define RAM_BACKEND "pc.ram"
 
-/* The RAM file's path: the backend's mem-path. */
-static GError *ram_file(Vm *vm, char **path)
+GError *capture_ram_file(Vm *vm, char **path)
 {
 	g_autofree char *reply = NULL;
 	g_autoptr(JsonValue) v = NULL;
@@ -43,7 +43,7 @@ static GError *ram_layout(Vm *vm, GArray **ranges)
 
 	if (err)
 		return err;
-	return ol_live_mtree_parse(text, RAM_BACKEND, ranges);
+	return live_mtree_parse(text, RAM_BACKEND, ranges);
 }
 
 /*
@@ -120,7 +120,7 @@ GError *capture_ram(Vm *vm, const char *path, const CaptureRamOptions *opt, OlDu
 	 * panicked one is paused already, and that pause fails harmlessly. */
 	paused = vm_pause(vm);
 	g_clear_error(&paused);
-	if ((err = ram_file(vm, &file)) || (err = ram_layout(vm, &ranges)) ||
+	if ((err = capture_ram_file(vm, &file)) || (err = ram_layout(vm, &ranges)) ||
 	    (err = ol_dump_open_live_file(file, (const OlLiveRange *)ranges->data, ranges->len, &live)) ||
 	    (err = set_notes(vm, live)))
 		return err;

@@ -17,6 +17,8 @@ typedef struct {
 	gboolean exclude_unneeded; /* free and LRU pages out (dump_level 31) */
 } CaptureRamOptions;
 
+/* The guest RAM file QEMU maps (its RAM backend's mem-path). */
+GError *capture_ram_file(Vm *vm, char **path) G_GNUC_WARN_UNUSED_RESULT;
 /* Write VM's memory to PATH.  The guest must be paused. */
 GError *capture_ram(Vm *vm, const char *path, const CaptureRamOptions *opt,
 		    OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

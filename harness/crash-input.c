@@ -16,12 +16,13 @@ void crash_input_free(CrashInput *in)
 	g_free(in->log);
 	g_free(in->vmlinux);
 	g_free(in->vmlinux_problem);
+	g_free(in->module);
 	json_value_free(in->run);
 	g_free(in);
 }
 
-/* DIR/NAME, or the first DIR/PREFIX* in name order; NULL if none. */
-static char *find_in(const char *dir, const char *name, const char *prefix)
+/* DIR/NAME, or the first DIR/PREFIX*SUFFIX in name order; NULL if none. */
+static char *find_in(const char *dir, const char *name, const char *prefix, const char *suffix)
 {
 	g_autofree char *exact = g_build_filename(dir, name, NULL);
 	g_autoptr(GDir) d = NULL;
@@ -33,7 +34,7 @@ static char *find_in(const char *dir, const char *name, const char *prefix)
 	if (!(d = g_dir_open(dir, 0, NULL)))
 		return NULL;
 	while ((e = g_dir_read_name(d)))
-		if (g_str_has_prefix(e, prefix))
+		if (g_str_has_prefix(e, prefix) && g_str_has_suffix(e, suffix))
 			g_ptr_array_add(hits, g_build_filename(dir, e, NULL));
 	if (!hits->len)
 		return NULL;
@@ -95,7 +96,7 @@ GError *crash_input_open(const char *arg, const char *vmlinux, CrashInput **out)
 		if (g_file_test(rj, G_FILE_TEST_EXISTS)) {
 			if ((err = from_run(in, arg)))
 				return err;
-		} else if (!(in->dump = find_in(arg, "vmcore", "dump."))) {
+		} else if (!(in->dump = find_in(arg, "vmcore", "dump.", ""))) {
 			return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT,
 					   "%s: no run.json, and no dump (looked for vmcore and dump.*)", arg);
 		}
@@ -105,8 +106,13 @@ GError *crash_input_open(const char *arg, const char *vmlinux, CrashInput **out)
 	} else {
 		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such run directory or dump", arg);
 	}
-	if (!in->is_run)
-		in->log = find_in(in->dir, "vmcore-dmesg.txt", "dmesg.");
+	if (!in->is_run) {
+		in->log = find_in(in->dir, "vmcore-dmesg.txt", "dmesg.", "");
+		/* a module's .ko kept with the dump (the stub looks there too) */
+		in->module = find_in(in->dir, "", "", ".ko");
+	} else if (json_get_string(in->run, "module")) {
+		in->module = g_strdup(json_get_string(in->run, "module"));
+	}
 	if ((err = find_vmlinux(in, vmlinux)))
 		return err;
 	*out = g_steal_pointer(&in);

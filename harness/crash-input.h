@@ -18,6 +18,7 @@ typedef struct {
 	gboolean is_run;  /* a run directory: console.log, run.json */
 	char *vmlinux;    /* or NULL: none found (vmlinux_problem says where it was looked for) */
 	char *vmlinux_problem;
+	char *module;     /* the lab module's .ko: run.json's, else a .ko beside the dump, or NULL */
 	JsonValue *run;   /* run.json, or NULL */
 } CrashInput;
 

@@ -10,6 +10,7 @@ char *domain_xml(const DomainSpec *s)
 	gboolean kvm = s->accel == ACCEL_KVM;
 	g_autofree char *disk = NULL;
 	g_autofree char *share = NULL;
+	g_autofree char *gdb_xml = NULL;
 
 	if (s->disk_path) {
 		g_autofree char *path = g_markup_escape_text(s->disk_path, -1);
@@ -34,6 +35,27 @@ char *domain_xml(const DomainSpec *s)
 					"    </filesystem>\n",
 					dir, s->share_rw ? "" : "      <readonly/>\n");
 	}
+	if (s->gdb_socket) {
+		g_autofree char *gdb = g_markup_escape_text(s->gdb_socket, -1);
+		g_autofree char *wait = g_markup_escape_text(s->wait_socket, -1);
+
+		/*
+		 * --gdb (run-gdb.c): RAM in a file QEMU shares (under the driver's
+		 * memory_backing_dir, as with shared_ram) for the stub to map; ttyS1 on a socket for
+		 * the go line; QEMU's gdbstub from the QEMU namespace, so it is
+		 * there before the guest runs its first instruction.
+		 */
+		gdb_xml = g_strdup_printf("    <serial type='unix'>\n"
+					  "      <source mode='bind' path='%s'/>\n"
+					  "      <target port='1'/>\n"
+					  "    </serial>\n"
+					  "  </devices>\n"
+					  "  <qemu:commandline>\n"
+					  "    <qemu:arg value='-gdb'/>\n"
+					  "    <qemu:arg value='unix:%s,server=on,wait=off'/>\n"
+					  "  </qemu:commandline>\n",
+					  wait, gdb);
+	}
 	/*
 	 * - ACPI on: the ISA pvpanic device (libvirt 9.0's only x86 panic model)
 	 *   and fw_cfg (for the vmcoreinfo device) are found through ACPI.
@@ -47,7 +69,7 @@ char *domain_xml(const DomainSpec *s)
 	 *   harness maps to write the dump itself (capture-ram.c).
 	 */
 	return g_strdup_printf(
-		"<domain type='%s'>\n"
+		"<domain type='%s'%s>\n"
 		"  <name>%s</name>\n"
 		"  <memory unit='MiB'>%d</memory>\n"
 		"  <vcpu>%d</vcpu>\n"
@@ -78,13 +100,14 @@ char *domain_xml(const DomainSpec *s)
 		"    <video><model type='none'/></video>\n"
 		"    <controller type='usb' model='none'/>\n"
 		"    <memballoon model='none'/>\n"
-		"  </devices>\n"
+		"%s"
 		"</domain>\n",
-		kvm ? "kvm" : "qemu", name, s->memory_mib, s->cpus,
-		s->shared_ram ? "  <memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n"
-				"  </memoryBacking>\n"
-			      : "",
+		kvm ? "kvm" : "qemu", gdb_xml ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "", name,
+		s->memory_mib, s->cpus,
+		s->shared_ram || s->gdb_socket
+			? "  <memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n  </memoryBacking>\n"
+			: "",
 		kernel, initrd, cmdline,
 		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console, disk ? disk : "", share ? share : "",
-		s->no_pvpanic ? "" : "    <panic model='isa'/>\n");
+		s->no_pvpanic ? "" : "    <panic model='isa'/>\n", gdb_xml ? gdb_xml : "  </devices>\n");
 }

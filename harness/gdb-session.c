@@ -12,7 +12,7 @@
 
 /* oopslab-stub next to us: build/stub/ from build/harness/, or the same
  * directory once installed; else whatever PATH has. */
-static char *find_stub(void)
+char *oopslab_find_stub(void)
 {
 	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
@@ -80,6 +80,7 @@ static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offse
 	const char *kernel_dir = in->run ? json_get_string(in->run, "kernel_dir") : NULL;
 	g_autofree char *where = o ? report_location(o) : NULL;
 	g_autofree char *index_cache = NULL;
+	g_autofree char *vmlinux_dir = g_path_get_dirname(in->vmlinux);
 
 	g_ptr_array_add(args, g_strdup("gdb"));
 	g_ptr_array_add(args, g_strdup("-q"));
@@ -94,9 +95,12 @@ static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offse
 		g_ptr_array_add(args, g_strdup("-iex"));
 		g_ptr_array_add(args, g_strdup_printf("set index-cache directory %s", index_cache));
 	}
-	/* the kernel's own lx-* commands, from the lab build */
+	/* the kernel's own lx-* commands, from the lab build, or beside the
+	 * vmlinux the user pointed at (vmlinux-gdb.py, when the build has one) */
 	if (kernel_dir)
 		add(args, "-iex", g_strdup_printf("add-auto-load-safe-path %s", kernel_dir));
+	else
+		add(args, "-iex", g_strdup_printf("add-auto-load-safe-path %s", vmlinux_dir));
 	if (offset == 0) {
 		g_ptr_array_add(args, g_strdup(in->vmlinux));
 	} else {
@@ -106,7 +110,6 @@ static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offse
 							"x -s .data..percpu 0", in->vmlinux, offset)));
 		add(args, "-iex", g_strdup("set confirm on"));
 	}
-	/* a pipe: as fast as TCP (tests/bench/stub-read-speed), nothing to clean up */
 	add(args, "-ex", quiet(g_strdup_printf("target remote | %s --stdio --no-kernel-library --vmlinux %s %s", stub,
 					       in->vmlinux, in->dump)));
 	if (o)
@@ -156,7 +159,7 @@ int cmd_gdb(int argc, char **argv)
 		fprintf(stderr, "oopslab gdb: %s\n", in->vmlinux_problem);
 		return 1;
 	}
-	if (!(stub = find_stub())) {
+	if (!(stub = oopslab_find_stub())) {
 		fprintf(stderr, "oopslab gdb: oopslab-stub not found next to oopslab nor in PATH\n");
 		return 1;
 	}

@@ -2,3 +2,6 @@
 #pragma once
 
 int cmd_gdb(int argc, char **argv);
+
+/* oopslab-stub beside this program (build tree or install), else PATH's; NULL if none. */
+char *oopslab_find_stub(void);

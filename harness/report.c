@@ -226,7 +226,7 @@ char *report_location(const Oops *o)
 GError *report_build_input(const CrashInput *in, Oops **out, const char **source)
 {
 	g_autofree char *text = NULL, *dmesg = NULL;
-	const char *module = in->run ? json_get_string(in->run, "module") : NULL;
+	const char *module = in->module;
 	GError *err = NULL;
 
 	if (in->is_run)

@@ -195,6 +195,8 @@ char *run_cmdline(const Run *r)
 					    " oopslab.collector=%s",
 				       KDUMP_CRASHKERNEL, collector);
 	}
+	if (o->gdb) /* /init waits on ttyS1 before the trigger (run-gdb.c) */
+		g_string_append(cmd, " oopslab.wait=ttyS1");
 	if (o->append)
 		g_string_append_printf(cmd, " %s", o->append);
 	return g_string_free(g_steal_pointer(&cmd), FALSE);

@@ -73,6 +73,7 @@ typedef struct {
 	char *kernel_tree;  /* --kernel-tree DIR */
 	char *modules_dir;  /* --modules-dir DIR */
 	gboolean no_pvpanic;
+	char *gdb;          /* --gdb: "attach", or "listen:PORT"; NULL: none (run-gdb.c) */
 } RunOptions;
 
 /* Parse `oopslab run` arguments into *o: 0, or the exit status of a usage
@@ -136,6 +137,7 @@ typedef struct {
 	double t_create, t_boot, t_panic, t_dump, t_destroy, t_total;
 	gboolean nmi_sent;
 	GDateTime *started;
+	struct RunGdb *gdb;   /* --gdb: the stub, gdb and their sockets (run-gdb.c) */
 } Run;
 
 double run_now(const Run *r);

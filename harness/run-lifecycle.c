@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "domain-xml.h"
+#include "run-gdb.h"
 #include "run-internal.h"
 
 volatile sig_atomic_t run_stop_signal;
@@ -97,6 +98,8 @@ GError *run_start(Run *r, Vm *vm)
 		.share_rw = o->share_rw,
 		.no_pvpanic = o->no_pvpanic,
 		.shared_ram = r->shared_ram,
+		.gdb_socket = run_gdb_qemu_socket(r),
+		.wait_socket = run_gdb_wait_socket(r),
 	});
 	/* domain.xml is for the user to read; the run does not need it */
 	if (!g_file_set_contents(xml_path, xml, -1, &err))

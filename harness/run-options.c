@@ -1,5 +1,6 @@
 /* `oopslab run` options: parsing, defaults and the checks that need no guest. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -40,6 +41,7 @@ void run_options_clear(RunOptions *o)
 	g_free(o->exec);
 	g_free(o->kernel_tree);
 	g_free(o->modules_dir);
+	g_free(o->gdb);
 }
 
 static GError *check_file(const char *what, const char *path)
@@ -68,6 +70,31 @@ static GError *validate_kdump(RunOptions *o)
 			"--capture kdump works with the lab kernel and initramfs only (no --kernel, --kernel-tree, --initrd)");
 	if (o->memory_mib < 256)
 		return run_usage_error("--capture kdump needs --memory 256 or more (crashkernel=%s)", KDUMP_CRASHKERNEL);
+	return NULL;
+}
+
+static GError *validate_gdb(RunOptions *o)
+{
+	const char *port;
+	char *end = NULL;
+	guint64 n;
+
+	if (!o->gdb)
+		return NULL;
+	if (g_str_equal(o->capture, "kdump"))
+		return run_usage_error("--gdb goes with --capture host");
+	if (o->kaslr)
+		return run_usage_error("--gdb does not go with --kaslr yet (gdb is started with vmlinux at its link address)");
+	if (!g_str_equal(o->gdb, "attach")) {
+		if (!g_str_has_prefix(o->gdb, "listen:"))
+			return run_usage_error("--gdb: '%s' is not listen:PORT", o->gdb);
+		port = o->gdb + strlen("listen:");
+		n = g_ascii_strtoull(port, &end, 10);
+		if (!*port || *end || n == 0 || n > 65535)
+			return run_usage_error("--gdb=listen:PORT: '%s' is not a port (1-65535)", port);
+	}
+	/* A user at a breakpoint is not a hung guest. */
+	o->timeout = 0;
 	return NULL;
 }
 
@@ -144,9 +171,20 @@ GError *run_options_validate(RunOptions *o, const Lab *lab)
 	if (o->memory_mib < 64 || o->cpus < 1 || o->cpus > 8)
 		return run_usage_error(
 			"--memory must be at least 64 (MiB) and --cpus between 1 and 8 (the lab kernel's NR_CPUS)");
-	if ((err = validate_workload(o)))
+	if ((err = validate_workload(o)) || (err = validate_gdb(o)))
 		return err;
 	return validate_kernel(o);
+}
+
+/* --gdb takes an optional value, which GOptionEntry does only through a
+ * callback: it writes here, run_options_parse() takes it. */
+static char *gdb_arg;
+
+static gboolean on_gdb(const char *name, const char *value, gpointer data, GError **error)
+{
+	g_free(gdb_arg);
+	gdb_arg = g_strdup(value ? value : "attach");
+	return TRUE;
 }
 
 static GOptionContext *run_option_context(RunOptions *o)
@@ -197,6 +235,10 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "Where an installed kernel's drivers come from (default /lib/modules/RELEASE)", "DIR"},
 		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &o->no_pvpanic,
 		 "No pvpanic device: the panic is seen on the console only", NULL},
+		{"gdb", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_gdb,
+		 "Debug the guest live: it stops before the trigger with gdb attached (through oopslab-stub --live: "
+		 "vCPUs and tasks as threads, modules loaded); `continue` triggers the lab. listen:PORT: no gdb, "
+		 "serve on 127.0.0.1:PORT for yours", "[listen:PORT]"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o->connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
 		{NULL},
@@ -233,6 +275,7 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang\n", o->expect);
 		return RUN_EXIT_USAGE;
 	}
+	o->gdb = g_steal_pointer(&gdb_arg);
 	o->format_given = o->format != NULL;
 	if (!o->accel)
 		o->accel = g_strdup("auto");

@@ -134,6 +134,20 @@ static GError *build_lab_module(Run *r, const char *src)
 	return NULL;
 }
 
+/* A --kernel that is the lab kernel (a copy of its bzImage): the lab
+ * modules as built fit it. */
+static gboolean is_lab_release(const Run *r)
+{
+	g_autofree char *ref = guest_kit_find_module(r->kit, "null_deref");
+	g_autofree char *magic = NULL;
+	g_autoptr(GError) err = ref ? workload_ko_info(ref, &magic, NULL) : NULL;
+
+	if (err || !magic)
+		return FALSE;
+	return strlen(magic) > strlen(r->kinfo->release) && g_str_has_prefix(magic, r->kinfo->release) &&
+	       magic[strlen(r->kinfo->release)] == ' ';
+}
+
 GError *run_prepare_workload(Run *r)
 {
 	const RunOptions *o = r->opt;
@@ -157,7 +171,7 @@ GError *run_prepare_workload(Run *r)
 	}
 	if (r->lab->dir && r->lab->module)
 		return build_lab_module(r, r->lab->dir);
-	if (r->kinfo && r->lab->module && !r->workload_only) {
+	if (r->kinfo && r->lab->module && !r->workload_only && !is_lab_release(r)) {
 		g_autofree char *labs = g_build_filename(oopslab_data_dir(), "guests", "labs", NULL);
 
 		return build_lab_module(r, labs);

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "run-gdb.h"
 #include "run-internal.h"
 
 double run_now(const Run *r)
@@ -63,6 +64,7 @@ void run_clear(Run *r)
 	g_free(r->kdump_note);
 	if (r->started)
 		g_date_time_unref(r->started);
+	run_gdb_free(r->gdb);
 }
 
 /* A run directory made by prepare() that failed: what it put there. */
@@ -109,7 +111,10 @@ static GError *run_guest(Run *r, Vm *vm)
 	RunEvent event;
 	GError *err;
 
-	if ((err = run_start(r, vm)) || (err = run_wait_event(r, vm, &event)))
+	if (r->opt->gdb && (err = run_gdb_prepare(r)))
+		return err;
+	if ((err = run_start(r, vm)) || (r->opt->gdb && (err = run_gdb_attach(r, vm))) ||
+	    (err = run_wait_event(r, vm, &event)))
 		return err;
 	if (event == RUN_EVENT_STOPPED) {
 		g_autofree char *detail = NULL;
@@ -188,6 +193,7 @@ static int do_run(RunOptions *o)
 	r.t0 = g_get_monotonic_time();
 	run_say(&r, "accelerator %s: %s", accel_name(r.accel), r.accel_reason);
 	err = run_guest(&r, vm);
+	run_gdb_finish(&r); /* --gdb: the guest stays while gdb looks at it */
 	rc = conclude(&r, err, run_destroy_async(&r, vm));
 	run_clear(&r);
 	return rc;

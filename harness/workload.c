@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 #include <stdio.h>
 
 #include <gio/gio.h>
@@ -186,6 +187,50 @@ static void remove_tree(const char *path)
 		g_subprocess_wait(p, NULL, NULL);
 }
 
+/* How many entries the initrd and module caches keep (the oldest go). */
+#define CACHE_KEEP 48
+
+typedef struct {
+	char *path;
+	gint64 mtime;
+} CacheEntry;
+
+static int older_first(gconstpointer a, gconstpointer b)
+{
+	const CacheEntry *x = a, *y = b;
+
+	return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+/* Every test run with a new temporary directory makes new entries: keep
+ * the newest CACHE_KEEP. Best effort. */
+static void prune_cache(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(CacheEntry));
+	const char *e;
+
+	while (d && (e = g_dir_read_name(d))) {
+		CacheEntry c = {.path = g_build_filename(dir, e, NULL)};
+		GStatBuf st;
+
+		if (strstr(e, ".tmp-") || g_stat(c.path, &st) < 0) {
+			g_free(c.path);
+			continue;
+		}
+		c.mtime = st.st_mtime;
+		g_array_append_val(entries, c);
+	}
+	g_array_sort(entries, older_first);
+	for (guint i = 0; i < entries->len; i++) {
+		CacheEntry *c = &g_array_index(entries, CacheEntry, i);
+
+		if (i + CACHE_KEEP < entries->len)
+			remove_tree(c->path);
+		g_free(c->path);
+	}
+}
+
 /* Build DIR in TMP; the log is kept next to the cache entry (LOG). */
 static GError *build_copy(const char *dir, const char *build_dir, const char *tmp, const char *log)
 {
@@ -224,6 +269,7 @@ GError *workload_build_dir(const char *dir, const char *build_dir, GPtrArray **k
 		 * one module each build, and one result stays. */
 		tmp = g_strdup_printf("%s.tmp-%d", out, (int)getpid());
 		log = g_strdup_printf("%s.log", out);
+		prune_cache(root);
 		if ((err = build_copy(dir, build_dir, tmp, log)))
 			return err;
 		if (g_rename(tmp, out) < 0) {
@@ -235,6 +281,7 @@ GError *workload_build_dir(const char *dir, const char *build_dir, GPtrArray **k
 						   g_strerror(e));
 		}
 	}
+	g_utime(out, NULL); /* used: newest for prune_cache */
 	find_kos(out, found, 0);
 	if (!found->len)
 		return run_usage_error("module %s built no .ko against %s", dir, build_dir);
@@ -518,11 +565,14 @@ GError *workload_initrd(const char *base, GBytes *overlay, char **path)
 	g_checksum_update(sum, g_bytes_get_data(overlay, NULL), g_bytes_get_size(overlay));
 	name = g_strdup_printf("initrd-%.16s.cpio", g_checksum_get_string(sum));
 	*path = g_build_filename(dir, name, NULL);
-	if (g_file_test(*path, G_FILE_TEST_IS_REGULAR))
+	if (g_file_test(*path, G_FILE_TEST_IS_REGULAR)) {
+		g_utime(*path, NULL); /* used: newest for prune_cache */
 		return NULL;
+	}
 	if (g_mkdir_with_parents(dir, 0755) < 0)
 		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s", dir,
 				   g_strerror(errno));
+	prune_cache(dir);
 	if ((err = write_initrd(*path, base, overlay)))
 		g_clear_pointer(path, g_free);
 	return err;

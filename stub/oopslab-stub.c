@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "live-proxy.h"
 #include "server.h"
 #include "target.h"
 #include "transport.h"
@@ -177,6 +178,12 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	ol_dump_set_strict(ol_target_dump(t), strict);
 	ol_target_set_module_dirs(t, module_dirs);
 	ol_target_set_kernel_library(t, !no_kernel_library);
+	{
+		g_autofree char *note = ol_target_kaslr_note(t);
+
+		if (note) /* before serving: gdb shows this stderr */
+			fprintf(stderr, "oopslab-stub: %s\n", note);
+	}
 	if (!ol_target_vmlinux(t))
 		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
 	/* gdb closing the connection must not kill us with SIGPIPE. */
@@ -215,6 +222,44 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	}
 }
 
+/* --live: the proxy in front of QEMU's gdbstub, one gdb session at a time. */
+static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *listen_spec, const char *unix_path)
+{
+	g_autoptr(GError) err = NULL;
+	int lfd = -1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (use_stdio) {
+		err = live_serve(opt, STDIN_FILENO, STDOUT_FILENO);
+		return err ? fail(err->message) : 0;
+	}
+	if (listen_spec) {
+		g_autofree char *where = NULL;
+
+		if ((err = rsp_listen_tcp(listen_spec, &lfd, &where)))
+			return fail(err->message);
+		fprintf(stderr, "oopslab-stub: serving the live guest of %s on %s (gdb: target remote %s)\n",
+			opt->qemu_socket, where, where);
+	} else {
+		if ((err = rsp_listen_unix(unix_path, &lfd)))
+			return fail(err->message);
+		fprintf(stderr, "oopslab-stub: serving the live guest of %s on %s (gdb: target remote %s)\n",
+			opt->qemu_socket, unix_path, unix_path);
+	}
+	for (;;) {
+		int cfd;
+
+		if ((err = rsp_accept(lfd, &cfd)))
+			return fail(err->message);
+		err = live_serve(opt, cfd, cfd);
+		close(cfd);
+		if (err) {
+			fprintf(stderr, "oopslab-stub: session ended: %s\n", err->message);
+			g_clear_error(&err);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	gboolean info = FALSE, version = FALSE, use_stdio = FALSE, strict = FALSE, no_kernel_library = FALSE;
@@ -223,6 +268,9 @@ int main(int argc, char **argv)
 	g_autofree char *vmlinux = NULL;
 	g_autofree char *log_path = NULL;
 	g_auto(GStrv) module_dirs = NULL;
+	/* --live */
+	g_autofree char *live_socket = NULL, *ram_file = NULL, *ram_region = NULL;
+	gboolean allow_writes = FALSE;
 	const GOptionEntry entries[] = {
 		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve one gdb session on stdin/stdout", NULL },
 		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen_spec, "Serve gdb on TCP (HOST defaults to 127.0.0.1)", "[HOST:]PORT" },
@@ -234,11 +282,20 @@ int main(int argc, char **argv)
 		{ "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
 		  "Reading memory the dump left out (kdump excluded pages, incomplete dumps, ELF p_memsz tails) is an "
 		  "error, not zeros", NULL },
+		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &no_kernel_library,
+		  "Never hand vmlinux to gdb in the library list (the caller loads it itself, as oopslab gdb does)", NULL },
+		{ "live", 0, 0, G_OPTION_ARG_FILENAME, &live_socket,
+		  "No dump: be a kernel-aware proxy in front of QEMU's gdbstub on this Unix socket (-gdb unix:PATH,server)",
+		  "SOCKET" },
+		{ "ram", 0, 0, G_OPTION_ARG_FILENAME, &ram_file,
+		  "With --live: the guest's RAM file (memory-backend-file share=on), read directly instead of through the "
+		  "gdbstub", "FILE" },
+		{ "ram-region", 0, 0, G_OPTION_ARG_STRING, &ram_region,
+		  "With --ram: the file's memory region in QEMU's `info mtree -f` (default: the largest RAM region)", "NAME" },
+		{ "allow-writes", 0, 0, G_OPTION_ARG_NONE, &allow_writes, "With --live: let gdb write guest memory", NULL },
 		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
 		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
 		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
-		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &no_kernel_library,
-		  "Never hand vmlinux to gdb in the library list (the caller loads it itself, as oopslab gdb does)", NULL },
 		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
@@ -278,6 +335,21 @@ int main(int argc, char **argv)
 		return fail("--info cannot be combined with --stdio, --listen or --unix");
 	if (modes > 1)
 		return fail("choose one of --stdio, --listen and --unix");
+	if (!live_socket && (ram_file || ram_region || allow_writes))
+		return fail("--ram, --ram-region and --allow-writes go with --live");
+	if (live_socket) {
+		LiveOptions lo = {.qemu_socket = live_socket, .ram_file = ram_file, .ram_region = ram_region,
+				  .vmlinux = vmlinux, .module_dirs = (const char *const *)module_dirs,
+				  .allow_writes = allow_writes};
+
+		if (argc != 1)
+			return fail("--live takes no dump");
+		if (info || strict)
+			return fail("--info and --strict are for dumps, not --live");
+		if (!modes)
+			return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
+		return serve_live(&lo, use_stdio, listen_spec, unix_path);
+	}
 	if (argc != 2)
 		return fail(argc < 2 ? "no dump given (see --help)" : "more than one dump given (see --help)");
 	if (info && log_path)

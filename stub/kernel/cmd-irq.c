@@ -41,14 +41,16 @@ static guint64 xa_load(OlRd *r, guint64 root, guint64 index)
 static guint64 irq_to_desc(OlRd *r, guint irq)
 {
 	guint64 tree, array, size = 0;
-	g_autoptr(GError) no_tree = ol_target_symbol(r->t, "irq_desc_tree", &tree);
-	g_autoptr(GError) no_array = NULL;
 
-	if (!no_tree)
+	if (ol_target_try_symbol(r->t, "irq_desc_tree", &tree))
 		return xa_load(r, tree, irq);
 	/* without SPARSE_IRQ: the irq_desc[] array */
-	if ((no_array = ol_target_symbol(r->t, "irq_desc", &array)) ||
-	    (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "irq_desc", &size)))
+	if (!ol_target_try_symbol(r->t, "irq_desc", &array)) {
+		if (!r->err)
+			r->err = ol_cmd_missing("irq_desc_tree or irq_desc[]", NULL);
+		return 0;
+	}
+	if (r->err || (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "irq_desc", &size)))
 		return 0;
 	return array + size * irq;
 }

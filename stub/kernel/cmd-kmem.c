@@ -141,12 +141,13 @@ static void row(GString *out, const char *name, guint64 pages, guint64 of, const
 static void huge_pages(OlRd *r, guint64 *total, guint64 *free)
 {
 	guint64 hstates, idx_addr, h;
-	g_autoptr(GError) no = ol_target_symbol(r->t, "hstates", &hstates);
 	guint64 size = 0;
 
 	*total = *free = 0;
-	if (no || ol_target_symbol(r->t, "default_hstate_idx", &idx_addr) ||
-	    ol_dwarf_sizeof(ol_target_dwarf(r->t), "hstate", &size))
+	/* no hugetlbfs in this kernel: none */
+	if (r->err || !ol_target_try_symbol(r->t, "hstates", &hstates) ||
+	    !ol_target_try_symbol(r->t, "default_hstate_idx", &idx_addr) ||
+	    (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "hstate", &size)))
 		return;
 	h = hstates + size * ol_rd_u32(r, idx_addr);
 	*total = ol_rd_member(r, h, "hstate", "nr_huge_pages") << ol_rd_member(r, h, "hstate", "order");

@@ -29,32 +29,49 @@ static char *hex(const guint8 *p, gsize n)
 	return g_string_free(s, FALSE);
 }
 
-/* The GNU build-id note (namesz 4, descsz 20, type 3, "GNU") and the
- * banner, in the kernel image from _text on. */
+/* A note this close after an ELF header belongs to an image the kernel
+ * carries (the vDSO has its own build-id), not to the kernel. */
+#define EMBEDDED_ELF_REACH (64u << 10)
+
+static gboolean inside_embedded_elf(const guint8 *buf, gsize at)
+{
+	static const guint8 magic[] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	gsize from = at > EMBEDDED_ELF_REACH ? at - EMBEDDED_ELF_REACH : 0;
+
+	return memmem(buf + from, at - from, magic, sizeof(magic)) != NULL;
+}
+
+/* The kernel's GNU build-id note (namesz 4, descsz 20, type 3, "GNU") and
+ * its banner, in the image from _text on. Each read overlaps the last by
+ * EMBEDDED_ELF_REACH, so an embedded ELF header is seen before its notes. */
 static void scan_image(OlXlat *x, OlKernelId *id)
 {
 	static const guint8 note[] = {4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0};
+	const gsize over = EMBEDDED_ELF_REACH;
 	guint64 off = 0, text;
-	g_autofree guint8 *buf = g_malloc(SCAN_CHUNK + 256);
+	g_autofree guint8 *buf = g_malloc(over + SCAN_CHUNK + 256);
 
 	if (!ol_xlat_kaslr_offset(x, &off))
 		return;
 	text = OL_XLAT_DEFAULT_LINK_TEXT + off;
 	for (guint64 pos = 0; pos < IMAGE_SCAN && (!id->build_id || !id->release); pos += SCAN_CHUNK) {
-		gsize done = 0;
-		g_autoptr(GError) err = ol_xlat_read(x, text + pos, buf, SCAN_CHUNK + 256, &done);
+		gsize done = 0, start = pos ? over : 0;
+		g_autoptr(GError) err = ol_xlat_read(x, text + pos - start, buf, start + SCAN_CHUNK + 256, &done);
 		const guint8 *hit;
 
-		if (done < sizeof(note) + 20)
-			continue;
-		if (!id->build_id && (hit = memmem(buf, done - 20, note, sizeof(note)))) {
-			id->build_id = hex(hit + sizeof(note), 20);
-			id->build_id_source = "the kernel image's build-id note";
+		for (gsize at = start; !id->build_id && done > at + sizeof(note) + 20; at = hit - buf + 1) {
+			if (!(hit = memmem(buf + at, done - 20 - at, note, sizeof(note))))
+				break;
+			if (!inside_embedded_elf(buf, hit - buf)) {
+				id->build_id = hex(hit + sizeof(note), 20);
+				id->build_id_source = "the kernel image's build-id note";
+			}
 		}
-		if (!id->release && (hit = memmem(buf, done, "Linux version ", 14)) && hit + 14 < buf + done) {
+		if (!id->release && done > start && (hit = memmem(buf + start, done - start, "Linux version ", 14))) {
 			const char *r = (const char *)hit + 14;
-			gsize n = strcspn(r, " \n");
+			gsize n = strnlen(r, (const char *)buf + done - r);
 
+			n = MIN(n, strcspn(r, " \n"));
 			if ((const guint8 *)r + n < buf + done && n > 0 && n < 65) {
 				id->release = g_strndup(r, n);
 				id->release_source = "the kernel's banner in memory";

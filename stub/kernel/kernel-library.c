@@ -13,6 +13,7 @@ struct OlKernelLibrary {
 	GArray *addrs; /* guint64: how far each SHF_ALLOC section moved */
 	GBytes *file;  /* mapped on first use */
 	guint64 percpu_shdr; /* file offset of .data..percpu's section header, or 0 */
+	guint64 percpu_phdr; /* and of the PT_LOAD holding it (vaddr 0), or 0 */
 };
 
 /*
@@ -21,7 +22,8 @@ struct OlKernelLibrary {
  * addr_info_make_relative). .data..percpu is linked at 0, so it would move
  * by the KASLR offset. In the copy gdb reads (a private mapping: the file
  * is never written) that section's sh_addr is 1, so its address is 1 and
- * its offset 0: per-CPU symbols keep their link-time values.
+ * its offset 0: per-CPU symbols keep their link-time values. Its segment's
+ * p_vaddr is 1 too, or gdb warns the section is outside every segment.
  */
 #define PERCPU_SERVED_ADDR 1
 
@@ -35,6 +37,22 @@ void ol_kernel_library_free(OlKernelLibrary *k)
 	if (k->file)
 		g_bytes_unref(k->file);
 	g_free(k);
+}
+
+/* File offset of the program header of the PT_LOAD linked at 0. */
+static guint64 percpu_segment(Elf *elf, const GElf_Ehdr *eh)
+{
+	size_t n = 0;
+
+	if (elf_getphdrnum(elf, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_vaddr == 0 && ph.p_memsz)
+			return eh->e_phoff + (guint64)eh->e_phentsize * i;
+	}
+	return 0;
 }
 
 GError *ol_kernel_library_new(const char *vmlinux, guint64 kaslr_offset, OlKernelLibrary **out)
@@ -69,8 +87,10 @@ GError *ol_kernel_library_new(const char *vmlinux, guint64 kaslr_offset, OlKerne
 			GElf_Ehdr eh;
 
 			addr = 0;
-			if (gelf_getehdr(elf, &eh))
+			if (gelf_getehdr(elf, &eh)) {
 				k->percpu_shdr = eh.e_shoff + (guint64)eh.e_shentsize * elf_ndxscn(scn);
+				k->percpu_phdr = percpu_segment(elf, &eh);
+			}
 		}
 		g_array_append_val(k->addrs, addr);
 	}
@@ -110,6 +130,9 @@ GBytes *ol_kernel_library_file(OlKernelLibrary *k)
 		/* Elf64_Shdr: sh_addr at offset 16 */
 		if (k->percpu_shdr && k->percpu_shdr + 24 <= g_mapped_file_get_length(m))
 			memcpy(g_mapped_file_get_contents(m) + k->percpu_shdr + 16, &one, sizeof(one));
+		/* Elf64_Phdr: p_vaddr at offset 16 */
+		if (k->percpu_phdr && k->percpu_phdr + 24 <= g_mapped_file_get_length(m))
+			memcpy(g_mapped_file_get_contents(m) + k->percpu_phdr + 16, &one, sizeof(one));
 		k->file = g_mapped_file_get_bytes(m);
 	}
 	return g_bytes_ref(k->file);

@@ -45,6 +45,7 @@ static char *mon_kaslr(OlTarget *t, const char *args, GError **error)
 	 */
 	return g_strdup_printf(
 		"KASLR offset: 0x%" G_GINT64_MODIFIER "x (%s)\n"
+		"(gdb started with no file needs nothing: the stub gave it vmlinux at this offset)\n"
 		"Load vmlinux at it (.data..percpu stays at 0: per-CPU symbols are offsets), in this gdb:\n"
 		"  symbol-file\n"
 		"  add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0\n"
@@ -78,7 +79,8 @@ static char *mon_info(OlTarget *t, const char *args, GError **error)
 }
 
 /*
- * The commands: name, usage (one line: `monitor help` lists them), handler.
+ * The commands: name, handler, usage and what it does (one line each:
+ * `monitor help` lists them).
  * A command matches when the line is its name, or its name followed by a
  * space and arguments; longer names are tried first where one is a prefix
  * of another ("info version" before "info").
@@ -86,30 +88,31 @@ static char *mon_info(OlTarget *t, const char *args, GError **error)
 static const struct {
 	const char *name;
 	MonitorFn fn;
-	const char *usage;
+	const char *usage; /* the name and its arguments */
+	const char *help;
 } commands[] = {
-	{"help", mon_help, "help: this list"},
-	{"info version", mon_version, "info version: the server's version (the kernel's gdb scripts probe it)"},
-	{"info", mon_info, "info: the dump, its format, the stop thread and why, page tables, vmlinux"},
-	{"ps", ol_tasks_ps, "ps: the tasks, like crash's ps; gdb thread ids: CPU n = n+1, task = 1000000+pid, idle task = 900000+CPU"},
-	{"task", ol_cmd_task, "task [PID]: a task's header and the gdb command that prints its task_struct"},
-	{"bt", ol_cmd_bt, "bt -a: every CPU's stop reason and top frame (gdb's bt gives whole stacks)"},
-	{"foreach", ol_cmd_foreach, "foreach [PID|COMM|RU|IN|UN|...|kernel|user|active] bt|files|vm|task: over tasks, like crash"},
-	{"files", ol_cmd_files, "files [PID]: root, cwd and open files of a task (default: the panicking one), like crash"},
-	{"vm", ol_cmd_vm, "vm [PID]: a task's mm, page-table root, RSS and VMAs, like crash's vm"},
-	{"sig", ol_cmd_sig, "sig [PID]: a task's signal handlers, blocked and pending signals, like crash's sig"},
-	{"kmem", ol_cmd_kmem, "kmem -i: the memory summary, like crash's kmem -i"},
-	{"mount", ol_cmd_mount, "mount: the mounts of the initial namespace, like crash's mount"},
-	{"net", ol_cmd_net, "net: network devices and their IPv4 addresses, like crash's net"},
-	{"runq", ol_cmd_runq, "runq: each CPU's current task and queued RT and CFS tasks, like crash's runq"},
-	{"irq", ol_cmd_irq, "irq: the interrupt descriptors and their actions, like crash's irq"},
-	{"timer", ol_cmd_timer, "timer: each CPU's timer wheel, soonest first, like crash's timer"},
-	{"lsmod", ol_modules_monitor_lsmod, "lsmod: loaded modules, like crash's mod, and the add-symbol-file commands for them"},
-	{"kaslr", mon_kaslr, "kaslr: the KASLR offset and the gdb commands that load vmlinux with it"},
-	{"vmcoreinfo", mon_vmcoreinfo, "vmcoreinfo: the dump's VMCOREINFO note"},
-	{"dmesg", ol_printk_monitor_dmesg, "dmesg [-t] [-m]: the kernel log as crash's log prints it; no vmlinux needed"},
-	{"log", ol_cmd_log, "log [-T] [-t] [-m]: dmesg by crash's name; -T: wall-clock times"},
-	{"sys", ol_sysinfo_monitor_sys, "sys [-v]: release, CPUs, date, uptime, memory, panic message, like crash's sys"},
+	{"help", mon_help, "help", "this list"},
+	{"info version", mon_version, "info version", "the server's version (the kernel's gdb scripts probe it)"},
+	{"info", mon_info, "info", "the dump, its format, the stop thread and why, page tables, vmlinux"},
+	{"ps", ol_tasks_ps, "ps", "the tasks, like crash's ps; gdb thread ids: CPU n = n+1, task = 1000000+pid, idle task = 900000+CPU"},
+	{"task", ol_cmd_task, "task [PID]", "a task's header and the gdb command that prints its task_struct"},
+	{"bt", ol_cmd_bt, "bt -a", "every CPU's stop reason and top frame (gdb's bt gives whole stacks)"},
+	{"foreach", ol_cmd_foreach, "foreach [SEL...] bt|files|vm|task", "over every task, or those SEL picks (PID, COMM, RU IN UN ST TR ZO DE PA ID, kernel, user, active), like crash"},
+	{"files", ol_cmd_files, "files [PID]", "root, cwd and open files of a task (default: the panicking one), like crash"},
+	{"vm", ol_cmd_vm, "vm [PID]", "a task's mm, page-table root, RSS and VMAs, like crash's vm"},
+	{"sig", ol_cmd_sig, "sig [PID]", "a task's signal handlers, blocked and pending signals, like crash's sig"},
+	{"kmem", ol_cmd_kmem, "kmem -i", "the memory summary, like crash's kmem -i"},
+	{"mount", ol_cmd_mount, "mount", "the mounts of the initial namespace, like crash's mount"},
+	{"net", ol_cmd_net, "net", "network devices and their IPv4 addresses, like crash's net"},
+	{"runq", ol_cmd_runq, "runq", "each CPU's current task and queued RT and CFS tasks, like crash's runq"},
+	{"irq", ol_cmd_irq, "irq", "the interrupt descriptors and their actions, like crash's irq"},
+	{"timer", ol_cmd_timer, "timer", "each CPU's timer wheel, soonest first, like crash's timer"},
+	{"lsmod", ol_modules_monitor_lsmod, "lsmod", "loaded modules, like crash's mod, and the add-symbol-file commands for them"},
+	{"kaslr", mon_kaslr, "kaslr", "the KASLR offset and the gdb commands that load vmlinux with it"},
+	{"vmcoreinfo", mon_vmcoreinfo, "vmcoreinfo", "the dump's VMCOREINFO note"},
+	{"dmesg", ol_printk_monitor_dmesg, "dmesg [-t] [-m]", "the kernel log as crash's log prints it; no vmlinux needed"},
+	{"log", ol_cmd_log, "log [-T] [-t] [-m]", "dmesg by crash's name; -T: wall-clock times"},
+	{"sys", ol_sysinfo_monitor_sys, "sys [-v]", "release, CPUs, date, uptime, memory, panic message, like crash's sys"},
 };
 
 static char *mon_help(OlTarget *t, const char *args, GError **error)
@@ -117,7 +120,7 @@ static char *mon_help(OlTarget *t, const char *args, GError **error)
 	GString *h = g_string_new("oopslab-stub monitor commands:\n");
 
 	for (guint i = 0; i < G_N_ELEMENTS(commands); i++)
-		g_string_append_printf(h, "  monitor %s\n", commands[i].usage);
+		g_string_append_printf(h, "  monitor %-26s %s\n", commands[i].usage, commands[i].help);
 	return g_string_free(h, FALSE);
 }
 

@@ -216,49 +216,15 @@ static GError *dump_in_dir(const char *dir, char **out)
 	return NULL;
 }
 
-GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+/* One thread per CPU note, with the registers the note holds. */
+static void add_cpu_threads(OlTarget *t)
 {
-	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
-	g_autofree char *auto_vmlinux = NULL, *in_dir = NULL;
-	const char *dump_path = dump_arg;
-	GError *err;
-	guint ncpu;
+	guint ncpu = ol_dump_n_cpus(t->dump);
 
-	*warnings = g_ptr_array_new_with_free_func(g_free);
-	if (g_file_test(dump_arg, G_FILE_TEST_IS_DIR)) {
-		if ((err = dump_in_dir(dump_arg, &in_dir)))
-			return err;
-		dump_path = in_dir;
-	}
-	if ((err = ol_dump_open(dump_path, &t->dump)))
-		return err;
-	if (ol_dump_warning(t->dump))
-		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(t->dump)));
-	if ((err = ol_xlat_new(t->dump, &t->xlat)))
-		return err;
-	/* The dump's own vmlinux: a given one of another build is refused;
-	 * none found leaves the target working from the dump alone. */
-	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
-	if ((err = ol_find_vmlinux(&t->kid, vmlinux, dump_path, &auto_vmlinux))) {
-		if (vmlinux)
-			return err;
-		g_ptr_array_add(*warnings, g_strdup(err->message));
-		g_clear_error(&err);
-	}
-	vmlinux = auto_vmlinux;
-	if (vmlinux) {
-		g_autoptr(GError) verr = ol_vmlinux_open(vmlinux, &t->vmlinux);
-		guint64 text;
-
-		if (verr)
-			g_ptr_array_add(*warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
-		else if (ol_vmlinux_symbol(t->vmlinux, "_text", &text))
-			ol_xlat_set_link_text(t->xlat, text);
-	}
-
+	if (t->threads)
+		g_array_unref(t->threads);
 	t->threads = g_array_new(FALSE, TRUE, sizeof(OlThread));
 	g_array_set_clear_func(t->threads, thread_clear);
-	ncpu = ol_dump_n_cpus(t->dump);
 	for (guint i = 0; i < ncpu; i++) {
 		OlThread th = {.tid = i + 1, .cpu = (int)i};
 
@@ -267,38 +233,83 @@ GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out
 		th.extra = g_strdup_printf("CPU %u", i);
 		g_array_append_val(t->threads, th);
 	}
-	if (ncpu == 0)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
-				   dump_path);
+}
 
-	/* A vmlinux from another build would give wrong symbols everywhere. */
-	if (t->vmlinux) {
-		guint64 banner, offset = 0;
-		char mem[256] = {0};
-		gsize done = 0;
-		g_autofree char *file = NULL;
+static GError *new_xlat(OlTarget *t)
+{
+	guint64 text;
+	GError *err;
 
-		ol_xlat_kaslr_offset(t->xlat, &offset);
-		if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
-		    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
-			g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
+	g_clear_pointer(&t->xlat, ol_xlat_free);
+	if ((err = ol_xlat_new(t->dump, &t->xlat)))
+		return err;
+	if (t->vmlinux && ol_vmlinux_symbol(t->vmlinux, "_text", &text))
+		ol_xlat_set_link_text(t->xlat, text);
+	return NULL;
+}
 
-			if (rerr && done < strlen(file)) {
-				g_ptr_array_add(*warnings, g_strdup_printf("cannot check %s against the dump: %s",
-									   ol_vmlinux_path(t->vmlinux), rerr->message));
-			} else if (strncmp(mem, file, strlen(file)) != 0) {
-				g_ptr_array_add(*warnings,
-						g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
-								ol_vmlinux_path(t->vmlinux)));
-				g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
-			}
+/* A vmlinux from another build would give wrong symbols everywhere. */
+static void check_banner(OlTarget *t, GPtrArray *warnings)
+{
+	guint64 banner, offset = 0;
+	char mem[256] = {0};
+	gsize done = 0;
+	g_autofree char *file = NULL;
+
+	ol_xlat_kaslr_offset(t->xlat, &offset);
+	if (ol_vmlinux_symbol(t->vmlinux, "linux_banner", &banner) &&
+	    (file = ol_vmlinux_string(t->vmlinux, banner, sizeof(mem) - 1))) {
+		g_autoptr(GError) rerr = ol_target_read(t, banner + offset, mem, sizeof(mem) - 1, &done);
+
+		if (rerr && done < strlen(file)) {
+			g_ptr_array_add(warnings, g_strdup_printf("cannot check %s against the dump: %s",
+								  ol_vmlinux_path(t->vmlinux), rerr->message));
+		} else if (strncmp(mem, file, strlen(file)) != 0) {
+			g_ptr_array_add(warnings, g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
+								  ol_vmlinux_path(t->vmlinux)));
+			g_clear_pointer(&t->vmlinux, ol_vmlinux_free);
 		}
 	}
+}
+
+/* Everything after the dump is open: takes DUMP. */
+static GError *target_init(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray *warnings)
+{
+	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
+	g_autofree char *auto_vmlinux = NULL;
+	GError *err;
+
+	t->dump = dump;
+	if ((err = new_xlat(t)))
+		return err;
+	/* The dump's own vmlinux: a given one of another build is refused;
+	 * none found leaves the target working from the dump alone. */
+	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
+	if ((err = ol_find_vmlinux(&t->kid, vmlinux, ol_dump_path(dump), &auto_vmlinux))) {
+		if (vmlinux)
+			return err;
+		g_ptr_array_add(warnings, g_strdup(err->message));
+		g_clear_error(&err);
+	}
+	if (auto_vmlinux) {
+		g_autoptr(GError) verr = ol_vmlinux_open(auto_vmlinux, &t->vmlinux);
+
+		if (verr)
+			g_ptr_array_add(warnings, g_strdup_printf("ignoring vmlinux: %s", verr->message));
+		else if ((err = new_xlat(t)))
+			return err;
+	}
+	add_cpu_threads(t);
+	if (t->threads->len == 0)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT, "%s: no CPU register notes (NT_PRSTATUS)",
+				   ol_dump_path(dump));
+	if (t->vmlinux)
+		check_banner(t, warnings);
 	if (t->vmlinux) {
 		g_autoptr(GError) derr = ol_dwarf_open(ol_vmlinux_path(t->vmlinux), &t->dwarf);
 
 		if (derr)
-			g_ptr_array_add(*warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
+			g_ptr_array_add(warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
 		t->entry_cfi = ol_entry_cfi_build(t->vmlinux);
 	}
 	if (t->vmlinux) {
@@ -307,11 +318,51 @@ GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
 		if ((kerr = ol_kernel_library_new(ol_vmlinux_path(t->vmlinux), offset, &t->klib)))
-			g_ptr_array_add(*warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
+			g_ptr_array_add(warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
 	}
-	add_task_threads(t, *warnings);
+	add_task_threads(t, warnings);
 	find_stop_thread(t);
 	*out = g_steal_pointer(&t);
+	return NULL;
+}
+
+GError *ol_target_open(const char *dump_arg, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	OlDump *dump = NULL;
+	g_autofree char *in_dir = NULL;
+	const char *dump_path = dump_arg;
+	GError *err;
+
+	*warnings = g_ptr_array_new_with_free_func(g_free);
+	if (g_file_test(dump_arg, G_FILE_TEST_IS_DIR)) {
+		if ((err = dump_in_dir(dump_arg, &in_dir)))
+			return err;
+		dump_path = in_dir;
+	}
+	if ((err = ol_dump_open(dump_path, &dump)))
+		return err;
+	if (ol_dump_warning(dump))
+		g_ptr_array_add(*warnings, g_strdup(ol_dump_warning(dump)));
+	return target_init(dump, vmlinux, out, *warnings);
+}
+
+GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+{
+	*warnings = g_ptr_array_new_with_free_func(g_free);
+	return target_init(dump, vmlinux, out, *warnings);
+}
+
+GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings)
+{
+	GError *err;
+
+	g_clear_pointer(&t->modules, ol_modules_free);
+	g_clear_pointer(&t->stop_reason, g_free);
+	if ((err = new_xlat(t)))
+		return err;
+	add_cpu_threads(t);
+	add_task_threads(t, warnings);
+	find_stop_thread(t);
 	return NULL;
 }
 
@@ -354,7 +405,9 @@ char *ol_target_libraries_xml(OlTarget *t)
 
 	if (t->serve_vmlinux && t->klib)
 		ol_kernel_library_append_xml(t->klib, xml);
-	if (t->entry_cfi && !t->cfi_as_exec) {
+	/* also when it is gdb's exec file: a `symbol-file` (as `monitor kaslr`
+	 * says) drops that, and `sharedlibrary` then finds it here */
+	if (t->entry_cfi) {
 		guint64 offset = 0;
 
 		ol_xlat_kaslr_offset(t->xlat, &offset);
@@ -394,10 +447,30 @@ const char *ol_target_exec_file(OlTarget *t)
 	return t->entry_cfi && t->klib ? ENTRY_CFI_FILE : NULL;
 }
 
+guint64 ol_target_exec_text_offset(OlTarget *t)
+{
+	guint64 off = 0;
+
+	ol_xlat_kaslr_offset(t->xlat, &off);
+	/* the CFI file's .text is linked at 0 and stands for link_base */
+	return t->entry_cfi ? t->entry_cfi->link_base + off : off;
+}
+
 void ol_target_use_exec_file(OlTarget *t)
 {
 	t->cfi_as_exec = ol_target_exec_file(t) != NULL;
 	t->serve_vmlinux = t->cfi_as_exec && !t->no_klib;
+}
+
+char *ol_target_kaslr_note(OlTarget *t)
+{
+	guint64 off = 0;
+
+	if (t->no_klib || !t->klib || !ol_xlat_kaslr_offset(t->xlat, &off) || !off)
+		return NULL;
+	return g_strdup_printf("the kernel moved by 0x%" G_GINT64_MODIFIER "x (KASLR): gdb started with no file gets "
+			       "vmlinux there by itself; gdb started with vmlinux must type `monitor kaslr` (it prints "
+			       "the commands)", off);
 }
 
 void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)

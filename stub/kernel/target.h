@@ -33,6 +33,13 @@ typedef struct OlTarget OlTarget;
  * target (no vmlinux found, and where it was looked for) are returned in
  * *warnings. */
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
+/* The same over a dump opened some other way (a live guest, live.h);
+ * takes DUMP, even on failure. */
+GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
+/* The memory and CPU notes of T's dump changed (a live guest stopped
+ * again): rebuild the translation, the threads and the stop thread, and
+ * forget the modules.  Thread pointers from before are invalid. */
+GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 
@@ -67,6 +74,11 @@ GBytes *ol_target_file(OlTarget *t, const char *name);
  */
 const char *ol_target_exec_file(OlTarget *t);
 void ol_target_use_exec_file(OlTarget *t);
+/* What qOffsets moves the exec file's sections by. */
+guint64 ol_target_exec_text_offset(OlTarget *t);
+/* One line for gdb's screen when the kernel moved (KASLR) and gdb may have
+ * vmlinux at its link address, with what to type; NULL otherwise. */
+char *ol_target_kaslr_note(OlTarget *t);
 /* FALSE: never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
 void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
 

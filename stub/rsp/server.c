@@ -26,7 +26,6 @@ typedef struct {
 	GString *last;     /* last framed reply, resent on `-` */
 	GError *io_error;
 	GBytes *files[16]; /* vFile descriptors (MAX_OPEN_FILES) */
-	gboolean told_kaslr; /* the link-address note was printed */
 	gboolean file_is_exec[16]; /* that descriptor is the exec file we named */
 	GHashTable *told_user;     /* tids whose user-memory failure was explained */
 } Session;
@@ -149,7 +148,7 @@ static void h_read_memory(Session *s, const char *args)
 	err = ol_target_read_as(s->t, current_thread(s), addr, buf, len, &done);
 	/* gdb shows only "Cannot access memory": why a user address is not
 	 * readable (a kernel thread, no page tables) goes to the stub's
-	 * stderr, which gdb shows for `target remote |`, once per thread */
+	 * diagnostics (stderr, or --log), once per thread */
 	if (err && done == 0 && addr < G_GUINT64_CONSTANT(0x8000000000000000) &&
 	    g_hash_table_add(s->told_user, g_memdup2(&current_thread(s)->tid, sizeof(guint64))))
 		fprintf(stderr, "oopslab-stub: user memory at 0x%" G_GINT64_MODIFIER "x: %s\n", addr, err->message);
@@ -448,30 +447,26 @@ static void h_monitor(Session *s, const char *args)
 	reply_str(s, "OK");
 }
 
-/* gdb has a symbol file: its own (vmlinux, as given), or the exec file we
- * served. Its own cannot be moved from here (qOffsets moves only .text,
- * .data and .bss, which would leave .rodata and the rest wrong): say so,
- * once, on the stub's stderr, which gdb shows for `target remote |`. */
+/* gdb has a symbol file: the exec file we served (the entry CFI: moved by
+ * the KASLR offset), or its own vmlinux, which cannot be moved from here
+ * (qOffsets moves only .text, .data and .bss, which would leave .rodata
+ * and the rest wrong): the stub said so when it started
+ * (ol_target_kaslr_note). */
 static void h_offsets(Session *s, const char *args)
 {
-	guint64 off = 0;
+	guint64 off;
 	gboolean exec_open = FALSE;
 
 	for (guint fd = 0; fd < MAX_OPEN_FILES; fd++)
 		exec_open |= s->files[fd] && s->file_is_exec[fd];
-	ol_xlat_kaslr_offset(ol_target_xlat(s->t), &off);
-	if (exec_open) {
-		ol_target_use_exec_file(s->t);
-		g_string_printf(s->reply, "Text=%" G_GINT64_MODIFIER "x;Data=%" G_GINT64_MODIFIER "x;Bss=%" G_GINT64_MODIFIER "x",
-				off, off, off);
+	off = ol_target_exec_text_offset(s->t);
+	if (!exec_open) {
+		g_string_truncate(s->reply, 0);
 		return;
 	}
-	if (off && !s->told_kaslr) {
-		fprintf(stderr, "oopslab-stub: gdb's vmlinux is at its link address but this kernel moved by 0x%" G_GINT64_MODIFIER
-			"x (KASLR): type `monitor kaslr` for the commands, or start gdb without vmlinux\n", off);
-		s->told_kaslr = TRUE;
-	}
-	g_string_truncate(s->reply, 0);
+	ol_target_use_exec_file(s->t);
+	g_string_printf(s->reply, "Text=%" G_GINT64_MODIFIER "x;Data=%" G_GINT64_MODIFIER "x;Bss=%" G_GINT64_MODIFIER "x",
+			off, off, off);
 }
 
 static void h_xfer_exec_file(Session *s, const char *args)
@@ -544,17 +539,21 @@ static const struct {
 	{"k", h_kill},
 };
 
-static void dispatch(Session *s, const char *packet)
+static void handle(Session *s, const char *packet)
 {
 	g_string_truncate(s->reply, 0);
 	for (guint i = 0; i < G_N_ELEMENTS(handlers); i++) {
 		if (g_str_has_prefix(packet, handlers[i].prefix)) {
 			handlers[i].fn(s, packet + strlen(handlers[i].prefix));
-			goto send;
+			return;
 		}
 	}
 	/* Anything else: "not supported" (an empty reply). */
-send:
+}
+
+static void dispatch(Session *s, const char *packet)
+{
+	handle(s, packet);
 	if (packet[0] == 'k')
 		return;
 	send_packet(s, s->reply->str, s->reply->len);
@@ -634,4 +633,44 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 	g_string_free(s.last, TRUE);
 	g_hash_table_unref(s.told_user);
 	return s.io_error;
+}
+
+/* ---- the same handlers for another front end (live-proxy.c) ---- */
+
+struct RspDumpHandler {
+	Session s;
+};
+
+RspDumpHandler *rsp_dump_handler_new(OlTarget *t, int out_fd)
+{
+	RspDumpHandler *h = g_new0(RspDumpHandler, 1);
+
+	h->s.t = t;
+	h->s.in_fd = -1;
+	h->s.out_fd = out_fd;
+	h->s.reply = g_string_new(NULL);
+	h->s.wire = g_string_new(NULL);
+	h->s.last = g_string_new(NULL);
+	return h;
+}
+
+void rsp_dump_handler_free(RspDumpHandler *h)
+{
+	if (!h)
+		return;
+	for (guint i = 0; i < G_N_ELEMENTS(h->s.files); i++)
+		g_clear_pointer(&h->s.files[i], g_bytes_unref);
+	g_string_free(h->s.reply, TRUE);
+	g_string_free(h->s.wire, TRUE);
+	g_string_free(h->s.last, TRUE);
+	g_clear_error(&h->s.io_error);
+	g_free(h);
+}
+
+const GString *rsp_dump_handler_handle(RspDumpHandler *h, const char *packet, GError **io_error)
+{
+	handle(&h->s, packet);
+	if (h->s.io_error)
+		*io_error = g_steal_pointer(&h->s.io_error);
+	return h->s.reply;
 }

@@ -104,11 +104,15 @@ GError *rsp_accept(int listen_fd, int *conn_fd)
 	return NULL;
 }
 
+/* stderr is a socket of its own: not the connection itself, as it is for an
+ * inetd-style service whose three descriptors are the one client socket. */
 static gboolean stderr_is_socket(void)
 {
-	struct stat st;
+	struct stat err, out;
 
-	return fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (fstat(STDERR_FILENO, &err) != 0 || !S_ISSOCK(err.st_mode))
+		return FALSE;
+	return fstat(STDOUT_FILENO, &out) != 0 || out.st_dev != err.st_dev || out.st_ino != err.st_ino;
 }
 
 GError *rsp_log_open(const char *log_path, gboolean use_stdio, int *fd)

@@ -3,11 +3,17 @@
  * libFuzzer: the dump readers (ELF, kdump-compressed, flattened, --split
  * sets) and address translation.  Input: one mode byte, then the file.
  * Mode bit 0: strict; bit 1: a --split set of two files, the first two
- * bytes after the mode byte (little-endian) say where the first one ends.
+ * bytes after the mode byte (little-endian) say where the first one ends;
+ * bit 2: also convert it (bit 3: to ELF, else kdump-zstd) when it describes
+ * at most 64 MiB, reopen the copy and check that every page that read from
+ * the input reads the same from the copy.
  */
 #include <stdint.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
+#include "dump-writer.h"
 #include "dump.h"
 #include "fuzz-kernel.h"
 #include "vmcoreinfo.h"
@@ -67,6 +73,63 @@ static void translate_some(OlDump *d)
 	g_clear_error(&err);
 }
 
+static char *scratch;
+
+static guint64 described(OlDump *d)
+{
+	guint64 total = 0, start, size;
+	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++)
+		total += size > (1u << 26) ? (1u << 27) : size;
+	return total;
+}
+
+static void convert_and_compare(OlDump *d, gboolean elf)
+{
+	static guint8 a[4096], b[4096];
+	OlDumpWriteOptions opt = { .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP, .codec = OL_DUMP_CODEC_ZSTD,
+				   .threads = 1 };
+	g_autofree char *out = g_build_filename(scratch, "copy", NULL);
+	g_autoptr(OlDump) c = NULL;
+	guint64 start, size;
+	GError *err;
+
+	if (described(d) > (1u << 26))
+		return;
+	if ((err = ol_dump_write(d, out, &opt, NULL))) {
+		g_assert(strchr(err->message, '\n') == NULL);
+		g_clear_error(&err);
+		return;
+	}
+	if ((err = ol_dump_open(out, &c)))
+		g_error("the copy does not open: %s", err->message);
+	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++) {
+		for (guint64 pa = start & ~4095ull; pa < start + size; pa += 4096) {
+			GError *ea = ol_dump_read_phys(d, MAX(pa, start), a, (gsize)MIN(4096, start + size - MAX(pa, start)));
+			if (ea) {
+				g_clear_error(&ea);
+				continue;
+			}
+			gsize n = (gsize)MIN(4096, start + size - MAX(pa, start));
+			GError *eb = ol_dump_read_phys(c, MAX(pa, start), b, n);
+			if (eb)
+				g_error("physical 0x%" G_GINT64_MODIFIER "x reads from the input, not from the copy: %s",
+					MAX(pa, start), eb->message);
+			if (memcmp(a, b, n) != 0)
+				g_error("physical 0x%" G_GINT64_MODIFIER "x differs in the copy", MAX(pa, start));
+		}
+	}
+	g_clear_pointer(&c, ol_dump_free);
+	g_unlink(out);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	scratch = g_dir_make_tmp("oopslab-fuzz-dump-XXXXXX", NULL);
+	g_assert(scratch);
+	return 0;
+}
+
 static void exercise(OlDump *d)
 {
 	OlDumpKdumpInfo k;
@@ -117,6 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_assert(strchr(err->message, '\n') == NULL); /* one line */
 	else
 		exercise(d);
+	if (!err && (data[0] & 4) && !(data[0] & 1)) /* strict mode makes excluded pages errors: not comparable */
+		convert_and_compare(d, (data[0] & 8) != 0);
 	g_clear_error(&err);
 	g_clear_pointer(&d, ol_dump_free); /* before the files go */
 	for (int i = 0; i < 2; i++) {

@@ -77,6 +77,8 @@ static void dump_seeds(void)
 	save("dump", "elf-qemu", 0, q->data, q->len);
 	save("dump", "elf-qemu-strict", 1, q->data, q->len);
 	save("dump", "elf-kdump", 0, k->data, k->len);
+	save("dump", "elf-qemu-convert", 4, q->data, q->len);
+	save("dump", "elf-kdump-convert-elf", 12, k->data, k->len);
 	save("dump", "elf-truncated", 0, q->data, q->len - 0x1800);
 	for (guint i = 0; i < G_N_ELEMENTS(codecs); i++) {
 		g_autoptr(KdumpGen) g = kdump_seed(codecs[i]);
@@ -89,6 +91,8 @@ static void dump_seeds(void)
 										     .seed = 3 });
 			save("dump", "kdump-flattened", 0, f->data, f->len);
 			save("dump", "kdump-truncated", 0, b->data, b->len - 3000);
+			save("dump", "kdump-convert-elf", 12, b->data, b->len);
+			save("dump", "kdump-flattened-convert", 4, f->data, f->len);
 		}
 	}
 	/* a --split set of two files: [0, 8) and [8, 64) */
@@ -164,6 +168,16 @@ static void region_seeds(void)
 	for (n = g->len; n > 0 && g->data[n - 1] == 0;)
 		n--;
 	save("printk", "legacy", 1, g->data, n);
+
+	/* Regression: a ring of 2^26 descriptors (1.5 GiB of them, 5.5 GiB of
+	 * infos) in an 8 MiB dump was allocated before anything was read. */
+	guint32 bits = 26;
+	memcpy(l->data + 0x10, &bits, 4);
+	bits = 31;
+	memcpy(l->data + 0x10 + 48, &bits, 4);
+	for (n = l->len; n > 0 && l->data[n - 1] == 0;)
+		n--;
+	save("printk", "regress-ring-larger-than-memory", 0, l->data, n);
 }
 
 static void save_text(const char *target, const char *name, const char *text)

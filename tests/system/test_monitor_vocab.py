@@ -166,10 +166,16 @@ got = sorted({int(p) for p in re.findall(r"^PID: (\d+) ", mon["foreach RU bt"], 
 check(got == ru and "#0 [" in mon["foreach RU bt"], f"foreach RU bt: the RU tasks {ru}")
 check("panic at " in mon["foreach bt"], "foreach bt: the panicking task's stack goes through panic()")
 
-# net: no CONFIG_NET in the lab kernel: one line, no table (crash: no dev_base)
-check("init_net do not exist" in cr["net"], "crash finds no networking either")
-check(len(mon["net"].strip().splitlines()) == 1 and "NET_DEVICE" not in mon["net"] and "CONFIG_NET" in mon["net"],
-      f"net: one line: {mon['net'].strip()}")
+# net: crash's devices and addresses; on a kernel without CONFIG_NET, one
+# line saying so and no table (crash: no dev_base either)
+if "init_net do not exist" in cr["net"]:
+    check(len(mon["net"].strip().splitlines()) == 1 and "NET_DEVICE" not in mon["net"] and "CONFIG_NET" in mon["net"],
+          f"net: no networking, one line: {mon['net'].strip()}")
+else:
+    nhdr = "   NET_DEVICE     NAME   IP ADDRESS(ES)"
+    rows = lambda t: [l.split() for l in (table(t, nhdr) or [])]
+    check(rows(mon["net"]) == rows(cr["net"]) and rows(cr["net"]), f"net == crash net: {rows(cr['net'])}")
+    check(any("127.0.0.1" in r for r in rows(mon["net"])), "the fixtures' loopback address is listed")
 
 # log -m as crash's; log -T: the same records with wall-clock times
 check(mon["log -m"] == cr["log -m"], "log -m == crash log -m")

@@ -85,6 +85,27 @@ text = open(log).read() if os.path.exists(log) else ""
 check("bad checksum" in text and "no vmlinux" not in text,
       f"--log gets the diagnostics of the session, not the startup's: {text!r}")
 
+# inetd-style: stdin, stdout and stderr are the one connection; ending "stderr"
+# would end the session, so the stub must leave it alone
+conn, child = socket.socketpair()
+p = subprocess.Popen([STUB, "--stdio", alias], stdin=child, stdout=child, stderr=child)
+child.close()
+conn.settimeout(120)
+reply = reply2 = b""
+try:
+    conn.sendall(packet(b"qSupported"))
+    reply = read_reply(conn)
+    conn.sendall(b"+" + packet(b"?"))
+    reply2 = read_reply(conn)
+    conn.sendall(b"+" + packet(b"D"))
+    read_reply(conn)
+except OSError as e:
+    print(f"the connection failed: {e}")
+check(b"PacketSize=" in reply and b"$T05thread:" in reply2,
+      f"one socket for all three descriptors: the session goes on ({reply2[:40]!r})")
+conn.close()
+p.wait(timeout=60)
+
 # gdb itself: the startup message is printed, and the session works
 out = gdb_stub(alias, "p/x $pc", "detach", vmlinux=vmlinux)
 print(out)

@@ -15,7 +15,8 @@
 #include "capture-ram.h"
 #include "convert.h"
 #include "domain-xml.h"
-#include "live-qemu-layout.h"
+#include "live-notes.h"
+#include "live-qemu.h"
 #include "live.h"
 #include "qemu-notes.h"
 
@@ -34,7 +35,7 @@ static void test_mtree(void)
 {
 	g_autofree char *text = fixture("qemu-7.2-info-mtree-f.txt");
 	g_autoptr(GArray) ranges = NULL, bios = NULL, none = NULL;
-	g_autoptr(GError) err = ol_live_mtree_parse(text, "pc.ram", &ranges);
+	g_autoptr(GError) err = live_mtree_parse(text, "pc.ram", &ranges);
 	const OlLiveRange *r;
 	guint64 total = 0;
 
@@ -57,15 +58,15 @@ static void test_mtree(void)
 	g_assert_cmpuint(total, ==, 512u << 20);
 	/* no region named: the largest, pc.ram again */
 	g_clear_pointer(&ranges, g_array_unref);
-	g_assert_no_error(ol_live_mtree_parse(text, NULL, &ranges));
+	g_assert_no_error(live_mtree_parse(text, NULL, &ranges));
 	g_assert_cmpuint(ranges->len, ==, 5);
-	g_assert_no_error(ol_live_mtree_parse(text, "pc.bios", &bios));
+	g_assert_no_error(live_mtree_parse(text, "pc.bios", &bios));
 	g_assert_cmpuint(bios->len, ==, 1);
-	err = ol_live_mtree_parse(text, "nothing", &none);
+	err = live_mtree_parse(text, "nothing", &none);
 	g_assert_nonnull(err);
 	g_assert_null(none);
 	g_clear_error(&err);
-	err = ol_live_mtree_parse("FlatView #0\n AS \"I/O\"\n", NULL, &none);
+	err = live_mtree_parse("FlatView #0\n AS \"I/O\"\n", NULL, &none);
 	g_assert_nonnull(err);
 }
 
