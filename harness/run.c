@@ -136,7 +136,7 @@ static GError *run_guest(Run *r, Vm *vm)
 }
 
 /* The run's exit status, once its guest is gone. */
-static int conclude(Run *r, GError *err)
+static int conclude(Run *r, GError *err, GThread *destroy)
 {
 	int rc = 0;
 
@@ -151,6 +151,7 @@ static int conclude(Run *r, GError *err)
 		run_read_dump(r);
 	if (!err && r->console)
 		run_build_report(r);
+	g_thread_join(destroy);
 	r->t_total = run_now(r);
 	if (err) {
 		r->outcome = "error";
@@ -193,8 +194,7 @@ static int do_run(RunOptions *o)
 	run_say(&r, "accelerator %s: %s", accel_name(r.accel), r.accel_reason);
 	err = run_guest(&r, vm);
 	run_gdb_finish(&r); /* --gdb: the guest stays while gdb looks at it */
-	run_destroy(&r, vm);
-	rc = conclude(&r, err);
+	rc = conclude(&r, err, run_destroy_async(&r, vm));
 	run_clear(&r);
 	return rc;
 }
