@@ -53,6 +53,24 @@ GError *convert_dump(const char *in_path, const char *out, const char *format, O
 	return ol_dump_write(in, out, &opt, stats);
 }
 
+gboolean convert_parse_exclude(const char *list, gboolean *zero, gboolean *free_pages, gboolean *lru)
+{
+	g_auto(GStrv) words = g_strsplit(list, ",", -1);
+
+	*zero = *free_pages = *lru = FALSE;
+	for (char **w = words; *w; w++) {
+		if (strcmp(*w, "zero") == 0)
+			*zero = TRUE;
+		else if (strcmp(*w, "free") == 0)
+			*free_pages = TRUE;
+		else if (strcmp(*w, "lru") == 0)
+			*lru = TRUE;
+		else if (strcmp(*w, "none") != 0 || words[1])
+			return FALSE;
+	}
+	return words[0] != NULL;
+}
+
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "oopslab convert: %s\n", msg);
@@ -68,7 +86,11 @@ int cmd_convert(int argc, char **argv)
 		  "kdump-zstd, kdump-zlib, kdump-lzo, kdump-snappy, kdump-raw (uncompressed pages) or elf", "FORMAT" },
 		{ "exclude", 0, 0, G_OPTION_ARG_STRING, &exclude,
 		  "zero: all-zero pages (elf: left out, as p_memsz tails; kdump: as makedumpfile -d 1, one shared "
-		  "copy and dump_level 1, which crash reads without --zero_excluded)", "WHAT" },
+		  "copy and dump_level 1, which crash reads without --zero_excluded); free (kdump only): the pages "
+		  "the kernel's buddy allocator holds free, left out as makedumpfile -d 16 does (crash reads them "
+		  "only with --zero_excluded; oopslab-stub reads them as zeros); lru (kdump only): page cache and user "
+		  "memory, the pages on the kernel's LRU lists, as makedumpfile -d 14 (read as free pages are); a "
+		  "comma-separated list, e.g. zero,free,lru", "LIST" },
 		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Compression threads (default 2)", "N" },
 		G_OPTION_ENTRY_NULL
 	};
@@ -86,12 +108,13 @@ int cmd_convert(int argc, char **argv)
 		return usage_error("give IN and OUT (see --help)");
 	if (!format)
 		return usage_error("--format is required: kdump-zstd, kdump-zlib, kdump-lzo, kdump-snappy, kdump-raw or elf");
-	if (exclude && strcmp(exclude, "zero") != 0)
-		return usage_error("--exclude: only 'zero' is supported");
+	gboolean ex_zero = FALSE, ex_free = FALSE, ex_lru = FALSE;
+	if (exclude && !convert_parse_exclude(exclude, &ex_zero, &ex_free, &ex_lru))
+		return usage_error("--exclude: give a list of zero, free and lru, or none");
 	if (threads < 1 || threads > 64)
 		return usage_error("--threads: give 1 to 64");
 
-	OlDumpWriteOptions opt = { .exclude_zero = exclude != NULL, .threads = (guint)threads };
+	OlDumpWriteOptions opt = { .exclude_zero = ex_zero, .exclude_free = ex_free, .exclude_lru = ex_lru, .threads = (guint)threads };
 	gboolean found = FALSE;
 	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
 		if (strcmp(format, formats[i].name) == 0) {
@@ -121,10 +144,10 @@ int cmd_convert(int argc, char **argv)
 	double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
 	g_autofree char *human = g_format_size(st.bytes);
 	printf("%s: %s from %s (%s): %" G_GUINT64_FORMAT " pages of memory, %" G_GUINT64_FORMAT " stored"
-	       " (%" G_GUINT64_FORMAT " compressed, %" G_GUINT64_FORMAT " all zeros), %" G_GUINT64_FORMAT " left out;"
-	       " %s in %.2f s\n",
+	       " (%" G_GUINT64_FORMAT " compressed, %" G_GUINT64_FORMAT " all zeros), %" G_GUINT64_FORMAT " left out"
+	       " (%" G_GUINT64_FORMAT " free or LRU); %s in %.2f s\n",
 	       out_path, format, in_path, ol_dump_format_name(in), st.ram_pages, st.stored_pages, st.compressed_pages,
-	       st.zero_pages, st.excluded_pages, human, secs);
+	       st.zero_pages, st.excluded_pages, st.unneeded_pages, human, secs);
 	if (st.dropped_pages)
 		printf("%s: %" G_GUINT64_FORMAT " pages from pfn 0x%" G_GINT64_MODIFIER "x on were left out: they lie past the "
 		       "kernel's last memory section (firmware, e.g. QEMU's BIOS ROM), and makedumpfile cannot read a "

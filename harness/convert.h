@@ -8,5 +8,8 @@
 int cmd_convert(int argc, char **argv);
 /* Whether FORMAT names an output format of convert_dump(). */
 gboolean convert_format_known(const char *format);
+/* --exclude LIST: comma-separated zero, free, lru (or none alone): FALSE if
+ * LIST is not that. */
+gboolean convert_parse_exclude(const char *list, gboolean *zero, gboolean *free_pages, gboolean *lru);
 /* Rewrite the dump at IN as OUT in FORMAT (kdump-zstd, kdump-zlib, ...). */
 GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

@@ -41,7 +41,7 @@ char *domain_xml(const DomainSpec *s)
 
 		/*
 		 * --gdb (run-gdb.c): RAM in a file QEMU shares (under the driver's
-		 * memory_backing_dir) for the stub to map; ttyS1 on a socket for
+		 * memory_backing_dir, as with shared_ram) for the stub to map; ttyS1 on a socket for
 		 * the go line; QEMU's gdbstub from the QEMU namespace, so it is
 		 * there before the guest runs its first instruction.
 		 */
@@ -50,7 +50,6 @@ char *domain_xml(const DomainSpec *s)
 					  "      <target port='1'/>\n"
 					  "    </serial>\n"
 					  "  </devices>\n"
-					  "  <memoryBacking><source type='file'/><access mode='shared'/></memoryBacking>\n"
 					  "  <qemu:commandline>\n"
 					  "    <qemu:arg value='-gdb'/>\n"
 					  "    <qemu:arg value='unix:%s,server=on,wait=off'/>\n"
@@ -66,12 +65,15 @@ char *domain_xml(const DomainSpec *s)
 	 *   guest that reboots is over; neither is left running.
 	 * - no video, NIC, USB or balloon: nothing the lab needs, and video
 	 *   memory would add 16 MiB to every dump.
+	 * - shared_ram: RAM in a file on tmpfs (memory_backing_dir) that the
+	 *   harness maps to write the dump itself (capture-ram.c).
 	 */
 	return g_strdup_printf(
 		"<domain type='%s'%s>\n"
 		"  <name>%s</name>\n"
 		"  <memory unit='MiB'>%d</memory>\n"
 		"  <vcpu>%d</vcpu>\n"
+		"%s"
 		"  <os>\n"
 		"    <type arch='x86_64' machine='pc'>hvm</type>\n"
 		"    <kernel>%s</kernel>\n"
@@ -100,7 +102,12 @@ char *domain_xml(const DomainSpec *s)
 		"    <memballoon model='none'/>\n"
 		"%s"
 		"</domain>\n",
-		kvm ? "kvm" : "qemu", gdb_xml ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "", name, s->memory_mib, s->cpus, kernel, initrd, cmdline,
+		kvm ? "kvm" : "qemu", gdb_xml ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "", name,
+		s->memory_mib, s->cpus,
+		s->shared_ram || s->gdb_socket
+			? "  <memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n  </memoryBacking>\n"
+			: "",
+		kernel, initrd, cmdline,
 		kvm ? "  <cpu mode='host-passthrough'/>\n" : "", console, disk ? disk : "", share ? share : "",
 		s->no_pvpanic ? "" : "    <panic model='isa'/>\n", gdb_xml ? gdb_xml : "  </devices>\n");
 }

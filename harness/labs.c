@@ -300,3 +300,40 @@ const Lab *lab_set_find(const LabSet *set, const char *name)
 	}
 	return NULL;
 }
+
+int lab_cmd_list(int argc, char **argv)
+{
+	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
+	g_autofree char *flavour = NULL, *dir = NULL;
+	GOptionEntry entries[] = {
+		{"dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "List the lab directories in DIR instead (DIR/*/lab.conf)", "DIR"},
+		{"flavour", 0, 0, G_OPTION_ARG_STRING, &flavour,
+		 "Show the labs as they run on these kernel flavours (kasan, kfence, ubsan, lockdep; comma-separated)",
+		 "NAME[,NAME...]"},
+		{NULL, 0, 0, 0, NULL, NULL, NULL},
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- list the labs, their panic types and flavours");
+	g_autoptr(LabSet) labs = NULL;
+	g_autoptr(GError) err = NULL;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc > 1) {
+		fprintf(stderr, "oopslab labs: %s\n", err ? err->message : "unexpected argument");
+		return 2;
+	}
+	if ((err = dir ? lab_set_load_dir(dir, &labs) : lab_set_load_flavour(manifest, flavour, &labs))) {
+		fprintf(stderr, "oopslab labs: %s\n", err->message);
+		return g_error_matches(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE) ? 2 : 1;
+	}
+	printf("%-20s %-14s %-32s %s\n", "LAB", "FLAVOURS", "PANIC TYPE", "WHAT IT DOES");
+	for (guint i = 0; i < labs->labs->len; i++) {
+		const Lab *lab = g_ptr_array_index(labs->labs, i);
+
+		printf("%-20s %-14s %-32s %s\n", lab->dir ? lab->dir : lab->name, lab->flavour ? lab->flavour : "-",
+		       lab->type, lab->description ? lab->description : "");
+		/* without --flavour: what each flavour changes */
+		for (guint v = 0; !flavour && lab->variants && v < lab->variants->len; v++)
+			printf("%-20s   with %s\n", "", (char *)g_ptr_array_index(lab->variants, v));
+	}
+	return 0;
+}

@@ -49,6 +49,9 @@ extern const char *const lab_flavours[];
 /* FLAVOUR ("lockdep,kasan") as a canonical, de-duplicated list ("kasan,lockdep"),
  * NULL for NULL or "" (no flavour); an error names an unknown one. */
 GError *lab_flavour_canonical(const char *flavour, char **out) G_GNUC_WARN_UNUSED_RESULT;
+
+/* `oopslab labs [--flavour NAME[,NAME...]]` */
+int lab_cmd_list(int argc, char **argv);
 const Lab *lab_set_find(const LabSet *set, const char *name);
 /* A lab directory outside the tree: DIR/lab.conf with one group of the
  * manifest's keys, its module's source (Kbuild) and README next to it. */

@@ -15,6 +15,15 @@ GError *run_find_lab(Run *r)
 	const char *name = r->opt->lab;
 	GError *err;
 
+	if (r->opt->flavour) {
+		g_autofree char *given = g_steal_pointer(&r->opt->flavour);
+
+		if ((err = lab_flavour_canonical(given, &r->opt->flavour))) {
+			g_autoptr(GError) e = err;
+
+			return run_usage_error("--flavour: %s", e->message);
+		}
+	}
 	if (!name) {
 		if (!run_has_workload(r->opt))
 			return run_usage_error("--lab NAME|PATH, --module or --exec is required (see `oopslab labs`)");

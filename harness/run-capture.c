@@ -25,7 +25,12 @@ static GError *dump_memory(Run *r, Vm *vm)
 
 	r->dump_path = g_build_filename(r->dir, "vmcore", NULL);
 	abs = g_canonicalize_filename(r->dump_path, NULL);
-	if (!vm_dump_format_valid(r->opt->format)) {
+	if (r->shared_ram) {
+		OlDumpWriteStats stats;
+
+		run_say(r, "capturing memory (%s, from the guest's shared RAM)", r->opt->format);
+		err = run_capture_ram(r, vm, abs, &stats);
+	} else if (!vm_dump_format_valid(r->opt->format)) {
 		/* A codec QEMU does not write (zstd; lzo and snappy in Debian's
 		 * build): dump ELF, then convert, keeping only the result. */
 		g_autofree char *elf = g_strdup_printf("%s.elf.part", abs);
@@ -75,6 +80,9 @@ static void flush_console(Run *r, Vm *vm)
 	       g_get_monotonic_time() - last_growth < CONSOLE_QUIET_US) {
 		g_usleep(POLL_US);
 		console_watcher_poll(r->console);
+		/* panic() prints its end line after flushing the consoles: all is out */
+		if (r->console->panic_end_time)
+			break;
 		if (r->console->offset != seen) {
 			seen = r->console->offset;
 			last_growth = g_get_monotonic_time();

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "capture-ram.h"
 #include "gdb-session.h"
 
 /* How long /init may take to reach its wait (a slow TCG boot is ~5 s). */
@@ -109,40 +110,16 @@ static GError *wait_stage(Run *r, Vm *vm)
 }
 
 /*
- * libvirt puts a <memoryBacking><source type='file'/> domain's RAM under
- * the driver's memory_backing_dir, for the embedded driver
- * ROOT/lib/qemu/ram/ID-NAME/ (NAME cut to 20 characters; ROOT from where it keeps QEMU's log,
- * ROOT/log/qemu/NAME.log): the file there of the guest's size. NULL when
- * not found (another driver): the stub then reads through QEMU.
+ * The guest RAM file of a <memoryBacking><source type='file'/> domain, as
+ * QEMU names it (capture-ram.h); NULL when it cannot say: the stub then
+ * reads through QEMU.
  */
 static char *find_ram(Run *r, Vm *vm)
 {
-	g_autofree char *log = vm_qemu_log_path(vm, r->domain);
-	g_autofree char *d1 = log ? g_path_get_dirname(log) : NULL;
-	g_autofree char *d2 = d1 ? g_path_get_dirname(d1) : NULL;
-	g_autofree char *root = d2 ? g_path_get_dirname(d2) : NULL;
-	g_autofree char *ramdir = root ? g_build_filename(root, "lib", "qemu", "ram", NULL) : NULL;
-	g_autoptr(GDir) top = ramdir ? g_dir_open(ramdir, 0, NULL) : NULL;
-	const char *sub;
+	char *path = NULL;
+	g_autoptr(GError) err = capture_ram_file(vm, &path);
 
-	while (top && (sub = g_dir_read_name(top))) {
-		g_autofree char *dir = g_build_filename(ramdir, sub, NULL);
-		const char *dash = strchr(sub, '-');
-		/* ID-NAME, NAME cut to libvirt's short name length */
-		gboolean ours = dash && dash[1] && g_str_has_prefix(r->domain, dash + 1);
-		g_autoptr(GDir) d = ours ? g_dir_open(dir, 0, NULL) : NULL;
-		const char *f;
-
-		while (d && (f = g_dir_read_name(d))) {
-			g_autofree char *path = g_build_filename(dir, f, NULL);
-			GStatBuf st;
-
-			if (g_stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-			    (guint64)st.st_size == (guint64)r->opt->memory_mib << 20)
-				return g_steal_pointer(&path);
-		}
-	}
-	return NULL;
+	return err ? NULL : path;
 }
 
 static GError *start_stub(Run *r)

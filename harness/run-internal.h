@@ -15,6 +15,7 @@
 
 #include "accel.h"
 #include "console.h"
+#include "dump-writer.h"
 #include "guest-kit.h"
 #include "kdump.h"
 #include "kernel-info.h"
@@ -33,6 +34,9 @@
 /* After the timeout's NMI, how long a guest gets to panic before we give up
  * and dump it as hung. */
 #define NMI_GRACE_SECONDS 10
+/* --format's default: written by the harness from the guest's shared RAM,
+ * free, page-cache and user pages left out (capture-ram.h) */
+#define RUN_DEFAULT_FORMAT "kdump-zstd"
 
 /* Errors in this domain are the user's (exit 2); any other is the
  * environment's (exit 1). */
@@ -59,6 +63,7 @@ typedef struct {
 	gboolean format_given;
 	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
 	char *collector;  /* --capture kdump: cp or makedumpfile OPTIONS */
+	char *flavour;    /* --flavour: kernel flavours (labs.h), canonical once the lab is found, or NULL */
 	Accel requested;  /* --accel, parsed */
 	/* the user's workload and kernel */
 	char **modules;     /* --module "PATH [PARAM=VALUE...]", in load order */
@@ -70,7 +75,6 @@ typedef struct {
 	char *modules_dir;  /* --modules-dir DIR */
 	gboolean no_pvpanic;
 	char *gdb;          /* --gdb: "attach", or "listen:PORT"; NULL: none (run-gdb.c) */
-	char *flavour;      /* --flavour: kernel flavours (labs.h), canonical, or NULL */
 	gboolean fail_on_findings; /* --fail-on-findings: exit 3 if the console has any report */
 	int repeat;         /* --repeat N: boots (0: one) */
 	gboolean until_crash; /* --until-crash: stop the repeats at the first panic */
@@ -133,6 +137,7 @@ typedef struct {
 	char *kdump_note;     /* how the vmcore was made plain, or why not */
 	double t_capture_start, t_capture, t_extract;
 	const char *capture_used; /* "host" or "kdump": what made the dump */
+	gboolean shared_ram;  /* guest RAM in a file we map: capture-ram.c writes the dump */
 	gint64 t0;
 	double t_create, t_boot, t_panic, t_dump, t_destroy, t_total;
 	gboolean nmi_sent;
@@ -170,6 +175,8 @@ GError *run_check_stop(void);
 GError *run_start(Run *r, Vm *vm);
 GError *run_wait_event(Run *r, Vm *vm, RunEvent *event);
 void run_destroy(Run *r, Vm *vm);
+/* The same in a thread, joined with g_thread_join() before run.json. */
+GThread *run_destroy_async(Run *r, Vm *vm);
 
 /* run-workload.c: the extra initramfs of the user's workload */
 gboolean run_has_workload(const RunOptions *o);
@@ -178,6 +185,10 @@ GError *run_prepare_workload(Run *r);
 GError *run_workload_initrd(Run *r);
 GError *run_keep_modules(Run *r);
 void run_pick_module(Run *r);
+
+/* capture-ram.c: TRUE if this run's dump is written from shared guest RAM */
+gboolean run_wants_shared_ram(const Run *r, const Vm *vm);
+GError *run_capture_ram(Run *r, Vm *vm, const char *path, OlDumpWriteStats *stats);
 
 /* run-capture.c */
 GError *run_host_capture(Run *r, Vm *vm, RunEvent event);

@@ -83,6 +83,7 @@ GError *run_start(Run *r, Vm *vm)
 	g_autoptr(GError) err = NULL;
 
 	r->domain = g_strdup_printf("oopslab-%s-%d", r->lab->name, (int)getpid());
+	r->shared_ram = run_wants_shared_ram(r, vm);
 	xml = domain_xml(&(DomainSpec){
 		.name = r->domain,
 		.accel = r->accel,
@@ -96,6 +97,7 @@ GError *run_start(Run *r, Vm *vm)
 		.share_dir = r->share_dir,
 		.share_rw = o->share_rw,
 		.no_pvpanic = o->no_pvpanic,
+		.shared_ram = r->shared_ram,
 		.gdb_socket = run_gdb_qemu_socket(r),
 		.wait_socket = run_gdb_wait_socket(r),
 	});
@@ -238,7 +240,8 @@ static void copy_qemu_log(Run *r, Vm *vm)
 	g_unlink(src); /* the embed root is reused: keep its log per run */
 }
 
-void run_destroy(Run *r, Vm *vm)
+/* The guest's end: QEMU gone, its log kept, the capture disk removed. */
+static void destroy_guest(Run *r, Vm *vm)
 {
 	double t = run_now(r);
 
@@ -247,6 +250,39 @@ void run_destroy(Run *r, Vm *vm)
 	copy_qemu_log(r, vm);
 	if (r->disk_path)
 		g_unlink(r->disk_path);
+}
+
+void run_destroy(Run *r, Vm *vm)
+{
+	destroy_guest(r, vm);
 	if (r->console)
 		console_watcher_poll(r->console);
+}
+
+typedef struct {
+	Run *r;
+	Vm *vm;
+} DestroyJob;
+
+static gpointer destroy_thread(gpointer data)
+{
+	DestroyJob *j = data;
+
+	destroy_guest(j->r, j->vm);
+	g_free(j);
+	return NULL;
+}
+
+/* Destroying takes over a second (libvirt and QEMU): do it while the run
+ * reads its dump and writes its report.  The console is read for the last
+ * time now; the thread touches only the VM, r->t_destroy and files. */
+GThread *run_destroy_async(Run *r, Vm *vm)
+{
+	DestroyJob *j = g_new(DestroyJob, 1);
+
+	if (r->console)
+		console_watcher_poll(r->console);
+	j->r = r;
+	j->vm = vm;
+	return g_thread_new("destroy", destroy_thread, j);
 }

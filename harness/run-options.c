@@ -35,6 +35,7 @@ void run_options_clear(RunOptions *o)
 	g_free(o->expect);
 	g_free(o->capture);
 	g_free(o->collector);
+	g_free(o->flavour);
 	g_strfreev(o->modules);
 	g_strfreev(o->files);
 	g_free(o->share);
@@ -42,7 +43,6 @@ void run_options_clear(RunOptions *o)
 	g_free(o->kernel_tree);
 	g_free(o->modules_dir);
 	g_free(o->gdb);
-	g_free(o->flavour);
 }
 
 static GError *check_file(const char *what, const char *path)
@@ -206,8 +206,8 @@ static GOptionContext *run_option_context(RunOptions *o)
 		{"timeout", 0, 0, G_OPTION_ARG_INT, &o->timeout,
 		 "Seconds before an NMI is injected into a guest that has not panicked (default: the lab's, else 60; 0: wait forever)", "SECONDS"},
 		{"format", 0, 0, G_OPTION_ARG_STRING, &o->format,
-		 "Dump format: elf (default), kdump-zlib (QEMU's, flattened), kdump-zstd, kdump-lzo, kdump-snappy "
-		 "(dumped as ELF, then converted), win-dmp", "FORMAT"},
+		 "Dump format: kdump-zstd (default), kdump-lzo, kdump-snappy (written from the guest's shared RAM, "
+		 "free, page-cache and user pages left out), elf, kdump-zlib (QEMU's own), win-dmp", "FORMAT"},
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o->expect,
 		 "panic, no-panic, hang or boot-failure: exit with status 3 when the outcome is another", "OUTCOME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print run.json on stdout instead of the run directory", NULL},
@@ -306,7 +306,7 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 	if (!o->accel)
 		o->accel = g_strdup("auto");
 	if (!o->format)
-		o->format = g_strdup("elf");
+		o->format = g_strdup(RUN_DEFAULT_FORMAT);
 	if (!o->capture)
 		o->capture = g_strdup("host");
 	return 0;

@@ -138,7 +138,7 @@ static GError *run_guest(Run *r, Vm *vm)
 }
 
 /* The run's exit status, once its guest is gone. */
-static int conclude(Run *r, GError *err)
+static int conclude(Run *r, GError *err, GThread *destroy)
 {
 	int rc = 0;
 
@@ -158,6 +158,7 @@ static int conclude(Run *r, GError *err)
 		r->outcome = "boot-failure";
 	if (!err && r->console)
 		run_build_report(r);
+	g_thread_join(destroy);
 	r->t_total = run_now(r);
 	if (err) {
 		r->outcome = "error";
@@ -207,8 +208,7 @@ int run_once(RunOptions *o)
 	run_say(&r, "accelerator %s: %s", accel_name(r.accel), r.accel_reason);
 	err = run_guest(&r, vm);
 	run_gdb_finish(&r); /* --gdb: the guest stays while gdb looks at it */
-	run_destroy(&r, vm);
-	rc = conclude(&r, err);
+	rc = conclude(&r, err, run_destroy_async(&r, vm));
 	run_clear(&r);
 	return rc;
 }

@@ -3,9 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <sys/file.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Embedded roots a user may hold at once (one per concurrent oopslab run). */
@@ -14,11 +18,13 @@
 struct Vm {
 	char *uri;
 	char *embed_root; /* NULL when not the embedded driver */
+	char *ram_dir;    /* memory_backing_dir of the embed root (tmpfs), or NULL */
 	int lock_fd;
 	virConnectPtr conn;
 	virDomainPtr dom;
 	int lifecycle_cb;
 	GThread *loop_thread;
+	GThread *reaper;  /* waits for the domain's QEMU, our child as a subreaper */
 	gint loop_quit;
 	gint state;       /* VmState, written by the event thread */
 	char *detail;     /* under lock */
@@ -69,6 +75,17 @@ static void ensure_event_impl(void)
 	}
 }
 
+/* A directory on tmpfs for embed root N's guest RAM files: /dev/shm/
+ * oopslab-UID/embed-N, or NULL where there is no writable /dev/shm. */
+static char *ram_dir_for(int n)
+{
+	g_autofree char *dir = g_strdup_printf("/dev/shm/oopslab-%u/embed-%d", (unsigned)getuid(), n);
+
+	if (g_mkdir_with_parents(dir, 0700) < 0 || access(dir, W_OK) < 0)
+		return NULL;
+	return g_steal_pointer(&dir);
+}
+
 static GError *take_embed_root(Vm *vm)
 {
 	const char *cache = g_get_user_cache_dir();
@@ -111,6 +128,14 @@ static GError *take_embed_root(Vm *vm)
 					       (unsigned)getuid(), (unsigned)getgid());
 		else
 			text = g_strdup("stdio_handler = \"file\"\n");
+		vm->ram_dir = ram_dir_for(i);
+		if (vm->ram_dir) {
+			/* shared guest RAM (vm_ram_dir) lives in memory, not on disk */
+			char *with = g_strdup_printf("%smemory_backing_dir = \"%s\"\n", text, vm->ram_dir);
+
+			g_free(text);
+			text = with;
+		}
 		if (!g_file_set_contents(conf, text, -1, &err)) {
 			close(fd);
 			return g_error_copy(err);
@@ -182,6 +207,8 @@ GError *vm_connect(const char *uri, Vm **out)
 	if (!uri) {
 		if ((err = take_embed_root(vm)))
 			return err;
+		/* adopt the daemonized QEMU (start_reaper) */
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		vm->uri = g_strdup_printf("qemu:///embed?root=%s", vm->embed_root);
 	} else {
 		vm->uri = g_strdup(uri);
@@ -219,6 +246,36 @@ char *vm_qemu_log_path(const Vm *vm, const char *name)
 	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
 }
 
+static gpointer reap(gpointer data)
+{
+	pid_t pid = GPOINTER_TO_INT(data);
+
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * The embedded driver's QEMU is daemonized: once it exits it stays a zombie
+ * until whoever adopted it reaps it, and libvirt's destroy polls every
+ * 200 ms until it is gone.  As the child subreaper (vm_connect) we adopt it
+ * and reap it the moment it exits: on a machine whose init reaps late that
+ * was most of the destroy's 1.4 s.  The pid is the driver's pid file.
+ */
+static void start_reaper(Vm *vm)
+{
+	g_autofree char *name = g_strdup(virDomainGetName(vm->dom));
+	g_autofree char *path = g_strdup_printf("%s/run/qemu/%s.pid", vm->embed_root, name);
+	g_autofree char *text = NULL;
+	gint64 pid;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return;
+	pid = g_ascii_strtoll(g_strstrip(text), NULL, 10);
+	if (pid > 1 && pid <= G_MAXINT && kill((pid_t)pid, 0) == 0)
+		vm->reaper = g_thread_new("qemu-reaper", reap, GINT_TO_POINTER((int)pid));
+}
+
 GError *vm_start(Vm *vm, const char *xml)
 {
 	/*
@@ -229,6 +286,8 @@ GError *vm_start(Vm *vm, const char *xml)
 	vm->dom = virDomainCreateXML(vm->conn, xml, vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
 	if (!vm->dom)
 		return virt_error("cannot start the guest");
+	if (vm->embed_root)
+		start_reaper(vm);
 	return NULL;
 }
 
@@ -311,14 +370,41 @@ GError *vm_dump(Vm *vm, const char *path, const char *format)
 	return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown dump format '%s'", format);
 }
 
+const char *vm_ram_dir(const Vm *vm)
+{
+	return vm->ram_dir;
+}
+
+GError *vm_monitor(Vm *vm, const char *command, gboolean hmp, char **reply)
+{
+	char *out = NULL;
+
+	if (virDomainQemuMonitorCommand(vm->dom, command, &out, hmp ? VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP : 0) < 0)
+		return virt_error("QEMU monitor command failed");
+	*reply = g_strdup(out);
+	free(out);
+	return NULL;
+}
+
 void vm_destroy(Vm *vm)
 {
 	if (!vm->dom)
 		return;
-	/* Fails harmlessly when the guest is already gone (powered off). */
+	/* QEMU's own quit first: it exits at once, where libvirt's destroy
+	 * (SIGTERM, then polling for the exit every 200 ms) takes over a second
+	 * here.  Destroy still follows, for libvirt's bookkeeping and for a QEMU
+	 * that did not quit.  Both fail harmlessly when the guest is gone. */
+	if (vm->embed_root) {
+		char *reply = NULL;
+
+		if (virDomainQemuMonitorCommand(vm->dom, "{\"execute\":\"quit\"}", &reply, 0) == 0)
+			free(reply);
+	}
 	virDomainDestroy(vm->dom);
 	virDomainFree(vm->dom);
 	vm->dom = NULL;
+	if (vm->reaper)
+		g_thread_join(g_steal_pointer(&vm->reaper));
 }
 
 void vm_free(Vm *vm)
@@ -340,6 +426,7 @@ void vm_free(Vm *vm)
 	g_mutex_clear(&vm->lock);
 	g_free(vm->detail);
 	g_free(vm->embed_root);
+	g_free(vm->ram_dir);
 	g_free(vm->uri);
 	g_free(vm);
 }

@@ -40,4 +40,12 @@ GError *vm_continue_after_panic(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* format: elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp */
 GError *vm_dump(Vm *vm, const char *path, const char *format) G_GNUC_WARN_UNUSED_RESULT;
 gboolean vm_dump_format_valid(const char *format);
+/* Where the embedded driver puts guest RAM files (qemu.conf
+ * memory_backing_dir, on tmpfs), or NULL: then guests cannot share their RAM
+ * with us (domain-xml.h shared_ram). */
+const char *vm_ram_dir(const Vm *vm);
+/* A QMP command (JSON) or, with HMP, a human monitor command, passed through
+ * libvirt to the domain's QEMU; *reply is QEMU's answer (QMP: the whole
+ * {"return": ...} object). */
+GError *vm_monitor(Vm *vm, const char *command, gboolean hmp, char **reply);
 void vm_destroy(Vm *vm);

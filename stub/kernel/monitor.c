@@ -106,7 +106,7 @@ static const struct {
 	{"net", ol_cmd_net, "net", "network devices and IPv4 addresses (crash net)"},
 	{"runq", ol_cmd_runq, "runq", "run queues: current, RT and CFS tasks (crash runq)"},
 	{"irq", ol_cmd_irq, "irq", "interrupt descriptors and actions (crash irq)"},
-	{"timer", ol_cmd_timer, "timer", "timer wheels, soonest first (crash timer)"},
+	{"timer", ol_cmd_timer, "timer [-r]", "timer wheels, or -r hrtimers, soonest first (crash timer)"},
 	{"lsmod", ol_modules_monitor_lsmod, "lsmod", "modules (crash mod) and their add-symbol-file lines"},
 	{"kaslr", mon_kaslr, "kaslr", "the KASLR offset, and how to load vmlinux at it"},
 	{"vmcoreinfo", mon_vmcoreinfo, "vmcoreinfo", "the dump's VMCOREINFO note"},

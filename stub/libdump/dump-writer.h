@@ -43,6 +43,13 @@ typedef struct {
 	OlDumpWriteFormat format;
 	OlDumpCodec codec;      /* kdump: the page codec (NONE: raw pages) */
 	gboolean exclude_zero;  /* leave all-zero pages out */
+	/* kdump: leave out the pages the kernel's buddy allocator holds free
+	 * (makedumpfile -d 16; dump_level gets 16).  crash reads them as errors
+	 * unless started with --zero_excluded, oopslab-stub as zeros. */
+	gboolean exclude_free;
+	/* kdump: leave out pages on the kernel's LRU lists, page cache and user
+	 * memory (makedumpfile -d 2|4|8: dump_level gets 14), read as above. */
+	gboolean exclude_lru;
 	guint threads;          /* kdump compression threads; 0 = 2 */
 } OlDumpWriteOptions;
 
@@ -51,7 +58,8 @@ typedef struct {
 	guint64 stored_pages;     /* pages with data in the file */
 	guint64 compressed_pages; /* of those, stored compressed (kdump) */
 	guint64 zero_pages;       /* stored pages that were all zeros (kdump: share one copy) */
-	guint64 excluded_pages;   /* left out: excluded in the input, or zero with exclude_zero */
+	guint64 excluded_pages;   /* left out: excluded in the input, zero with exclude_zero, or free */
+	guint64 unneeded_pages;   /* of those, free or LRU pages (exclude_free, exclude_lru) */
 	/* kdump: pages at and above dropped_from_pfn were left out because the
 	 * kernel's memory sections (VMCOREINFO mem_section) end there; see
 	 * write-plan.c.  dropped_from_pfn is G_MAXUINT64 if nothing was. */

@@ -251,6 +251,10 @@ GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const 
 	guint32 dump_level = ol_dump_kdump_info(in, &kinfo) ? kinfo.dump_level : 0;
 	if (opt->exclude_zero)
 		dump_level |= 1;
+	if (opt->exclude_free)
+		dump_level |= 16;
+	if (opt->exclude_lru)
+		dump_level |= 2 | 4 | 8;
 	guint32 status = ol_codec_kdump_flag(opt->codec);
 
 	guint8 block[OL_PAGE_SIZE] = { 0 };

@@ -20,11 +20,10 @@
  * does not manage.  The pages dropped are counted in the stats, and nothing
  * is dropped when VMCOREINFO cannot say where the sections end.
  */
+#include "mem-sections.h"
 #include "vmcoreinfo.h"
 #include "writer-private.h"
 #include "xlat.h"
-
-#define SECTION_MARKED_PRESENT 1u /* bit 0 of mem_section.section_mem_map (linux mmzone.h) */
 
 static gboolean get_num(const char *info, gsize len, const char *key, guint64 *v)
 {
@@ -39,61 +38,15 @@ static gboolean read_va(OlXlat *x, guint64 va, void *buf, gsize len)
 	return err == NULL;
 }
 
-/* One past the last PFN of the kernel's last present memory section, from
- * VMCOREINFO's mem_section (SPARSEMEM, with or without _EXTREME).  FALSE if
- * the dump does not say. */
+/* One past the last PFN of the kernel's last present memory section.  FALSE
+ * if the dump does not say. */
 static gboolean kernel_end_pfn(OlDump *in, OlXlat *x, guint64 *end_pfn)
 {
-	gsize len;
-	const char *info = ol_dump_vmcoreinfo(in, &len);
-	guint64 ms, n_roots, ms_size, map_off, section_bits, physmem_bits, page_size;
-	if (!info || !get_num(info, len, "SYMBOL(mem_section)", &ms) ||
-	    !get_num(info, len, "LENGTH(mem_section)", &n_roots) ||
-	    !get_num(info, len, "SIZE(mem_section)", &ms_size) ||
-	    !get_num(info, len, "OFFSET(mem_section.section_mem_map)", &map_off) ||
-	    !get_num(info, len, "NUMBER(SECTION_SIZE_BITS)", &section_bits) ||
-	    !get_num(info, len, "NUMBER(MAX_PHYSMEM_BITS)", &physmem_bits) ||
-	    !get_num(info, len, "PAGESIZE", &page_size))
+	g_autoptr(GArray) secs = NULL;
+	guint shift;
+	if (!ol_mem_sections(in, x, &secs, &shift))
 		return FALSE;
-	if (page_size != OL_PAGE_SIZE || ms_size < map_off + 8 || ms_size > OL_PAGE_SIZE ||
-	    section_bits < OL_PAGE_SHIFT || section_bits >= physmem_bits || physmem_bits > 52 ||
-	    n_roots == 0 || n_roots > (1u << 20))
-		return FALSE;
-
-	/* As makedumpfile's is_sparsemem_extreme(): with _EXTREME the array is
-	 * of roots, each a pointer to a page of sections, and VMCOREINFO gives
-	 * the roots' address; otherwise it is the sections themselves. */
-	guint64 per_root = OL_PAGE_SIZE / ms_size;
-	guint64 n_sections = G_GUINT64_CONSTANT(1) << (physmem_bits - section_bits);
-	gboolean extreme = n_roots == (n_sections + per_root - 1) / per_root;
-	guint64 last = G_MAXUINT64;
-	if (!extreme) {
-		for (guint64 i = 0; i < n_roots; i++) {
-			guint64 map;
-			if (!read_va(x, ms + i * ms_size + map_off, &map, 8))
-				return FALSE;
-			if (GUINT64_FROM_LE(map) & SECTION_MARKED_PRESENT)
-				last = i;
-		}
-	} else {
-		g_autofree guint64 *roots = g_new(guint64, n_roots);
-		g_autofree guint8 *secs = g_malloc(per_root * ms_size);
-		if (!read_va(x, ms, roots, n_roots * 8))
-			return FALSE;
-		for (guint64 i = 0; i < n_roots; i++) {
-			guint64 root = GUINT64_FROM_LE(roots[i]);
-			if (!root)
-				continue;
-			if (!read_va(x, root, secs, per_root * ms_size))
-				return FALSE;
-			for (guint64 j = 0; j < per_root; j++)
-				if (ol_le64(secs + j * ms_size + map_off) & SECTION_MARKED_PRESENT)
-					last = i * per_root + j;
-		}
-	}
-	if (last == G_MAXUINT64)
-		return FALSE;
-	*end_pfn = (last + 1) << (section_bits - OL_PAGE_SHIFT);
+	*end_pfn = (g_array_index(secs, OlMemSection, secs->len - 1).nr + 1) << shift;
 	return TRUE;
 }
 
@@ -177,8 +130,8 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 	}
 	p->stats.dropped_from_pfn = G_MAXUINT64;
 	guint64 limit = G_MAXUINT64;
+	g_autoptr(OlXlat) x = NULL;
 	if (opt->format == OL_DUMP_WRITE_KDUMP) {
-		g_autoptr(OlXlat) x = NULL;
 		g_autoptr(GError) err = ol_xlat_new(in, &x);
 		if (!err && kernel_end_pfn(in, x, &limit) && limit < end)
 			p->stats.dropped_from_pfn = limit;
@@ -190,6 +143,16 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 	if (!p->ram || !p->stored)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "cannot allocate 2 x %" G_GSIZE_FORMAT " bytes of bitmaps",
 				   p->bitmap_bytes);
+	/* Free and LRU pages (kdump only), left out as makedumpfile -d 16 and
+	 * -d 14 leave them; none if the kernel's memory map cannot be read. */
+	g_autofree guint8 *free_bm = NULL;
+	guint kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
+	if (kinds && x) {
+		OlUnneeded counts;
+		free_bm = g_malloc0(MAX(p->bitmap_bytes, 1));
+		if (!ol_unneeded_pages(in, x, p->max_mapnr, kinds, free_bm, &counts))
+			g_clear_pointer(&free_bm, g_free);
+	}
 
 	guint64 last = G_MAXUINT64;
 	for (guint i = 0; i < n; i++) {
@@ -209,6 +172,10 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 			p->ram[pfn >> 3] |= (guint8)(1u << (pfn & 7));
 			p->stats.ram_pages++;
 			gboolean keep = st == OL_PAGE_PRESENT;
+			if (keep && free_bm && ol_plan_bit(free_bm, pfn)) {
+				keep = FALSE;
+				p->stats.unneeded_pages++;
+			}
 			/* kdump keeps zero pages in the 2nd bitmap (see
 			 * dump-writer.h); ELF leaves them out. */
 			if (keep && opt->exclude_zero && opt->format == OL_DUMP_WRITE_ELF) {

@@ -156,6 +156,43 @@ def elf_notes(path):
     return e_type, e_machine, notes
 
 
+def _parse_notes(data):
+    notes = []
+    off = 0
+    while off + 12 <= len(data):
+        namesz, descsz, ntype = struct.unpack_from("<III", data, off)
+        off += 12
+        name = data[off:off + namesz].rstrip(b"\0").decode()
+        off += (namesz + 3) & ~3
+        desc = data[off:off + descsz]
+        off += (descsz + 3) & ~3
+        notes.append((name, ntype, desc))
+    return notes
+
+
+def kdump_header(path):
+    """The fields of a plain kdump-compressed file's header and sub-header
+    that the tests look at, and its ELF notes [(name, type, desc)], parsed
+    here in Python, independently of the project's C reader."""
+    with open(path, "rb") as f:
+        h = f.read(4096)
+        if h[:8] != b"KDUMP   ":
+            raise ValueError(f"{path}: not a kdump-compressed file")
+        version, = struct.unpack_from("<i", h, 8)
+        status, block_size, sub_hdr_size, bitmap_blocks, max_mapnr = struct.unpack_from("<iiiiI", h, 424)
+        nr_cpus, = struct.unpack_from("<i", h, 460)
+        f.seek(block_size)
+        sub = f.read(block_size * sub_hdr_size)
+        dump_level, = struct.unpack_from("<i", sub, 8)
+        off_note, size_note = struct.unpack_from("<QQ", sub, 48)
+        f.seek(off_note)
+        notes = _parse_notes(f.read(size_note))
+    # kdump status bits (makedumpfile diskdump_mod.h): zlib 1, lzo 2, snappy 4, zstd 0x20
+    codec = {1: "zlib", 2: "lzo", 4: "snappy", 0x20: "zstd"}.get(status & 0x27, "none")
+    return {"version": version, "codec": codec, "dump_level": dump_level, "nr_cpus": nr_cpus,
+            "max_mapnr": max_mapnr, "notes": notes}
+
+
 def gdb_batch(*commands, vmlinux=None, timeout=300):
     args = ["gdb", "-q", "-nx", "-batch"]
     if vmlinux:

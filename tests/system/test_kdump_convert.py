@@ -51,7 +51,7 @@ def makedumpfile_codecs():
 
 
 def main():
-    rj, _ = run_lab(LAB)
+    rj, _ = run_lab(LAB, "--format", "elf")
     orig = rj["dump"]["path"]
     kz_rj, _ = run_lab(LAB, "--format", "kdump-zlib")
     _, orig_bt = crash_bt(orig, rj)

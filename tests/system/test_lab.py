@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from oopslab_test import SYM_RE, check, elf_notes, finish, gdb_batch, labs, marker_line, parse_sym, run_lab
+from oopslab_test import SYM_RE, check, finish, kdump_header, gdb_batch, labs, marker_line, parse_sym, run_lab
 
 REQUIRED_KEYS = ["outcome", "lab", "accel", "cmdline", "kaslr", "dump", "timings", "vmlinux", "module",
                  "add_symbol_file", "panic_line"]
@@ -65,10 +65,11 @@ if expect == "no-panic":
     finish()
 
 dump = rj["dump"]
-check(dump and dump["format"] == "elf" and os.path.getsize(dump["path"]) == dump["bytes"],
-      "dump recorded with its format and size")
-e_type, e_machine, notes = elf_notes(dump["path"])
-check(e_type == 4 and e_machine == 62, "the dump is an x86_64 ELF core")
+check(dump and dump["format"] == "kdump-zstd" and os.path.getsize(dump["path"]) == dump["bytes"],
+      "dump recorded with its format (the default, kdump-zstd) and size")
+kh = kdump_header(dump["path"])
+check(kh["version"] == 6 and kh["codec"] == "zstd", f"the dump is kdump-compressed, zstd ({kh['codec']})")
+notes = kh["notes"]
 prstatus = [n for n in notes if n[0] == "CORE" and n[1] == 1]
 check(len(prstatus) == rj["cpus"], f"one NT_PRSTATUS per vCPU ({len(prstatus)} for {rj['cpus']})")
 vmci = [n for n in notes if n[0] == "VMCOREINFO"]

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`oopslab run --format` with the kdump codecs QEMU cannot write here (zstd,
-lzo, snappy): the harness dumps ELF, converts, and keeps only the compressed
-file, which the stub serves to gdb (bt down to the lab function)."""
+lzo, snappy): the harness writes them itself from the guest's shared RAM
+(capture-ram.c) and keeps only that file, which the stub serves to gdb (bt
+down to the lab function)."""
 import os
 
 from oopslab_test import backtrace, check, finish, gdb_stub, labs, run_lab

@@ -64,7 +64,7 @@ def check_cut(rj, dump, size, label):
 
 
 def main():
-    elf_rj, _ = run_lab(LAB)
+    elf_rj, _ = run_lab(LAB, "--format", "elf")
     kz_rj, _ = run_lab(LAB, "--format", "kdump-zlib")
     with tempfile.TemporaryDirectory(dir=runs_dir(), prefix="truncated-") as tmp:
         cut = os.path.join(tmp, "vmcore.elf")
