@@ -1,4 +1,5 @@
 #include "live-proxy.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -49,23 +50,10 @@ typedef struct {
 static void send_gdb_len(Live *s, const char *payload, gsize len_in)
 {
 	g_autoptr(GString) wire = g_string_new(NULL);
-	const char *p;
-	gsize len;
 
 	rsp_frame(wire, payload, len_in);
-	for (p = wire->str, len = wire->len; len && !s->io_error;) {
-		ssize_t n = write(s->out_fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			s->io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "write to gdb: %s",
-						  n < 0 ? g_strerror(errno) : "closed");
-			return;
-		}
-		p += n;
-		len -= (gsize)n;
-	}
+	if (!s->io_error)
+		s->io_error = rsp_write_all(s->out_fd, wire->str, wire->len);
 }
 
 static void send_gdb(Live *s, const char *payload)

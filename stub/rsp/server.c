@@ -1,4 +1,5 @@
 #include "server.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -34,19 +35,8 @@ typedef void (*Handler)(Session *s, const char *args);
 
 static void write_all(Session *s, const char *data, gsize len)
 {
-	while (len && !s->io_error) {
-		ssize_t n = write(s->out_fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			s->io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "write to gdb: %s",
-						  n < 0 ? g_strerror(errno) : "closed");
-			return;
-		}
-		data += n;
-		len -= (gsize)n;
-	}
+	if (!s->io_error)
+		s->io_error = rsp_write_all(s->out_fd, data, len);
 }
 
 /* Frame and send a text payload. */

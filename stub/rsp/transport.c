@@ -151,3 +151,19 @@ void rsp_log_take_stderr(int log_fd)
 	dup2(log_fd, STDERR_FILENO);
 	close(log_fd);
 }
+
+GError *rsp_write_all(int fd, const char *data, gsize len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "write to gdb: %s",
+					   n < 0 ? g_strerror(errno) : "closed");
+		data += n;
+		len -= (gsize)n;
+	}
+	return NULL;
+}

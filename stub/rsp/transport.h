@@ -18,3 +18,7 @@ GError *rsp_log_open(const char *log_path, gboolean use_stdio, int *fd) G_GNUC_W
  * the socket gdb's `target remote |` reads, its stream is ended first, so
  * that gdb stops polling it (see transport.c). */
 void rsp_log_take_stderr(int log_fd);
+
+/* Write all of DATA to FD (the connection to gdb), across short writes
+ * and EINTR; an error says the write failed or gdb closed the connection. */
+GError *rsp_write_all(int fd, const char *data, gsize len) G_GNUC_WARN_UNUSED_RESULT;
