@@ -22,12 +22,14 @@ typedef struct {
 	char *error;
 	int exit_status;
 	double seconds;
+	int boots, hits;    /* --repeat: boots made, and how many hit the title */
 } Job;
 
 typedef struct {
 	const char *self;
 	int timeout;
 	gboolean no_dumps;
+	int repeat;               /* --repeat N (0: one boot a run) */
 	GPtrArray *workload_args; /* --module=..., --exec=...: passed to every run */
 } BatchContext;
 
@@ -69,6 +71,44 @@ static void job_free(gpointer p)
 	g_free(j);
 }
 
+/* A --repeat job's result, from its repeat.json: the most frequent title and
+ * its rate; the outcome is the boots' one, or "mixed" when they differ. */
+static void read_repeat(Job *j, const char *errtext)
+{
+	g_autofree char *path = g_build_filename(j->dir, "repeat.json", NULL);
+	g_autoptr(JsonValue) rep = NULL;
+	g_autoptr(GError) perr = json_parse_file(path, &rep);
+	JsonValue *runs = rep ? json_get(rep, "runs") : NULL, *titles = rep ? json_get(rep, "titles") : NULL;
+
+	if (perr || !runs || runs->type != JSON_ARRAY || !runs->items->len || !titles || titles->type != JSON_ARRAY) {
+		j->error = g_strdup(errtext && *errtext ? g_strstrip((char *)errtext) : "oopslab run --repeat wrote no repeat.json");
+		return;
+	}
+	j->boots = runs->items->len;
+	for (guint i = 0; i < runs->items->len; i++) {
+		const char *o = json_get_string(runs->items->pdata[i], "outcome");
+
+		if (!j->outcome)
+			j->outcome = g_strdup(o ? o : "error");
+		else if (g_strcmp0(j->outcome, o) != 0) {
+			g_free(j->outcome);
+			j->outcome = g_strdup("mixed");
+			break;
+		}
+	}
+	for (guint i = 0; i < titles->items->len; i++) {
+		int count = (int)json_get_number(titles->items->pdata[i], "count", 0);
+
+		if (count > j->hits) {
+			j->hits = count;
+			g_free(j->title);
+			j->title = g_strdup(json_get_string(titles->items->pdata[i], "title"));
+		}
+	}
+	fprintf(stderr, "oopslab batch: %s/%s: %d/%d boots: %s (%.1f s)\n", j->kernel_name, j->lab->name, j->hits,
+		j->boots, j->title ? j->title : "", j->seconds);
+}
+
 /* One `oopslab run --json` per job: each run is its own process, with its
  * own libvirt embed root, and cleans up after itself on any signal. */
 static void run_job(gpointer data, gpointer user_data)
@@ -98,6 +138,8 @@ static void run_job(gpointer data, gpointer user_data)
 		g_ptr_array_add(argv, g_strdup_printf("--connect=%s", j->connect));
 	if (bc->timeout >= 0)
 		g_ptr_array_add(argv, g_strdup_printf("--timeout=%d", bc->timeout));
+	if (bc->repeat > 1)
+		g_ptr_array_add(argv, g_strdup_printf("--repeat=%d", bc->repeat));
 	g_ptr_array_add(argv, NULL);
 	p = g_subprocess_newv((const char *const *)argv->pdata,
 			      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &err);
@@ -106,6 +148,10 @@ static void run_job(gpointer data, gpointer user_data)
 	j->seconds = (g_get_monotonic_time() - t0) / 1e6;
 	if (err) {
 		j->error = g_strdup(err->message);
+		return;
+	}
+	if (bc->repeat > 1) {
+		read_repeat(j, errtext);
 		return;
 	}
 	g_autoptr(GError) perr = out ? json_parse(out, strlen(out), &run) : NULL;
@@ -166,8 +212,14 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 		else if (!job_ok(j))
 			g_string_append_printf(x, "      <failure message=\"expected %s, got %s\" type=\"unexpected-outcome\">%s</failure>\n",
 					       expect, outcome, title);
-		g_string_append_printf(x, "      <system-out>outcome: %s\ntitle: %s\nrun: %s</system-out>\n", outcome, title,
-				       dir);
+		if (j->boots)
+			g_string_append_printf(x, "      <properties><property name=\"rate\" value=\"%d/%d\"/>"
+					       "<property name=\"title\" value=\"%s\"/></properties>\n",
+					       j->hits, j->boots, title);
+		g_string_append_printf(x, "      <system-out>outcome: %s\ntitle: %s\n", outcome, title);
+		if (j->boots)
+			g_string_append_printf(x, "rate: %d/%d boots\n", j->hits, j->boots);
+		g_string_append_printf(x, "run: %s</system-out>\n", dir);
 		g_string_append(x, "    </testcase>\n");
 	}
 	g_string_append(x, "  </testsuite>\n</testsuites>\n");
@@ -210,8 +262,8 @@ static void print_summary(GPtrArray *jobs)
 int cmd_batch(int argc, char **argv)
 {
 	g_auto(GStrv) labs_opt = NULL, kernels = NULL, connects = NULL;
-	g_autofree char *out = NULL, *junit = NULL;
-	int jobs_n = 1, timeout = -1;
+	g_autofree char *out = NULL, *junit = NULL, *flavour_opt = NULL, *flavour = NULL;
+	int jobs_n = 1, timeout = -1, repeat = 0;
 	gboolean no_dumps = FALSE, share_rw = FALSE, no_pvpanic = FALSE;
 	g_auto(GStrv) w_modules = NULL, w_files = NULL;
 	g_autofree char *w_share = NULL, *w_exec = NULL, *w_modules_dir = NULL;
@@ -234,6 +286,11 @@ int cmd_batch(int argc, char **argv)
 		{"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report here", "FILE"},
 		{"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Passed to every run (default: each lab's)", "SECONDS"},
 		{"no-dumps", 0, 0, G_OPTION_ARG_NONE, &no_dumps, "Delete each run's vmcore once its report is written", NULL},
+		{"flavour", 0, 0, G_OPTION_ARG_STRING, &flavour_opt,
+		 "Kernel flavours for every run (kasan, kfence, ubsan, lockdep; comma-separated)", "NAME[,NAME...]"},
+		{"repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+		 "Boot each lab x kernel N times (oopslab run --repeat): its most frequent title and that title's rate, "
+		 "in the summary and the JUnit XML; a run is unexpected when any boot's outcome is", "N"},
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- run labs x kernels, group the crashes, report for CI");
@@ -256,12 +313,22 @@ int cmd_batch(int argc, char **argv)
 		fprintf(stderr, "oopslab batch: %s\n", err ? err->message : "unexpected argument");
 		return 2;
 	}
+	if ((err = lab_flavour_canonical(flavour_opt, &flavour))) {
+		fprintf(stderr, "oopslab batch: --flavour: %s\n", err->message);
+		return 2;
+	}
+	if (repeat < 0 || repeat > 1000) {
+		fprintf(stderr, "oopslab batch: --repeat: %d is not 1 to 1000 boots\n", repeat);
+		return 2;
+	}
 	if (jobs_n < 1) {
 		fprintf(stderr, "oopslab batch: -j must be at least 1\n");
 		return 2;
 	}
 	workload_args(wargs, w_modules, w_files, w_share, share_rw, w_exec, w_modules_dir, no_pvpanic);
-	if ((err = lab_set_load(manifest, &labs))) {
+	if (flavour)
+		g_ptr_array_add(wargs, g_strdup_printf("--flavour=%s", flavour));
+	if ((err = lab_set_load_flavour(manifest, flavour, &labs))) {
 		fprintf(stderr, "oopslab batch: %s\n", err->message);
 		return 1;
 	}
@@ -279,7 +346,7 @@ int cmd_batch(int argc, char **argv)
 	{
 		g_autoptr(GuestKit) kit = NULL;
 
-		if ((err = guest_kit_build(&kit, FALSE))) {
+		if ((err = guest_kit_build_flavour(&kit, FALSE, flavour))) {
 			fprintf(stderr, "oopslab batch: %s\n", err->message);
 			return 1;
 		}
@@ -337,6 +404,7 @@ int cmd_batch(int argc, char **argv)
 	bc.self = self;
 	bc.timeout = timeout;
 	bc.no_dumps = no_dumps;
+	bc.repeat = repeat;
 	bc.workload_args = wargs;
 	pool = g_thread_pool_new(run_job, &bc, jobs_n, TRUE, NULL);
 	for (guint i = 0; i < jobs->len; i++)

@@ -118,7 +118,10 @@ void console_watcher_line(ConsoleWatcher *w, const char *raw, double host_time)
 		w->panic_end_time = host_time;
 	else if (g_str_has_prefix(line, "BUG: ") || g_str_has_prefix(line, "kernel BUG at ") ||
 		 g_str_has_prefix(line, "general protection fault") ||
-		 g_str_has_prefix(line, "Oops: ") || g_str_has_prefix(line, "WARNING: "))
+		 g_str_has_prefix(line, "Oops: ") || g_str_has_prefix(line, "WARNING: ") ||
+		 /* sanitizer and debug-check reports without a BUG:/WARNING: prefix */
+		 g_str_has_prefix(line, "UBSAN: ") || g_str_has_prefix(line, "list_add corruption") ||
+		 g_str_has_prefix(line, "list_del corruption"))
 		set_once(&w->oops_line, line);
 	else if (g_str_has_prefix(line, "RIP: 0010:"))
 		set_once(&w->rip_line, line + strlen("RIP: 0010:"));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What `oopslab report` and `oopslab gdb` are pointed at: a run directory
  * (run.json), a bare vmcore (run.json left behind; vmcore-dmesg.txt beside
@@ -26,4 +27,4 @@ void crash_input_free(CrashInput *in);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CrashInput, crash_input_free)
 
 /* Errors name what is missing and where it was looked for. */
-GError *crash_input_open(const char *arg, const char *vmlinux, CrashInput **out);
+GError *crash_input_open(const char *arg, const char *vmlinux, CrashInput **out) G_GNUC_WARN_UNUSED_RESULT;

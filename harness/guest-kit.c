@@ -18,15 +18,21 @@ void guest_kit_free(GuestKit *kit)
 
 GError *guest_kit_build(GuestKit **out, gboolean kdump)
 {
+	return guest_kit_build_flavour(out, kdump, NULL);
+}
+
+GError *guest_kit_build_flavour(GuestKit **out, gboolean kdump, const char *flavour)
+{
 	g_autofree char *script = g_build_filename(oopslab_data_dir(), "guests", "build-guest", NULL);
 	g_autoptr(GSubprocess) proc = NULL;
 	g_autoptr(GError) err = NULL;
 	g_autofree char *stdout_text = NULL;
 	g_autoptr(GuestKit) kit = g_new0(GuestKit, 1);
 	g_auto(GStrv) lines = NULL;
+	const char *argv[] = {script, "--flavour", flavour ? flavour : "", kdump ? "--kdump" : NULL, NULL};
 
 	/* stderr is inherited: a first build shows its progress. */
-	proc = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err, script, kdump ? "--kdump" : NULL, NULL);
+	proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &err);
 	if (!proc)
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "cannot run %s: %s", script, err->message);
 	if (!g_subprocess_communicate_utf8(proc, NULL, NULL, &stdout_text, NULL, &err))

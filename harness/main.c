@@ -10,37 +10,6 @@
 #include "report.h"
 #include "run.h"
 
-static int cmd_labs(int argc, char **argv)
-{
-	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
-	g_autofree char *dir = NULL;
-	GOptionEntry entries[] = {
-		{"dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "List the lab directories in DIR instead (DIR/*/lab.conf)", "DIR"},
-		{NULL},
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- list the labs and their panic types");
-	g_autoptr(LabSet) labs = NULL;
-	g_autoptr(GError) err = NULL;
-
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 1) {
-		fprintf(stderr, "oopslab labs: %s\n", err ? err->message : "unexpected argument");
-		return 2;
-	}
-	if ((err = dir ? lab_set_load_dir(dir, &labs) : lab_set_load(manifest, &labs))) {
-		fprintf(stderr, "oopslab: %s\n", err->message);
-		return 1;
-	}
-	printf("%-16s %-26s %s\n", "LAB", "PANIC TYPE", "WHAT IT DOES");
-	for (guint i = 0; i < labs->labs->len; i++) {
-		const Lab *lab = g_ptr_array_index(labs->labs, i);
-
-		printf("%-16s %-26s %s\n", lab->dir ? lab->dir : lab->name, lab->type,
-		       lab->description ? lab->description : "");
-	}
-	return 0;
-}
-
 /* `oopslab lab init DIR` */
 static int cmd_lab(int argc, char **argv)
 {
@@ -64,7 +33,7 @@ static void usage(FILE *f)
 		"usage: oopslab COMMAND [OPTIONS]\n"
 		"\n"
 		"Commands:\n"
-		"  labs [--dir DIR]  list the labs (or the lab directories in DIR) and their panic types\n"
+		"  labs [--dir DIR]  list the labs (or the lab directories in DIR): panic types, kernel flavours\n"
 		"  lab init DIR      write a lab directory to edit (lab.conf, module, Kbuild, README)\n"
 		"  run --lab NAME    boot the lab kernel, crash it, capture memory into a run directory\n"
 		"                    (or --module, --exec, --file, --share: your own workload and kernel)\n"
@@ -84,7 +53,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[1], "labs") == 0)
-		return cmd_labs(argc - 1, argv + 1);
+		return lab_cmd_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lab") == 0)
 		return cmd_lab(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)

@@ -111,6 +111,20 @@ char *report_text(const Oops *o)
 		g_string_append(s, "RIP:\n");
 		frame_text(s, o->rip);
 	}
+	if (o->detector) {
+		g_string_append_printf(s, "%s: %s", o->detector, o->bug_type ? o->bug_type : "?");
+		if (o->access)
+			g_string_append_printf(s, ", %s", o->access);
+		if (o->access_size >= 0)
+			g_string_append_printf(s, " of %" G_GINT64_FORMAT " bytes", o->access_size);
+		if (o->access_addr)
+			g_string_append_printf(s, " at %s", o->access_addr);
+		g_string_append_c(s, '\n');
+	}
+	if (o->location)
+		g_string_append_printf(s, "at: %s\n", o->location);
+	if (!o->fatal)
+		g_string_append(s, "not fatal: no panic followed this report\n");
 	if (o->trace->len) {
 		const char *ctx = NULL;
 
@@ -124,6 +138,14 @@ char *report_text(const Oops *o)
 			frame_text(s, f);
 		}
 	}
+	if (o->alloc_trace->len)
+		g_string_append(s, "Allocated by:\n");
+	for (guint i = 0; i < o->alloc_trace->len; i++)
+		frame_text(s, g_ptr_array_index(o->alloc_trace, i));
+	if (o->free_trace->len)
+		g_string_append(s, "Freed by:\n");
+	for (guint i = 0; i < o->free_trace->len; i++)
+		frame_text(s, g_ptr_array_index(o->free_trace, i));
 	return g_string_free(s, FALSE);
 }
 
@@ -150,6 +172,14 @@ static void frame_json(JsonWriter *w, const OopsFrame *f)
 	json_end_object(w);
 }
 
+static void trace_json(JsonWriter *w, const GPtrArray *trace)
+{
+	json_begin_array(w);
+	for (guint i = 0; i < trace->len; i++)
+		frame_json(w, g_ptr_array_index(trace, i));
+	json_end_array(w);
+}
+
 void report_json(JsonWriter *w, const Oops *o, const char *source)
 {
 	json_begin_object(w);
@@ -172,10 +202,19 @@ void report_json(JsonWriter *w, const Oops *o, const char *source)
 	else
 		json_null(w);
 	json_key(w, "trace");
-	json_begin_array(w);
-	for (guint i = 0; i < o->trace->len; i++)
-		frame_json(w, g_ptr_array_index(o->trace, i));
-	json_end_array(w);
+	trace_json(w, o->trace);
+	json_member_bool(w, "fatal", o->fatal);
+	json_member_string(w, "detector", o->detector);
+	json_member_string(w, "bug_type", o->bug_type);
+	json_member_string(w, "access", o->access);
+	json_key(w, "access_size");
+	o->access_size >= 0 ? json_int(w, o->access_size) : json_null(w);
+	json_member_string(w, "access_addr", o->access_addr);
+	json_member_string(w, "location", o->location);
+	json_key(w, "alloc_trace");
+	trace_json(w, o->alloc_trace);
+	json_key(w, "free_trace");
+	trace_json(w, o->free_trace);
 	json_end_object(w);
 }
 

@@ -15,6 +15,15 @@ GError *run_find_lab(Run *r)
 	const char *name = r->opt->lab;
 	GError *err;
 
+	if (r->opt->flavour) {
+		g_autofree char *given = g_steal_pointer(&r->opt->flavour);
+
+		if ((err = lab_flavour_canonical(given, &r->opt->flavour))) {
+			g_autoptr(GError) e = err;
+
+			return run_usage_error("--flavour: %s", e->message);
+		}
+	}
 	if (!name) {
 		if (!run_has_workload(r->opt))
 			return run_usage_error("--lab NAME|PATH, --module or --exec is required (see `oopslab labs`)");
@@ -30,12 +39,19 @@ GError *run_find_lab(Run *r)
 		r->lab = r->own_lab;
 		return NULL;
 	}
-	if ((err = lab_set_load(manifest, &r->labs)))
+	if ((err = lab_set_load_flavour(manifest, r->opt->flavour, &r->labs)))
 		return err;
 	r->lab = lab_set_find(r->labs, name);
 	if (!r->lab)
 		return run_usage_error("unknown lab '%s' (see `oopslab labs`)", name);
 	return NULL;
+}
+
+/* The kernel flavours of the run: the lab's (its flavours= plus --flavour),
+ * or --flavour alone for a lab directory or a workload. */
+const char *run_flavour(const Run *r)
+{
+	return r->lab && r->lab->flavour ? r->lab->flavour : r->opt->flavour;
 }
 
 /* A memory-only ELF dump is about the guest's RAM plus notes; compressed ones
@@ -145,7 +161,7 @@ GError *run_assemble(Run *r)
 	if ((err = choose_run_dir(r)))
 		return err;
 	/* The lab kit (modules, initramfs) is needed even with a user kernel. */
-	if ((err = guest_kit_build(&r->kit, r->kdump)))
+	if ((err = guest_kit_build_flavour(&r->kit, r->kdump, run_flavour(r))))
 		return err;
 	if (r->kdump) {
 		g_free(r->kit->initrd);

@@ -63,6 +63,7 @@ typedef struct {
 	gboolean format_given;
 	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
 	char *collector;  /* --capture kdump: cp or makedumpfile OPTIONS */
+	char *flavour;    /* --flavour: kernel flavours (labs.h), canonical once the lab is found, or NULL */
 	Accel requested;  /* --accel, parsed */
 	/* the user's workload and kernel */
 	char **modules;     /* --module "PATH [PARAM=VALUE...]", in load order */
@@ -74,6 +75,9 @@ typedef struct {
 	char *modules_dir;  /* --modules-dir DIR */
 	gboolean no_pvpanic;
 	char *gdb;          /* --gdb: "attach", or "listen:PORT"; NULL: none (run-gdb.c) */
+	gboolean fail_on_findings; /* --fail-on-findings: exit 3 if the console has any report */
+	int repeat;         /* --repeat N: boots (0: one) */
+	gboolean until_crash; /* --until-crash: stop the repeats at the first panic */
 } RunOptions;
 
 /* Parse `oopslab run` arguments into *o: 0, or the exit status of a usage
@@ -120,6 +124,7 @@ typedef struct {
 	gint64 dump_bytes;
 	ConsoleWatcher *console;
 	Oops *oops;     /* the crash report, when the console has one */
+	GPtrArray *findings;  /* Oops*: every report in the console (oops_parse_all), or NULL */
 	char *report_source;  /* "console" or "dump dmesg" */
 	char *panic_message;  /* from the dump's log, as crash sys shows it */
 	OlTask panic_task;    /* the task on the panicking CPU (pid -1: unknown) */
@@ -147,6 +152,14 @@ void run_clear(Run *r);
 /* run-assemble.c: the lab, the kit, the kernel and its command line. */
 GError *run_find_lab(Run *r);
 GError *run_assemble(Run *r);
+/* run.c: one boot, as `oopslab run` without --repeat (its exit status) */
+int run_once(RunOptions *o);
+/* run-repeat.c: --repeat N: boots into OUT/1..N, each an `oopslab run` with
+ * ARGS (the command's arguments, "run" first); OUT/repeat.json with the rate
+ * of each title; exit 3 if the expectation failed on any boot */
+int run_repeat(const RunOptions *o, char **args);
+/* The kernel flavours the run boots ("kasan,lockdep"), or NULL. */
+const char *run_flavour(const Run *r);
 char *run_cmdline(const Run *r);
 
 /* run-lifecycle.c */

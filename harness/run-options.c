@@ -35,6 +35,7 @@ void run_options_clear(RunOptions *o)
 	g_free(o->expect);
 	g_free(o->capture);
 	g_free(o->collector);
+	g_free(o->flavour);
 	g_strfreev(o->modules);
 	g_strfreev(o->files);
 	g_free(o->share);
@@ -208,7 +209,7 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "Dump format: kdump-zstd (default), kdump-lzo, kdump-snappy (written from the guest's shared RAM, "
 		 "free, page-cache and user pages left out), elf, kdump-zlib (QEMU's own), win-dmp", "FORMAT"},
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o->expect,
-		 "panic, no-panic or hang: exit with status 3 when the outcome is another", "OUTCOME"},
+		 "panic, no-panic, hang or boot-failure: exit with status 3 when the outcome is another", "OUTCOME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print run.json on stdout instead of the run directory", NULL},
 		{"capture", 0, 0, G_OPTION_ARG_STRING, &o->capture,
 		 "host (default: libvirt dumps the guest's memory) or kdump (the guest's own capture kernel, "
@@ -233,6 +234,14 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "A kernel build tree: its bzImage and vmlinux, and the build --module directories use", "DIR"},
 		{"modules-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->modules_dir,
 		 "Where an installed kernel's drivers come from (default /lib/modules/RELEASE)", "DIR"},
+		{"repeat", 0, 0, G_OPTION_ARG_INT, &o->repeat,
+		 "Boot the same workload N times (OUT/1..N, each with oopslab.boot=I on its command line); "
+		 "OUT/repeat.json and stderr give each title's rate", "N"},
+		{"until-crash", 0, 0, G_OPTION_ARG_NONE, &o->until_crash,
+		 "With --repeat: stop at the first boot that panics", NULL},
+		{"fail-on-findings", 0, 0, G_OPTION_ARG_NONE, &o->fail_on_findings,
+		 "Exit with status 3 if the console has any report (run.json's findings), even one that did not panic",
+		 NULL},
 		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &o->no_pvpanic,
 		 "No pvpanic device: the panic is seen on the console only", NULL},
 		{"gdb", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, on_gdb,
@@ -241,6 +250,9 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "serve on 127.0.0.1:PORT for yours", "[listen:PORT]"},
 		{"connect", 0, 0, G_OPTION_ARG_STRING, &o->connect,
 		 "libvirt URI (default: the embedded driver, qemu:///embed?root=CACHE/oopslab/libvirt/embed-N)", "URI"},
+		{"flavour", 0, 0, G_OPTION_ARG_STRING, &o->flavour,
+		 "Kernel flavours: kasan, kfence, ubsan, lockdep, comma-separated (default: the lab's own, if any)",
+		 "NAME[,NAME...]"},
 		{NULL},
 	};
 	GOptionContext *ctx =
@@ -271,8 +283,22 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 		return RUN_EXIT_USAGE;
 	}
 	if (o->expect && !g_str_equal(o->expect, "panic") && !g_str_equal(o->expect, "no-panic") &&
-	    !g_str_equal(o->expect, "hang")) {
-		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang\n", o->expect);
+	    !g_str_equal(o->expect, "hang") && !g_str_equal(o->expect, "boot-failure")) {
+		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang, boot-failure\n", o->expect);
+		return RUN_EXIT_USAGE;
+	}
+	if (o->flavour) {
+		g_autofree char *given = g_steal_pointer(&o->flavour);
+		g_autoptr(GError) ferr = lab_flavour_canonical(given, &o->flavour);
+
+		if (ferr) {
+			fprintf(stderr, "oopslab run: --flavour: %s\n", ferr->message);
+			return RUN_EXIT_USAGE;
+		}
+	}
+	if (o->repeat < 0 || o->repeat > 1000 || (o->until_crash && o->repeat < 1)) {
+		fprintf(stderr, "oopslab run: --repeat: %d is not 1 to 1000 boots%s\n", o->repeat,
+			o->until_crash ? " (--until-crash needs --repeat N)" : "");
 		return RUN_EXIT_USAGE;
 	}
 	o->gdb = g_steal_pointer(&gdb_arg);

@@ -45,11 +45,28 @@ void run_read_dump(Run *r)
 	}
 }
 
+/* Every report in the console, fatal or not: run.json's findings. */
+static void find_findings(Run *r)
+{
+	g_autofree char *path = g_build_filename(r->dir, "console.log", NULL);
+	g_autofree char *text = NULL;
+
+	if (g_file_get_contents(path, &text, NULL, NULL))
+		r->findings = oops_parse_all(text);
+}
+
 void run_build_report(Run *r)
 {
 	const char *source = NULL;
 	g_autoptr(GError) err = report_build(r->dir, r->kit->vmlinux, r->module_path, r->dump_path, &r->oops, &source);
 
+	find_findings(r);
+	/* a plain panic that stopped the boot: syzkaller's "kernel panic: MESSAGE" */
+	if (!err && r->oops && g_strcmp0(r->outcome, "boot-failure") == 0 && g_str_equal(r->oops->type, "panic") &&
+	    r->oops->panic_message) {
+		g_free(r->oops->title);
+		r->oops->title = g_strdup_printf("kernel panic: %s", r->oops->panic_message);
+	}
 	r->report_source = g_strdup(source);
 	if (!err && r->oops)
 		err = report_write(r->dir, r->oops, source);
@@ -57,6 +74,24 @@ void run_build_report(Run *r)
 		run_say(r, "no report: %s", err->message);
 	else if (r->oops)
 		run_say(r, "report: %s (from the %s)", r->oops->title, r->report_source);
+}
+
+/* "findings": [{title, type, detector, fatal}] of every report in the console */
+static void json_findings(JsonWriter *w, const Run *r)
+{
+	json_key(w, "findings");
+	json_begin_array(w);
+	for (guint i = 0; r->findings && i < r->findings->len; i++) {
+		const Oops *o = g_ptr_array_index(r->findings, i);
+
+		json_begin_object(w);
+		json_member_string(w, "title", o->title);
+		json_member_string(w, "type", o->type);
+		json_member_string(w, "detector", o->detector);
+		json_member_bool(w, "fatal", o->fatal);
+		json_end_object(w);
+	}
+	json_end_array(w);
 }
 
 static void json_dump(JsonWriter *w, const Run *r)
@@ -111,6 +146,7 @@ static void json_crash(JsonWriter *w, const Run *r)
 	json_member_string(w, "title", r->oops ? r->oops->title : NULL);
 	json_member_string(w, "type", r->oops ? r->oops->type : NULL);
 	json_member_string(w, "crash_function", r->oops ? r->oops->function : NULL);
+	json_findings(w, r);
 	json_member_string(w, "report_source", r->report_source);
 	json_member_string(w, "panic_message", r->panic_message);
 	json_key(w, "panic_task");
@@ -251,6 +287,7 @@ void run_write_json(Run *r)
 	json_member_string(&w, "lab_dir", r->lab->dir);
 	json_member_string(&w, "dir", r->dir);
 	json_member_string(&w, "lab_type", r->lab->type);
+	json_member_string(&w, "flavour", run_flavour(r));
 	json_member_string(&w, "outcome", r->outcome);
 	json_member_string(&w, "expected", r->lab->expect);
 	json_member_string(&w, "detected_by", r->detected_by);

@@ -45,6 +45,8 @@ void run_clear(Run *r)
 	guest_kit_free(r->kit);
 	console_watcher_free(r->console);
 	oops_free(r->oops);
+	if (r->findings)
+		g_ptr_array_unref(r->findings);
 	g_free(r->report_source);
 	g_free(r->panic_message);
 	g_free(r->dir);
@@ -149,6 +151,11 @@ static int conclude(Run *r, GError *err, GThread *destroy)
 	r->panic_task.pid = -1;
 	if (!err && r->dump_path)
 		run_read_dump(r);
+	/* a panic before the lab initramfs's /init printed its first stage:
+	 * the kernel never booted (a --initrd of the user's prints none) */
+	if (!err && g_strcmp0(r->outcome, "panic") == 0 && r->console && !r->opt->initrd &&
+	    !console_watcher_stage(r->console, "userspace"))
+		r->outcome = "boot-failure";
 	if (!err && r->console)
 		run_build_report(r);
 	g_thread_join(destroy);
@@ -165,12 +172,19 @@ static int conclude(Run *r, GError *err, GThread *destroy)
 		fprintf(stderr, "oopslab: expected %s, got %s\n", r->opt->expect, r->outcome);
 		rc = RUN_EXIT_UNEXPECTED;
 	}
+	if (!rc && r->opt->fail_on_findings && r->findings && r->findings->len) {
+		const Oops *first = g_ptr_array_index(r->findings, 0);
+
+		fprintf(stderr, "oopslab: --fail-on-findings: %u report(s) in the console, the first: %s%s\n",
+			r->findings->len, first->title, first->fatal ? "" : " (not fatal)");
+		rc = RUN_EXIT_UNEXPECTED;
+	}
 	run_write_json(r);
 	run_print_result(r);
 	return rc;
 }
 
-static int do_run(RunOptions *o)
+int run_once(RunOptions *o)
 {
 	g_autoptr(Vm) vm = NULL;
 	g_autoptr(GError) err = NULL;
@@ -202,11 +216,13 @@ static int do_run(RunOptions *o)
 int cmd_run(int argc, char **argv)
 {
 	RunOptions o;
+	/* --repeat runs each boot with these arguments; parsing removes them */
+	g_auto(GStrv) args = g_strdupv(argv);
 	int rc = run_options_parse(&o, argc, argv);
 
 	if (!rc) {
 		run_install_signal_handlers();
-		rc = do_run(&o);
+		rc = o.repeat > 1 || o.until_crash ? run_repeat(&o, args) : run_once(&o);
 	}
 	run_options_clear(&o);
 	return rc;

@@ -109,6 +109,52 @@ static const char *call_file(Dwarf_Die *cu, Dwarf_Die *die)
 	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
+/* The function around an inlined call, in the concrete tree: libdw's
+ * scope list for an address follows an inlined function's abstract
+ * definition, so it loses the caller of a nested inline (kmalloc() inlined
+ * into kzalloc() inlined into the frame's function). */
+static gboolean inline_caller(Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Die *parents = NULL;
+	int n = dwarf_getscopes_die(die, &parents);
+	gboolean found = FALSE;
+
+	for (int j = 1; j < n && !found; j++)
+		if (dwarf_tag(&parents[j]) == DW_TAG_inlined_subroutine || dwarf_tag(&parents[j]) == DW_TAG_subprogram) {
+			*out = parents[j];
+			found = TRUE;
+		}
+	free(parents);
+	return found;
+}
+
+/* F->inlined: the innermost inlined function at FILE:LINENO, then where each
+ * inlined call sits in the function around it, as addr2line -i prints it. */
+static void inline_chain(Dwarf_Die *cu, Dwarf_Die *innermost, const char *file, int lineno, OopsFrame *f)
+{
+	g_autofree char *inner = die_name(innermost);
+	Dwarf_Die cur = *innermost, outer;
+
+	g_ptr_array_add(f->inlined, g_strdup_printf("%s at %s:%d", inner, file, lineno));
+	/* bounded: each step goes one level up the DIE tree */
+	while (dwarf_tag(&cur) == DW_TAG_inlined_subroutine) {
+		Dwarf_Attribute attr;
+		Dwarf_Word call_line = 0;
+		const char *cf = call_file(cu, &cur);
+		gboolean have_outer = inline_caller(&cur, &outer);
+		g_autofree char *name = have_outer ? die_name(&outer) : NULL;
+
+		if (dwarf_attr(&cur, DW_AT_call_line, &attr))
+			dwarf_formudata(&attr, &call_line);
+		/* no caller found: the outermost inline sits in the frame's own function */
+		g_ptr_array_add(f->inlined, g_strdup_printf("%s at %s:%d", name ? name : f->function, cf ? cf : "??",
+							    (int)call_line));
+		if (!have_outer)
+			break;
+		cur = outer;
+	}
+}
+
 gboolean symbolizer_frame(Symbolizer *s, OopsFrame *f)
 {
 	Dwfl_Module *m = g_hash_table_lookup(s->modules, f->module ? f->module : "vmlinux");
@@ -144,33 +190,11 @@ gboolean symbolizer_frame(Symbolizer *s, OopsFrame *f)
 	if (!cu)
 		return TRUE;
 	nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
-	for (int i = 0; i < nscopes; i++) {
-		Dwarf_Attribute attr;
-		Dwarf_Word call_line = 0;
-		const char *cf;
-		g_autofree char *outer = NULL;
-
-		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
-			continue;
-		/* the innermost inlined function, where the code is */
-		if (f->inlined->len == 0) {
-			g_autofree char *inner = die_name(&scopes[i]);
-
-			g_ptr_array_add(f->inlined, g_strdup_printf("%s at %s:%d", inner, file, lineno));
+	for (int i = 0; i < nscopes; i++)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+			inline_chain(cu, &scopes[i], file, lineno, f);
+			break;
 		}
-		/* the function this one was inlined into */
-		for (int j = i + 1; j < nscopes && !outer; j++)
-			if (dwarf_tag(&scopes[j]) == DW_TAG_inlined_subroutine ||
-			    dwarf_tag(&scopes[j]) == DW_TAG_subprogram)
-				outer = die_name(&scopes[j]);
-		cf = call_file(cu, &scopes[i]);
-		if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr))
-			dwarf_formudata(&attr, &call_line);
-		/* libdw's scope list may skip the containing subprogram: then the
-		 * outermost inline sits in the frame's own function. */
-		g_ptr_array_add(f->inlined, g_strdup_printf("%s at %s:%d", outer ? outer : f->function,
-							    cf ? cf : "??", (int)call_line));
-	}
 	free(scopes);
 	return TRUE;
 }
@@ -181,4 +205,8 @@ void symbolizer_oops(Symbolizer *s, Oops *o)
 		symbolizer_frame(s, o->rip);
 	for (guint i = 0; i < o->trace->len; i++)
 		symbolizer_frame(s, g_ptr_array_index(o->trace, i));
+	for (guint i = 0; i < o->alloc_trace->len; i++)
+		symbolizer_frame(s, g_ptr_array_index(o->alloc_trace, i));
+	for (guint i = 0; i < o->free_trace->len; i++)
+		symbolizer_frame(s, g_ptr_array_index(o->free_trace, i));
 }

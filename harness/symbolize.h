@@ -20,5 +20,5 @@ GError *symbolizer_add_module(Symbolizer *s, const char *name, const char *ko_pa
  * frame that is a return address (not F->exact) is looked up one byte
  * back, at the call instruction. */
 gboolean symbolizer_frame(Symbolizer *s, OopsFrame *f);
-/* Symbolize the RIP and every trace frame. */
+/* Symbolize the RIP and every frame of the trace, allocation and free stacks. */
 void symbolizer_oops(Symbolizer *s, Oops *o);

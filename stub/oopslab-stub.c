@@ -319,7 +319,11 @@ int main(int argc, char **argv)
 		"\n"
 		"Then `bt`, `info threads`, `list *(fct+off)`; `monitor help` lists the stub's own commands\n"
 		"(`monitor kaslr` prints how to load vmlinux on a KASLR boot). The target never runs: writes,\n"
-		"breakpoints, continue and step are refused and say so. The dump is never written.\n");
+		"breakpoints, continue and step are refused and say so. The dump is never written.\n"
+		"\n"
+		"--live SOCKET (no dump): the same, kernel-aware, in front of QEMU's gdbstub on a running guest:\n"
+		"    oopslab-stub --listen 1234 --live /tmp/qemu-gdb.sock --ram /tmp/guest-ram --vmlinux VMLINUX\n"
+		"  run control goes to QEMU; tasks, modules and monitor commands are rebuilt at every stop.\n");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 
 	g_autoptr(GError) err = NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `files PID` and `mount`, as monitor commands (the MonitorFn
  * signature of monitor.c). */
 #pragma once
@@ -9,4 +10,4 @@
 char *ol_cmd_files(OlTarget *t, const char *args, GError **error);
 char *ol_cmd_mount(OlTarget *t, const char *args, GError **error);
 /* files of one task appended to OUT (for foreach) */
-GError *ol_cmd_files_task(OlTarget *t, const OlTask *task, GString *out);
+GError *ol_cmd_files_task(OlTarget *t, const OlTask *task, GString *out) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `foreach [PID|COMM|STATE|kernel|user|active ...] bt|files|vm|task`:
  * one command over every task, or those selected. */
 #pragma once

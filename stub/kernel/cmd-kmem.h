@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `kmem -i`: the memory summary, from the kernel's own counters. */
 #pragma once
 #include <glib.h>

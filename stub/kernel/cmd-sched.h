@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `runq` (each CPU's current task, RT and CFS queues), `irq` (the
  * interrupt descriptors and their actions) and `timer` (each CPU's timer
  * wheel, soonest first). */

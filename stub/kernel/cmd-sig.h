@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `sig PID`: the signal handlers, blocked and pending signals. */
 #pragma once
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `task PID` (as the gdb command that prints the task_struct),
  * `bt -a` as a summary, and `log` with -T and -m. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cmd-util.h"
 
 #include <string.h>
@@ -59,7 +60,7 @@ char *ol_rd_string(OlRd *r, guint64 addr, gsize max)
 	return s ? s : g_strdup("");
 }
 
-gboolean ol_rd_has(OlTarget *t, const char *type, const char *member)
+gboolean ol_rd_try_has(OlTarget *t, const char *type, const char *member)
 {
 	guint64 off;
 	g_autoptr(GError) err = ol_target_member(t, type, member, &off, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the crash-style monitor commands (cmd-*.c) share: reading kernel
  * structures member by member through DWARF, finding a task by pid, crash's
@@ -33,13 +34,13 @@ guint64 ol_rd_symbol(OlRd *r, const char *name);
 /* A NUL-terminated string of at most MAX bytes, never NULL (empty on error). */
 char *ol_rd_string(OlRd *r, guint64 addr, gsize max);
 /* TRUE if TYPE.MEMBER exists in this kernel (no error is kept). */
-gboolean ol_rd_has(OlTarget *t, const char *type, const char *member);
+gboolean ol_rd_try_has(OlTarget *t, const char *type, const char *member);
 /* The kept error (or NULL), which the caller now owns. */
-GError *ol_rd_finish(OlRd *r);
+GError *ol_rd_finish(OlRd *r) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The task with PID (its main thread when the pid is a process's), or an
  * error naming the pid. An empty or "-" PID: the task on the panicking CPU. */
-GError *ol_cmd_find_task(OlTarget *t, const char *pid, OlTask *out);
+GError *ol_cmd_find_task(OlTarget *t, const char *pid, OlTask *out) G_GNUC_WARN_UNUSED_RESULT;
 /* crash's task header: PID: 129      TASK: ffff888000347080  CPU: 0    COMMAND: "sh" */
 void ol_cmd_task_header(GString *out, const OlTask *task);
 
@@ -47,10 +48,10 @@ void ol_cmd_task_header(GString *out, const OlTask *task);
  * d_path() would print it; pseudo filesystems' files as /proc shows them
  * ("pipe:[1162]"). At most OL_DPATH_MAX_DEPTH components are followed. */
 #define OL_DPATH_MAX_DEPTH 256
-GError *ol_cmd_d_path(OlTarget *t, guint64 mnt, guint64 dentry, char **out);
+GError *ol_cmd_d_path(OlTarget *t, guint64 mnt, guint64 dentry, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* One-line error for a structure this kernel does not have. */
-GError *ol_cmd_missing(const char *what, const GError *why);
+GError *ol_cmd_missing(const char *what, const GError *why) G_GNUC_WARN_UNUSED_RESULT;
 
 /* "name+0x1f" for a kernel address (vmlinux's symbols, KASLR applied), or
  * NULL when no symbol precedes it closely (within 1 MiB). */

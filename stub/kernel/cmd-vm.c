@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cmd-vm.h"
 
 #include <string.h>
@@ -70,7 +71,7 @@ GError *ol_cmd_vmas(OlTarget *t, guint64 mm, GArray **out)
 	g_autoptr(GArray) vmas = g_array_new(FALSE, FALSE, sizeof(guint64));
 	GError *err;
 
-	if (ol_rd_has(t, "mm_struct", "mm_mt")) {
+	if (ol_rd_try_has(t, "mm_struct", "mm_mt")) {
 		MapleWalk w = {.r = &r, .vmas = vmas};
 		guint64 root = ol_rd_member(&r, mm, "mm_struct", "mm_mt.ma_root");
 
@@ -109,7 +110,7 @@ static guint64 rss_pages(OlTarget *t, OlRd *r, guint64 mm)
 	static const char *const kinds[] = {"MM_FILEPAGES", "MM_ANONPAGES", "MM_SHMEMPAGES"};
 	g_autoptr(GArray) tasks = NULL;
 	gint64 sum = 0;
-	gboolean split = ol_rd_has(t, "task_struct", "rss_stat");
+	gboolean split = ol_rd_try_has(t, "task_struct", "rss_stat");
 
 	if (split && !r->err)
 		r->err = ol_tasks_read(t, &tasks, NULL);

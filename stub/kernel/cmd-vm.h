@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* crash's `vm PID`: the mm, its page-table root, RSS and size, then every
  * VMA (the maple tree of 6.1 and later, or the mmap list before). */
 #pragma once
@@ -7,6 +8,6 @@
 #include "tasks.h"
 
 char *ol_cmd_vm(OlTarget *t, const char *args, GError **error);
-GError *ol_cmd_vm_task(OlTarget *t, const OlTask *task, GString *out);
+GError *ol_cmd_vm_task(OlTarget *t, const OlTask *task, GString *out) G_GNUC_WARN_UNUSED_RESULT;
 /* The VMAs of mm MM (guint64 addresses) in address order. */
-GError *ol_cmd_vmas(OlTarget *t, guint64 mm, GArray **out);
+GError *ol_cmd_vmas(OlTarget *t, guint64 mm, GArray **out) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "debug-files.h"
 
 #include "vmcoreinfo.h"
@@ -197,8 +198,10 @@ static char *check(const OlKernelId *id, const char *path)
 	g_autofree char *bid = NULL;
 	g_autoptr(GError) err = NULL;
 
-	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return g_strdup("not there");
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return g_strdup("not a regular file");
 	if ((err = ol_elf_build_id(path, &bid)))
 		return g_strdup(err->message);
 	if (id->build_id && bid && !g_str_equal(bid, id->build_id))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Which kernel a dump is, and where its vmlinux with debug info is.
  *
@@ -32,13 +33,13 @@ void ol_kernel_id_clear(OlKernelId *id);
 void ol_kernel_id_read(OlDump *d, OlXlat *x, OlKernelId *id);
 
 /* The NT_GNU_BUILD_ID of an ELF file, as hex (NULL: none, not an error). */
-GError *ol_elf_build_id(const char *path, char **hex);
+GError *ol_elf_build_id(const char *path, char **hex) G_GNUC_WARN_UNUSED_RESULT;
 
 /* vmlinux for ID: EXPLICIT if given (an error if its build-id differs, with
  * both ids), else the first match of the search above; DUMP_PATH locates
  * the run directory. The error names every place looked at and why each
  * was not taken. */
-GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *dump_path, char **out);
+GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *dump_path, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The debug tree of the release's modules (/usr/lib/debug/lib/modules/REL),
  * or NULL if it does not exist. */

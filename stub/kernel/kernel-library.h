@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vmlinux handed to gdb as a "shared library" (qXfer:libraries) at the
  * dump's KASLR offset: one <section> address per allocated section, in the
@@ -11,7 +12,7 @@
 
 typedef struct OlKernelLibrary OlKernelLibrary;
 
-GError *ol_kernel_library_new(const char *vmlinux, guint64 kaslr_offset, OlKernelLibrary **out);
+GError *ol_kernel_library_new(const char *vmlinux, guint64 kaslr_offset, OlKernelLibrary **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_kernel_library_free(OlKernelLibrary *k);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlKernelLibrary, ol_kernel_library_free)
 

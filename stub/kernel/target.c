@@ -282,13 +282,12 @@ static GError *target_init(OlDump *dump, const char *vmlinux, OlTarget **out, GP
 	t->dump = dump;
 	if ((err = new_xlat(t)))
 		return err;
-	/* The dump's own vmlinux: a given one of another build is refused;
-	 * none found leaves the target working from the dump alone. */
+	/* The dump's own vmlinux: a given one of another build is ignored
+	 * (with both ids); none leaves the target working from the dump alone. */
 	ol_kernel_id_read(t->dump, t->xlat, &t->kid);
 	if ((err = ol_find_vmlinux(&t->kid, vmlinux, ol_dump_path(dump), &auto_vmlinux))) {
-		if (vmlinux)
-			return err;
-		g_ptr_array_add(warnings, g_strdup(err->message));
+		g_ptr_array_add(warnings, vmlinux ? g_strdup_printf("ignoring vmlinux: %s", err->message)
+						   : g_strdup(err->message));
 		g_clear_error(&err);
 	}
 	if (auto_vmlinux) {

@@ -29,9 +29,9 @@ typedef struct OlTarget OlTarget;
  * vmlinux may be NULL: then it is looked for (debug-files.h: the run
  * directory, the system's debug directories, the debuginfod cache), and
  * without it the target works from the dump alone. A given vmlinux whose
- * build-id is not the dump's is an error. Problems that do not stop the
- * target (no vmlinux found, and where it was looked for) are returned in
- * *warnings. */
+ * build-id is not the dump's is refused (not used; a warning with both
+ * ids). Problems that do not stop the target (that one, no vmlinux found
+ * and where it was looked for) are returned in *warnings. */
 GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
 /* The same over a dump opened some other way (a live guest, live.h);
  * takes DUMP, even on failure. */

@@ -537,10 +537,12 @@ static GError *check_header(OlDump *d, Kdump *k, const guint8 *h)
 				     k->block_size, KDUMP_H_BLOCK_SIZE, OL_PAGE_SIZE);
 	char machine[KDUMP_UTS_LEN + 1] = { 0 };
 	memcpy(machine, h + KDUMP_H_UTS_MACHINE, KDUMP_UTS_LEN);
-	if (machine[0] && strcmp(machine, "x86_64") != 0)
-		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
-				     "kdump utsname.machine \"%.65s\" at offset 0x%x is not x86_64",
-				     machine, KDUMP_H_UTS_MACHINE);
+	if (machine[0] && strcmp(machine, "x86_64") != 0) {
+		/* escaped: the file's bytes may hold newlines, and errors are one line */
+		g_autofree char *safe = g_strescape(machine, NULL);
+		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT, "kdump utsname.machine \"%s\" at offset 0x%x is not x86_64",
+				     safe, KDUMP_H_UTS_MACHINE);
+	}
 	k->sub_hdr_size = ol_le32(h + KDUMP_H_SUB_HDR_SIZE);
 	if (k->sub_hdr_size == 0 || (gint32)k->sub_hdr_size < 0)
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,

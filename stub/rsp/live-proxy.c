@@ -171,9 +171,9 @@ static GError *refresh(Live *s)
 		s->dh = rsp_dump_handler_new(s->t, s->out_fd);
 		load_vmcoreinfo(s);
 	}
-	err = ol_target_refresh(s->t, warnings);
-	/* Tasks the walk could not finish are worth a word, once per stop at most. */
-	return err;
+	/* The first open said what it had to (missing vmlinux, ...); the
+	 * same warnings at every stop would drown gdb's output. */
+	return ol_target_refresh(s->t, warnings);
 }
 
 /* QEMU reports a guest panic (pvpanic, -action panic=pause) with a

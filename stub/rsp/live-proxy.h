@@ -24,4 +24,4 @@ typedef struct {
 /* One gdb session over IN_FD/OUT_FD: connects to QEMU (which pauses the
  * guest), serves until gdb detaches or goes away, then detaches from QEMU
  * (which resumes it). */
-GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd);
+GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd) G_GNUC_WARN_UNUSED_RESULT;

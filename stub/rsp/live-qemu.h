@@ -18,25 +18,25 @@
 
 typedef struct LiveQemu LiveQemu;
 
-GError *live_qemu_connect(const char *socket_path, LiveQemu **out);
+GError *live_qemu_connect(const char *socket_path, LiveQemu **out) G_GNUC_WARN_UNUSED_RESULT;
 void live_qemu_free(LiveQemu *q);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LiveQemu, live_qemu_free)
 int live_qemu_fd(const LiveQemu *q);
 
 /* Send PACKET and wait for its reply. `O` console packets before the reply
  * are appended, decoded, to CONSOLE (if not NULL). */
-GError *live_qemu_request(LiveQemu *q, const char *packet, GString *reply, GString *console);
+GError *live_qemu_request(LiveQemu *q, const char *packet, GString *reply, GString *console) G_GNUC_WARN_UNUSED_RESULT;
 /* Send PACKET whose answer comes later (a resume: the stop reply). */
-GError *live_qemu_send(LiveQemu *q, const char *packet);
+GError *live_qemu_send(LiveQemu *q, const char *packet) G_GNUC_WARN_UNUSED_RESULT;
 /* Leave QEMU as we found it (physical-memory mode off) and detach: the
  * guest resumes. */
-GError *live_qemu_detach(LiveQemu *q);
+GError *live_qemu_detach(LiveQemu *q) G_GNUC_WARN_UNUSED_RESULT;
 /* The guest runs: send the interrupt byte. */
-GError *live_qemu_interrupt(LiveQemu *q);
+GError *live_qemu_interrupt(LiveQemu *q) G_GNUC_WARN_UNUSED_RESULT;
 /* After poll() said the socket is readable: read what is there; *got is
  * TRUE and REPLY holds a packet if one is complete (`O` packets go to
  * CONSOLE). EOF is an error. */
-GError *live_qemu_poll_packet(LiveQemu *q, GString *reply, GString *console, gboolean *got);
+GError *live_qemu_poll_packet(LiveQemu *q, GString *reply, GString *console, gboolean *got) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Thread ids: QEMU's form of vCPU thread TID ("p1.2" or "2"); parse
  * either form at *p (advanced); a stop reply's "thread:pP.T;" made plain. */
@@ -47,24 +47,24 @@ void live_qemu_plain_stop(LiveQemu *q, GString *reply);
 /* QEMU's registers as its target description numbers them. */
 guint live_qemu_n_regs(const LiveQemu *q);
 /* Read every vCPU's thread id (qfThreadInfo), in QEMU's order. */
-GError *live_qemu_threads(LiveQemu *q, GArray **tids);
+GError *live_qemu_threads(LiveQemu *q, GArray **tids) G_GNUC_WARN_UNUSED_RESULT;
 /* The registers of vCPU thread TID in our layout (registers.h). */
-GError *live_qemu_read_regs(LiveQemu *q, guint64 tid, OlRegs *regs);
+GError *live_qemu_read_regs(LiveQemu *q, guint64 tid, OlRegs *regs) G_GNUC_WARN_UNUSED_RESULT;
 /* Write our register N of thread TID (VALUE in target byte order, as hex
  * text of ol_reg_size(N) bytes). */
-GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n, const char *hex_value);
+GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n, const char *hex_value) G_GNUC_WARN_UNUSED_RESULT;
 /* A CPU note as a dump would hold it, from our layout's registers. */
 void live_regs_to_note(const OlRegs *r, guint cpu, OlCpuNote *note);
 
 /* Guest-physical memory through the gdbstub (Qqemu.PhyMemMode): an
  * OlLiveReadFn; CTX is the LiveQemu. */
-GError *live_qemu_read_phys(void *ctx, guint64 paddr, void *buf, gsize len);
+GError *live_qemu_read_phys(void *ctx, guint64 paddr, void *buf, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 /* Virtual memory as vCPU TID sees it (for what the kernel's page tables do
  * not map: user space); *done bytes were read. */
-GError *live_qemu_read_virt(LiveQemu *q, guint64 tid, guint64 addr, void *buf, gsize len, gsize *done);
+GError *live_qemu_read_virt(LiveQemu *q, guint64 tid, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The RAM of memory region REGION (NULL: the largest RAM region) from
  * `info mtree -f`: which guest-physical ranges are which offsets of it. */
-GError *live_qemu_ram_layout(LiveQemu *q, const char *region, GArray **ranges);
+GError *live_qemu_ram_layout(LiveQemu *q, const char *region, GArray **ranges) G_GNUC_WARN_UNUSED_RESULT;
 /* The parser alone, for tests: TEXT is `info mtree -f` output. */
-GError *live_mtree_parse(const char *text, const char *region, GArray **ranges);
+GError *live_mtree_parse(const char *text, const char *region, GArray **ranges) G_GNUC_WARN_UNUSED_RESULT;

@@ -10,6 +10,7 @@ in it then stops in the module function when the exec line triggers it.
 """
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -81,6 +82,8 @@ def main():
           "a breakpoint in the just-loaded module stops there")
     check("SIGABRT" in part.get("panic", ""), "continue then ends in the panic")
     check(run.returncode == 0, f"oopslab run exits 0 (got {run.returncode})")
+    # a run of its own (nothing to share), with a 512 MiB dump: not kept
+    shutil.rmtree(out, ignore_errors=True)
     finish()
 
 

@@ -18,6 +18,7 @@ continues into the panic and takes a bt there, then detaches. Checked:
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -109,6 +110,8 @@ def main():
           "the stub attached, with guest RAM from libvirt's shared file")
     rep = subprocess.run([OOPSLAB, "report", rundir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
     check(lab["title"] in rep, f"oopslab report names the crash: {lab['title']!r}")
+    # a run of its own (nothing to share), with a 512 MiB dump: not kept
+    shutil.rmtree(out, ignore_errors=True)
     finish()
 
 

@@ -63,11 +63,11 @@ proc = proc_views()
 fixture_pids = sorted(int(t.split("/")[1]) for t in proc if t.startswith("task/"))
 check(len(fixture_pids) >= 5, f"the guest printed /proc views of the fixture processes: {fixture_pids}")
 
-cmds = ["help", "files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "sig", "task", "bt -a",
+cmds = ["help", "files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "timer -r", "sig", "task", "bt -a",
         "log -m", "log -T", "dmesg", "foreach sleep files", "foreach RU bt", "foreach bt", "foreach vm", "ps"]
 cmds += [f"files {p}" for p in fixture_pids] + [f"vm {p}" for p in fixture_pids]
 mon = monitor(*cmds)
-cr = crash("files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "sig", "log -m")
+cr = crash("files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "timer -r", "sig", "log -m")
 
 # help: one usage line per command, and each listed command is known
 usages = re.findall(r"^  monitor (\w+)", mon["help"], re.M)
@@ -151,6 +151,22 @@ for c, start in [("irq", " IRQ   IRQ_DESC/_DATA      IRQACTION      NAME"), ("ti
     b = [l.rstrip() for l in mon[c].strip("\n").splitlines()]
     diff = [(x, y) for x, y in zip(a, b) if x != y][:2]
     check(a == b and any(l.startswith(start) for l in a), f"{c} == crash {c} ({len(a)}, {len(b)} lines) {diff or (a[-1:], b[-1:])}")
+
+# timer -r: the same hrtimers on the same clock bases as crash (crash's
+# CURRENT and TTE columns are not printed)
+def hr_rows(text, tte):
+    rows = []
+    for l in text.splitlines():
+        f = l.split()
+        if l.startswith("CPU: ") or l.startswith("  CLOCK: "):
+            rows.append(" ".join(f))
+        elif len(f) == 5 + tte and f[-1].startswith("<") and f[0].isdigit():
+            rows.append(" ".join(f[:2] + f[2 + tte:]))
+    return rows
+
+
+check(hr_rows(mon["timer -r"], 0) == hr_rows(cr["timer -r"], 1) and any("<" in r for r in hr_rows(cr["timer -r"], 1)),
+      f"timer -r: crash's clock bases and hrtimers ({len(hr_rows(cr['timer -r'], 1))} lines)")
 
 # runq: each CPU's run queue and current task as crash; queued tasks are
 # checked against monitor ps (crash 8.0.2 knows only 3 tasks here)

@@ -70,9 +70,17 @@ def stub_error(args, needle):
 stub_error(["--stdio", "/nonexistent/vmcore"], "/nonexistent/vmcore")
 stub_error(["--listen", "nonsense:port", dump], "expected [HOST:]PORT")
 cut = os.path.join(runs_dir(), "truncated-vmcore")
+# Cut inside the program headers: nothing can be read, one line names the offset.
+with open(dump, "rb") as src, open(cut, "wb") as dst:
+    dst.write(src.read(100))
+stub_error(["--stdio", cut], "offset 0x")
+# Cut after the notes: the dump opens, with a warning saying how much is missing
+# (the test truncated checks what can still be read).
 with open(dump, "rb") as src, open(cut, "wb") as dst:
     dst.write(src.read(1 << 20))
-stub_error(["--stdio", cut], "offset 0x")
+p = subprocess.run([STUB, "--info", cut], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+check(p.returncode == 0 and re.search(r"truncated: .* missing", p.stdout + p.stderr) is not None,
+      f"a dump cut after its notes opens and says what is missing: {p.returncode} {(p.stdout + p.stderr)[-300:]}")
 os.unlink(cut)
 check(os.stat(dump).st_mtime_ns == mtime, "the dump was never written")
 finish()

@@ -31,6 +31,27 @@ static void test_lines(void)
 	g_assert_cmpstr(w->panic_line, ==, "Kernel panic - not syncing: Fatal exception");
 }
 
+/* Reports whose first line has no BUG:/WARNING: prefix are still the oops line. */
+static void test_sanitizer_lines(void)
+{
+	static const char *const first[] = {
+		"UBSAN: array-index-out-of-bounds in /tmp/labs/ubsan-bounds/ubsan_bounds.c:21:26",
+		"list_del corruption, ffffffffc0002000->next is LIST_POISON1 (dead000000000100)",
+		"list_add corruption. next->prev should be prev (ffff8880), but was 0000000000000000.",
+		"BUG: KASAN: slab-out-of-bounds in lab_label_dup+0x5e/0x80 [slab_out_of_bounds]",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(first); i++) {
+		g_autoptr(ConsoleWatcher) w = console_watcher_new("/nonexistent", 0);
+		g_autofree char *stamped = g_strdup_printf("[   12.345678] %s", first[i]);
+
+		console_watcher_line(w, "[   12.345600] oopslab: triggering lab", 1.0);
+		console_watcher_line(w, stamped, 1.0);
+		console_watcher_line(w, "[   12.345700] WARNING: CPU: 0 PID: 60 at lib/list_debug.c:56 f+0x1/0x2", 1.0);
+		g_assert_cmpstr(w->oops_line, ==, first[i]);
+	}
+}
+
 static void test_add_symbol_file(void)
 {
 	g_autoptr(ConsoleWatcher) w = console_watcher_new("/nonexistent", 0);
@@ -88,6 +109,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/console/lines", test_lines);
+	g_test_add_func("/console/sanitizer-lines", test_sanitizer_lines);
 	g_test_add_func("/console/add-symbol-file", test_add_symbol_file);
 	g_test_add_func("/console/poll-partial-crlf", test_poll_partial_crlf);
 	return g_test_run();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* debug-files: the vmlinux search order and the build-id check, over a
  * made-up debug tree ($OOPSLAB_DEBUG_ROOT) holding copies of an ELF file
  * with a known build-id (this test's own executable). */

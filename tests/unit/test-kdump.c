@@ -783,6 +783,9 @@ static void test_bad_headers(void)
 	RESET();
 	memcpy(c->data + 12 + 4 * 65, "aarch64", 8);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_FORMAT, "aarch64", "offset 0x110", NULL);
+	RESET(); /* found by fuzz-dump: the file's newlines made the error several lines */
+	memcpy(c->data + 12 + 4 * 65, "a\nb\r\x01", 6);
+	expect_open_error(c, c->len, OL_DUMP_ERROR_FORMAT, "\"a\\nb\\r\\001\"", "offset 0x110", NULL);
 	RESET();
 	patch32(c, 432, 0);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "sub_hdr_size 0 at offset 0x1b0", NULL);

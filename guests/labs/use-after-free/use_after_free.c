@@ -29,7 +29,7 @@ static struct kmem_cache *lab_session_cache;
 
 static void lab_session_release(struct kref *ref)
 {
-	kmem_cache_free(lab_session_cache, container_of(ref, struct lab_session, ref));
+	kmem_cache_free(lab_session_cache, container_of(ref, struct lab_session, ref)); /* oopslab: freed here */
 }
 
 static void lab_session_put(struct lab_session *s)
@@ -68,7 +68,7 @@ static noinline void lab_session_close(struct lab_session *s)
 
 static noinline void use_after_free_crash(void)
 {
-	struct lab_session *s = kmem_cache_alloc(lab_session_cache, GFP_KERNEL);
+	struct lab_session *s = kmem_cache_alloc(lab_session_cache, GFP_KERNEL); /* oopslab: allocated here */
 
 	if (!s)
 		return;
@@ -76,7 +76,7 @@ static noinline void use_after_free_crash(void)
 	s->id = 1;
 	kref_init(&s->ref);
 	if (lab_session_start(s))
-		pr_info("oopslab: session %d failed to start\n", s->id);
+		pr_info("oopslab: session %d failed to start\n", s->id); /* oopslab: KASAN catches it here */
 	lab_session_close(s);
 	lab_session_put(s);
 }
