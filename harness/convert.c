@@ -88,8 +88,8 @@ int cmd_convert(int argc, char **argv)
 		  "zero: all-zero pages (elf: left out, as p_memsz tails; kdump: as makedumpfile -d 1, one shared "
 		  "copy and dump_level 1, which crash reads without --zero_excluded); free (kdump only): the pages "
 		  "the kernel's buddy allocator holds free, left out as makedumpfile -d 16 does (crash reads them "
-		  "only with --zero_excluded; oopslab-stub reads them as zeros); lru (kdump only): page cache and user "
-		  "memory, the pages on the kernel's LRU lists, as makedumpfile -d 14 (read as free pages are); a "
+		  "only with --zero_excluded; oopslab-stub reads them as zeros); lru (kdump only): the page cache on "
+		  "the kernel's LRU lists, as makedumpfile -d 6 (user memory stays; read as free pages are); a "
 		  "comma-separated list, e.g. zero,free,lru", "LIST" },
 		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Compression threads (default 2)", "N" },
 		G_OPTION_ENTRY_NULL

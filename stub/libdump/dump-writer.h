@@ -47,8 +47,9 @@ typedef struct {
 	 * (makedumpfile -d 16; dump_level gets 16).  crash reads them as errors
 	 * unless started with --zero_excluded, oopslab-stub as zeros. */
 	gboolean exclude_free;
-	/* kdump: leave out pages on the kernel's LRU lists, page cache and user
-	 * memory (makedumpfile -d 2|4|8: dump_level gets 14), read as above. */
+	/* kdump: leave out the page cache on the kernel's LRU lists; user
+	 * memory stays, so gdb reads tasks' stacks (makedumpfile -d 2|4:
+	 * dump_level gets 6), read as above. */
 	gboolean exclude_lru;
 	guint threads;          /* kdump compression threads; 0 = 2 */
 } OlDumpWriteOptions;

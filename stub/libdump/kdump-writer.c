@@ -254,7 +254,7 @@ GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const 
 	if (opt->exclude_free)
 		dump_level |= 16;
 	if (opt->exclude_lru)
-		dump_level |= 2 | 4 | 8;
+		dump_level |= 2 | 4; /* page cache; user pages stay (mem-sections.c) */
 	guint32 status = ol_codec_kdump_flag(opt->codec);
 
 	guint8 block[OL_PAGE_SIZE] = { 0 };

@@ -124,6 +124,7 @@ typedef struct {
 	guint64 page_size, flags_off, mapcount_off, private_off;
 	guint32 buddy_value, buddy_mask;
 	guint64 lru_bit, slab_bit; /* G_MAXUINT64: unknown */
+	guint64 mapping_off;       /* G_MAXUINT64: unknown */
 } PageLayout;
 
 static guint64 flag_bit(const char *info, gsize len, const char *key)
@@ -157,6 +158,8 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	if (__builtin_popcount(~l->buddy_value) == 1)
 		l->buddy_mask = PAGE_TYPE_BASE | ~l->buddy_value;
 	l->lru_bit = flag_bit(info, len, "NUMBER(PG_lru)");
+	if (!try_get_num(info, len, "OFFSET(page.mapping)", &l->mapping_off) || l->mapping_off + 8 > l->page_size)
+		l->mapping_off = G_MAXUINT64;
 	l->slab_bit = flag_bit(info, len, "NUMBER(PG_slab)");
 	return TRUE;
 }
@@ -170,13 +173,21 @@ static gboolean is_buddy(const PageLayout *l, const guint8 *page)
 	return (mc & l->buddy_mask) == PAGE_TYPE_BASE;
 }
 
-/* On an LRU list (page cache or user memory), and not a slab page. */
+/* Bit 0 of page->mapping marks an anonymous page (the kernel's
+ * PAGE_MAPPING_ANON, which makedumpfile also takes as a constant). */
+#define PAGE_MAPPING_ANON 1
+
+/* Page cache: on an LRU list, not a slab page, and not anonymous. User
+ * memory (anonymous pages) stays in, so that gdb can read a task's stack
+ * and buffers (makedumpfile -d 23 rather than 31); without the mapping's
+ * offset nothing is taken for page cache. */
 static gboolean is_lru(const PageLayout *l, const guint8 *page)
 {
 	guint64 flags = ol_le64(page + l->flags_off);
 
 	return l->lru_bit != G_MAXUINT64 && (flags >> l->lru_bit & 1) &&
-	       !(l->slab_bit != G_MAXUINT64 && (flags >> l->slab_bit & 1));
+	       !(l->slab_bit != G_MAXUINT64 && (flags >> l->slab_bit & 1)) && l->mapping_off != G_MAXUINT64 &&
+	       !(ol_le64(page + l->mapping_off) & PAGE_MAPPING_ANON);
 }
 
 typedef struct {

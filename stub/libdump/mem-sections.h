@@ -16,7 +16,7 @@ gboolean ol_mem_sections(OlDump *in, OlXlat *x, GArray **sections, guint *sectio
 /* Pages a dump can leave out, as makedumpfile's dump levels find them. */
 enum {
 	OL_UNNEEDED_FREE = 1 << 0, /* held free by the buddy allocator (-d 16) */
-	OL_UNNEEDED_LRU = 1 << 1,  /* on an LRU list: page cache and user memory (-d 2|4|8) */
+	OL_UNNEEDED_LRU = 1 << 1,  /* page cache on the LRU lists (-d 2|4); user memory stays */
 };
 typedef struct {
 	guint64 free, lru;
