@@ -12,8 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* How often the reaper looks for zombie QEMUs (a libvirt destroy polls every 200 ms). */
-#define REAP_PERIOD_US (20 * 1000)
 /* Embedded roots a user may hold at once (one per concurrent oopslab run). */
 #define EMBED_ROOTS 16
 
@@ -26,8 +24,7 @@ struct Vm {
 	virDomainPtr dom;
 	int lifecycle_cb;
 	GThread *loop_thread;
-	GThread *reaper;  /* reaps the QEMUs we adopt as child subreaper (reaper()) */
-	gint reaper_quit;
+	GThread *reaper;  /* waits for the domain's QEMU, our child as a subreaper */
 	gint loop_quit;
 	gint state;       /* VmState, written by the event thread */
 	char *detail;     /* under lock */
@@ -198,8 +195,6 @@ static void destroy_leftovers(Vm *vm)
 	free(doms);
 }
 
-static gpointer reaper(gpointer data);
-
 GError *vm_connect(const char *uri, Vm **out)
 {
 	g_autoptr(Vm) vm = g_new0(Vm, 1);
@@ -212,18 +207,8 @@ GError *vm_connect(const char *uri, Vm **out)
 	if (!uri) {
 		if ((err = take_embed_root(vm)))
 			return err;
-		/*
-		 * The embedded driver's QEMUs (the guest's, and the ones that
-		 * probe QEMU's capabilities) are daemonized: once one exits it
-		 * stays a zombie until whoever adopted it reaps it, and libvirt
-		 * polls every 200 ms (for up to 15 s, then gives up) until it is
-		 * gone. As the child subreaper we adopt them and reap them at
-		 * once: on a machine whose init reaps late that was most of the
-		 * destroy's 1.4 s. Only QEMUs are reaped: our other children are
-		 * GSubprocess's to wait for.
-		 */
+		/* adopt the daemonized QEMU (start_reaper) */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		vm->reaper = g_thread_new("qemu-reaper", reaper, vm);
 		vm->uri = g_strdup_printf("qemu:///embed?root=%s", vm->embed_root);
 	} else {
 		vm->uri = g_strdup(uri);
@@ -261,50 +246,34 @@ char *vm_qemu_log_path(const Vm *vm, const char *name)
 	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
 }
 
-/* TRUE if PID is a zombie QEMU (its comm starts with "qemu"). */
-static gboolean zombie_qemu(const char *pid)
+static gpointer reap(gpointer data)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%s/stat", pid);
+	pid_t pid = GPOINTER_TO_INT(data);
+
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * The embedded driver's QEMU is daemonized: once it exits it stays a zombie
+ * until whoever adopted it reaps it, and libvirt's destroy polls every
+ * 200 ms until it is gone.  As the child subreaper (vm_connect) we adopt it
+ * and reap it the moment it exits: on a machine whose init reaps late that
+ * was most of the destroy's 1.4 s.  The pid is the driver's pid file.
+ */
+static void start_reaper(Vm *vm)
+{
+	g_autofree char *name = g_strdup(virDomainGetName(vm->dom));
+	g_autofree char *path = g_strdup_printf("%s/run/qemu/%s.pid", vm->embed_root, name);
 	g_autofree char *text = NULL;
-	const char *close;
+	gint64 pid;
 
 	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return FALSE;
-	/* "PID (COMM) STATE ..." */
-	close = strrchr(text, ')');
-	return close && close[1] == ' ' && close[2] == 'Z' && strstr(text, " (qemu") != NULL;
-}
-
-/* Reap every zombie QEMU among our children (all threads' children). */
-static void reap_zombie_qemus(void)
-{
-	g_autoptr(GDir) tasks = g_dir_open("/proc/self/task", 0, NULL);
-	const char *tid;
-
-	while (tasks && (tid = g_dir_read_name(tasks))) {
-		g_autofree char *path = g_strdup_printf("/proc/self/task/%s/children", tid);
-		g_autofree char *text = NULL;
-		g_auto(GStrv) pids = NULL;
-
-		if (!g_file_get_contents(path, &text, NULL, NULL))
-			continue;
-		pids = g_strsplit(g_strstrip(text), " ", -1);
-		for (char **p = pids; *p; p++)
-			if (**p && zombie_qemu(*p))
-				waitpid((pid_t)g_ascii_strtoll(*p, NULL, 10), NULL, WNOHANG);
-	}
-}
-
-static gpointer reaper(gpointer data)
-{
-	Vm *vm = data;
-
-	while (!g_atomic_int_get(&vm->reaper_quit)) {
-		reap_zombie_qemus();
-		g_usleep(REAP_PERIOD_US);
-	}
-	reap_zombie_qemus();
-	return NULL;
+		return;
+	pid = g_ascii_strtoll(g_strstrip(text), NULL, 10);
+	if (pid > 1 && pid <= G_MAXINT && kill((pid_t)pid, 0) == 0)
+		vm->reaper = g_thread_new("qemu-reaper", reap, GINT_TO_POINTER((int)pid));
 }
 
 GError *vm_start(Vm *vm, const char *xml)
@@ -317,6 +286,8 @@ GError *vm_start(Vm *vm, const char *xml)
 	vm->dom = virDomainCreateXML(vm->conn, xml, vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
 	if (!vm->dom)
 		return virt_error("cannot start the guest");
+	if (vm->embed_root)
+		start_reaper(vm);
 	return NULL;
 }
 
@@ -432,7 +403,8 @@ void vm_destroy(Vm *vm)
 	virDomainDestroy(vm->dom);
 	virDomainFree(vm->dom);
 	vm->dom = NULL;
-
+	if (vm->reaper)
+		g_thread_join(g_steal_pointer(&vm->reaper));
 }
 
 void vm_free(Vm *vm)
@@ -448,10 +420,6 @@ void vm_free(Vm *vm)
 	if (vm->loop_thread) {
 		g_atomic_int_set(&vm->loop_quit, 1);
 		g_thread_join(vm->loop_thread);
-	}
-	if (vm->reaper) {
-		g_atomic_int_set(&vm->reaper_quit, 1);
-		g_thread_join(vm->reaper);
 	}
 	if (vm->lock_fd >= 0)
 		close(vm->lock_fd);
