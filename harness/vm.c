@@ -7,9 +7,6 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <sys/file.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Embedded roots a user may hold at once (one per concurrent oopslab run). */
@@ -24,7 +21,6 @@ struct Vm {
 	virDomainPtr dom;
 	int lifecycle_cb;
 	GThread *loop_thread;
-	GThread *reaper;  /* waits for the domain's QEMU, our child as a subreaper */
 	gint loop_quit;
 	gint state;       /* VmState, written by the event thread */
 	char *detail;     /* under lock */
@@ -207,8 +203,6 @@ GError *vm_connect(const char *uri, Vm **out)
 	if (!uri) {
 		if ((err = take_embed_root(vm)))
 			return err;
-		/* adopt the daemonized QEMU (start_reaper) */
-		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		vm->uri = g_strdup_printf("qemu:///embed?root=%s", vm->embed_root);
 	} else {
 		vm->uri = g_strdup(uri);
@@ -246,36 +240,6 @@ char *vm_qemu_log_path(const Vm *vm, const char *name)
 	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
 }
 
-static gpointer reap(gpointer data)
-{
-	pid_t pid = GPOINTER_TO_INT(data);
-
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return NULL;
-}
-
-/*
- * The embedded driver's QEMU is daemonized: once it exits it stays a zombie
- * until whoever adopted it reaps it, and libvirt's destroy polls every
- * 200 ms until it is gone.  As the child subreaper (vm_connect) we adopt it
- * and reap it the moment it exits: on a machine whose init reaps late that
- * was most of the destroy's 1.4 s.  The pid is the driver's pid file.
- */
-static void start_reaper(Vm *vm)
-{
-	g_autofree char *name = g_strdup(virDomainGetName(vm->dom));
-	g_autofree char *path = g_strdup_printf("%s/run/qemu/%s.pid", vm->embed_root, name);
-	g_autofree char *text = NULL;
-	gint64 pid;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return;
-	pid = g_ascii_strtoll(g_strstrip(text), NULL, 10);
-	if (pid > 1 && pid <= G_MAXINT && kill((pid_t)pid, 0) == 0)
-		vm->reaper = g_thread_new("qemu-reaper", reap, GINT_TO_POINTER((int)pid));
-}
-
 GError *vm_start(Vm *vm, const char *xml)
 {
 	/*
@@ -286,8 +250,6 @@ GError *vm_start(Vm *vm, const char *xml)
 	vm->dom = virDomainCreateXML(vm->conn, xml, vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
 	if (!vm->dom)
 		return virt_error("cannot start the guest");
-	if (vm->embed_root)
-		start_reaper(vm);
 	return NULL;
 }
 
@@ -403,8 +365,6 @@ void vm_destroy(Vm *vm)
 	virDomainDestroy(vm->dom);
 	virDomainFree(vm->dom);
 	vm->dom = NULL;
-	if (vm->reaper)
-		g_thread_join(g_steal_pointer(&vm->reaper));
 }
 
 void vm_free(Vm *vm)
