@@ -42,7 +42,7 @@ check(want["title"] == "kernel BUG in check_invariant" and want["type"] == "bug"
 
 p = subprocess.run([OOPSLAB, "labs", "--dir", parent], stdout=subprocess.PIPE, text=True)
 print(p.stdout)
-check(p.returncode == 0 and re.search(rf"^{re.escape(lab)}\s+bug\s", p.stdout, re.M), "labs --dir lists it")
+check(p.returncode == 0 and re.search(rf"^{re.escape(lab)}\s+-\s+bug\s", p.stdout, re.M), "labs --dir lists it (no flavour)")
 
 before = tree_listing(lab)
 rc, err, rj, out = run("lab-dir", "--lab", lab)
