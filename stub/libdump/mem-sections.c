@@ -19,19 +19,6 @@
 /* page_type's base (linux page-flags.h): set in every typed page */
 #define PAGE_TYPE_BASE 0xf0000000u
 
-static gboolean try_get_num(const char *info, gsize len, const char *key, guint64 *v)
-{
-	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, key, v);
-	return err == NULL;
-}
-
-static gboolean try_read_va(OlXlat *x, guint64 va, void *buf, gsize len)
-{
-	gsize done;
-	g_autoptr(GError) err = ol_xlat_read(x, va, buf, len, &done);
-	return err == NULL;
-}
-
 static void add_section(GArray *out, guint64 nr, guint64 map)
 {
 	OlMemSection s = {.nr = nr, .map = map};
@@ -51,13 +38,13 @@ static gboolean section_info(OlDump *in, SectionInfo *si)
 	const char *info = ol_dump_vmcoreinfo(in, &len);
 	guint64 page_size;
 
-	if (!info || !try_get_num(info, len, "SYMBOL(mem_section)", &si->ms) ||
-	    !try_get_num(info, len, "LENGTH(mem_section)", &si->n_roots) ||
-	    !try_get_num(info, len, "SIZE(mem_section)", &si->ms_size) ||
-	    !try_get_num(info, len, "OFFSET(mem_section.section_mem_map)", &si->map_off) ||
-	    !try_get_num(info, len, "NUMBER(SECTION_SIZE_BITS)", &si->section_bits) ||
-	    !try_get_num(info, len, "NUMBER(MAX_PHYSMEM_BITS)", &si->physmem_bits) ||
-	    !try_get_num(info, len, "PAGESIZE", &page_size))
+	if (!info || !ol_vmcoreinfo_try_u64(info, len, "SYMBOL(mem_section)", &si->ms) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "LENGTH(mem_section)", &si->n_roots) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "SIZE(mem_section)", &si->ms_size) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(mem_section.section_mem_map)", &si->map_off) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "NUMBER(SECTION_SIZE_BITS)", &si->section_bits) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "NUMBER(MAX_PHYSMEM_BITS)", &si->physmem_bits) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "PAGESIZE", &page_size))
 		return FALSE;
 	return page_size == OL_PAGE_SIZE && si->ms_size >= si->map_off + 8 && si->ms_size <= OL_PAGE_SIZE &&
 	       si->section_bits >= OL_PAGE_SHIFT && si->section_bits < si->physmem_bits &&
@@ -70,7 +57,7 @@ static gboolean read_flat(OlXlat *x, const SectionInfo *si, GArray *secs)
 	for (guint64 i = 0; i < si->n_roots; i++) {
 		guint64 map;
 
-		if (!try_read_va(x, si->ms + i * si->ms_size + si->map_off, &map, 8))
+		if (!ol_xlat_try_read(x, si->ms + i * si->ms_size + si->map_off, &map, 8))
 			return FALSE;
 		add_section(secs, i, GUINT64_FROM_LE(map));
 	}
@@ -84,14 +71,14 @@ static gboolean read_extreme(OlXlat *x, const SectionInfo *si, GArray *secs)
 	g_autofree guint64 *roots = g_new(guint64, si->n_roots);
 	g_autofree guint8 *page = g_malloc(per_root * si->ms_size);
 
-	if (!try_read_va(x, si->ms, roots, si->n_roots * 8))
+	if (!ol_xlat_try_read(x, si->ms, roots, si->n_roots * 8))
 		return FALSE;
 	for (guint64 i = 0; i < si->n_roots; i++) {
 		guint64 root = GUINT64_FROM_LE(roots[i]);
 
 		if (!root)
 			continue;
-		if (!try_read_va(x, root, page, per_root * si->ms_size))
+		if (!ol_xlat_try_read(x, root, page, per_root * si->ms_size))
 			return FALSE;
 		for (guint64 j = 0; j < per_root; j++)
 			add_section(secs, i * per_root + j, ol_le64(page + j * si->ms_size + si->map_off));
@@ -131,7 +118,7 @@ static guint64 flag_bit(const char *info, gsize len, const char *key)
 {
 	guint64 v;
 
-	return try_get_num(info, len, key, &v) && v < 64 ? v : G_MAXUINT64;
+	return ol_vmcoreinfo_try_u64(info, len, key, &v) && v < 64 ? v : G_MAXUINT64;
 }
 
 static gboolean page_layout(OlDump *in, PageLayout *l)
@@ -141,10 +128,10 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	gint64 value;
 	g_autoptr(GError) err = NULL;
 
-	if (!info || !try_get_num(info, len, "SIZE(page)", &l->page_size) ||
-	    !try_get_num(info, len, "OFFSET(page.flags)", &l->flags_off) ||
-	    !try_get_num(info, len, "OFFSET(page._mapcount)", &l->mapcount_off) ||
-	    !try_get_num(info, len, "OFFSET(page.private)", &l->private_off) ||
+	if (!info || !ol_vmcoreinfo_try_u64(info, len, "SIZE(page)", &l->page_size) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(page.flags)", &l->flags_off) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(page._mapcount)", &l->mapcount_off) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(page.private)", &l->private_off) ||
 	    (err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)", &value)))
 		return FALSE;
 	if (l->page_size < 16 || l->page_size > 256 || l->mapcount_off + 4 > l->page_size ||
@@ -158,7 +145,7 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	if (__builtin_popcount(~l->buddy_value) == 1)
 		l->buddy_mask = PAGE_TYPE_BASE | ~l->buddy_value;
 	l->lru_bit = flag_bit(info, len, "NUMBER(PG_lru)");
-	if (!try_get_num(info, len, "OFFSET(page.mapping)", &l->mapping_off) || l->mapping_off + 8 > l->page_size)
+	if (!ol_vmcoreinfo_try_u64(info, len, "OFFSET(page.mapping)", &l->mapping_off) || l->mapping_off + 8 > l->page_size)
 		l->mapping_off = G_MAXUINT64;
 	l->slab_bit = flag_bit(info, len, "NUMBER(PG_slab)");
 	return TRUE;
@@ -234,7 +221,7 @@ static void scan_section(Scan *s, OlXlat *x, const OlMemSection *sec, guint shif
 		guint64 n = MIN(PAGE_CHUNK, count - c);
 		guint64 pfn0 = first + c;
 
-		if (!try_read_va(x, mem_map + pfn0 * l->page_size, buf, n * l->page_size))
+		if (!ol_xlat_try_read(x, mem_map + pfn0 * l->page_size, buf, n * l->page_size))
 			continue; /* a hole in the memory map: nothing known */
 		for (guint64 i = 0; i < n; i++)
 			classify(s, pfn0 + i, buf + i * l->page_size);

@@ -119,3 +119,10 @@ GError *ol_vmcoreinfo_get_s64(const char *info, gsize len, const char *key, gint
 	*out = negative ? (gint64)(0 - v) : (gint64)v;
 	return NULL;
 }
+
+gboolean ol_vmcoreinfo_try_u64(const char *info, gsize len, const char *key, guint64 *v)
+{
+	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, key, v);
+
+	return err == NULL;
+}

@@ -47,4 +47,8 @@ GError *ol_vmcoreinfo_get_s64(const char *info, gsize len, const char *key, gint
 
 G_END_DECLS
 
+/* KEY's value when it is there and a number; FALSE otherwise (for callers
+ * that only ask whether it is there). */
+gboolean ol_vmcoreinfo_try_u64(const char *info, gsize len, const char *key, guint64 *v);
+
 #endif /* OL_VMCOREINFO_H */

@@ -25,19 +25,6 @@
 #include "writer-private.h"
 #include "xlat.h"
 
-static gboolean get_num(const char *info, gsize len, const char *key, guint64 *v)
-{
-	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, key, v);
-	return err == NULL;
-}
-
-static gboolean read_va(OlXlat *x, guint64 va, void *buf, gsize len)
-{
-	gsize done;
-	g_autoptr(GError) err = ol_xlat_read(x, va, buf, len, &done);
-	return err == NULL;
-}
-
 /* One past the last PFN of the kernel's last present memory section.  FALSE
  * if the dump does not say. */
 static gboolean kernel_end_pfn(OlDump *in, OlXlat *x, guint64 *end_pfn)
@@ -72,7 +59,7 @@ void ol_kernel_info(OlDump *in, OlKernelInfo *out)
 	g_autoptr(GError) err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &pb);
 	if (!err)
 		out->phys_base = (guint64)pb; /* decimal, signed: QEMU's hex parse is wrong */
-	get_num(info, len, "CRASHTIME", &out->crash_time);
+	ol_vmcoreinfo_try_u64(info, len, "CRASHTIME", &out->crash_time);
 	g_autofree char *rel = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
 	if (rel)
 		g_strlcpy(out->release, rel, sizeof(out->release));
@@ -81,14 +68,14 @@ void ol_kernel_info(OlDump *in, OlKernelInfo *out)
 	 * fills the header. */
 	guint64 uts, name_off;
 	g_autoptr(OlXlat) x = NULL;
-	if (!get_num(info, len, "SYMBOL(init_uts_ns)", &uts) ||
-	    !get_num(info, len, "OFFSET(uts_namespace.name)", &name_off))
+	if (!ol_vmcoreinfo_try_u64(info, len, "SYMBOL(init_uts_ns)", &uts) ||
+	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(uts_namespace.name)", &name_off))
 		return;
 	g_clear_error(&err);
 	if ((err = ol_xlat_new(in, &x)))
 		return;
 	guint8 u[6 * 65];
-	if (!read_va(x, uts + name_off, u, sizeof(u)))
+	if (!ol_xlat_try_read(x, uts + name_off, u, sizeof(u)))
 		return;
 	copy_field(out->sysname, u);
 	copy_field(out->nodename, u + 65);

@@ -559,3 +559,11 @@ GError *ol_xlat_new_root(const OlXlat *kernel, guint64 root, const char *source,
 	*out = g_steal_pointer(&x);
 	return NULL;
 }
+
+gboolean ol_xlat_try_read(OlXlat *x, guint64 va, void *buf, gsize len)
+{
+	gsize done;
+	g_autoptr(GError) err = ol_xlat_read(x, va, buf, len, &done);
+
+	return err == NULL;
+}

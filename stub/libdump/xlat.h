@@ -102,4 +102,7 @@ GError *ol_xlat_find_kernel_text(OlXlat *x, guint64 *va, guint64 *pa) G_GNUC_WAR
 
 G_END_DECLS
 
+/* Read LEN bytes at kernel address VA whole: TRUE, or FALSE (nothing to free). */
+gboolean ol_xlat_try_read(OlXlat *x, guint64 va, void *buf, gsize len);
+
 #endif /* OL_XLAT_H */
