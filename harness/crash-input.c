@@ -18,6 +18,7 @@ void crash_input_free(CrashInput *in)
 	g_free(in->vmlinux);
 	g_free(in->vmlinux_problem);
 	g_free(in->module);
+	g_free(in->no_dump);
 	json_value_free(in->run);
 	g_free(in);
 }
@@ -54,10 +55,13 @@ static GError *from_run(CrashInput *in, const char *dir)
 	in->is_run = TRUE;
 	in->log = g_build_filename(dir, "console.log", NULL);
 	dump = json_get_string(json_get(in->run, "dump"), "path");
+	/* a run that ended without a panic (a lockdep finding, a timeout
+	 * without NMI dump) still has its console: report works, gdb does not */
 	if (!dump || !g_file_test(dump, G_FILE_TEST_EXISTS))
-		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no dump (run.json: %s; outcome %s)", dir,
-				   dump ? dump : "none named", json_get_string(in->run, "outcome") ?: "?");
-	in->dump = g_strdup(dump);
+		in->no_dump = g_strdup_printf("%s: no dump (run.json: %s; outcome %s)", dir, dump ? dump : "none named",
+					      json_get_string(in->run, "outcome") ?: "?");
+	else
+		in->dump = g_strdup(dump);
 	return NULL;
 }
 
@@ -71,6 +75,13 @@ static GError *find_vmlinux(CrashInput *in, const char *given)
 
 	if (!given && named && g_file_test(named, G_FILE_TEST_EXISTS)) {
 		in->vmlinux = g_strdup(named);
+		return NULL;
+	}
+	if (!in->dump) { /* nothing to read a release or build-id from */
+		if (given)
+			in->vmlinux = g_strdup(given);
+		else
+			in->vmlinux_problem = g_strdup(in->no_dump);
 		return NULL;
 	}
 	if ((err = ol_dump_open(in->dump, &d)) || (err = ol_xlat_new(d, &x)))

@@ -14,7 +14,8 @@
 
 typedef struct {
 	char *dir;        /* the run or kdump directory, or the vmcore's */
-	char *dump;       /* the dump file */
+	char *dump;       /* the dump file, or NULL for a run without one (no_dump says why) */
+	char *no_dump;
 	char *log;        /* console.log (run) or the dmesg file beside the dump, or NULL */
 	gboolean is_run;  /* a run directory: console.log, run.json */
 	char *vmlinux;    /* or NULL: none found (vmlinux_problem says where it was looked for) */

@@ -155,6 +155,10 @@ int cmd_gdb(int argc, char **argv)
 		fprintf(stderr, "oopslab gdb: %s\n", err->message);
 		return 1;
 	}
+	if (!in->dump) {
+		fprintf(stderr, "oopslab gdb: %s\n", in->no_dump);
+		return 1;
+	}
 	if (!in->vmlinux) {
 		fprintf(stderr, "oopslab gdb: %s\n", in->vmlinux_problem);
 		return 1;

@@ -64,8 +64,12 @@ static guint64 shared_pages(OlRd *r)
 	guint64 size = 0, ref = ol_rd_off(r, "page", "_refcount"), flags = ol_rd_off(r, "page", "flags"), n = 0;
 	guint8 buf[64 * 256];
 	gint64 reserved = -1;
-	g_autoptr(GError) no_bit = ol_dwarf_enumerator(ol_target_dwarf(r->t), "PG_reserved", &reserved);
+	GError *no_bit = ol_dwarf_enumerator(ol_target_dwarf(r->t), "PG_reserved", &reserved);
 
+	if (no_bit) { /* an unknown flag layout: count reserved pages too */
+		reserved = -1;
+		g_error_free(no_bit);
+	}
 	if (r->err || (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "page", &size)) || !size || size > sizeof(buf))
 		return 0;
 	for (guint64 pfn = 0; pfn < max && !r->err;) {
@@ -73,8 +77,10 @@ static guint64 shared_pages(OlRd *r)
 				    (((pfn >> PFN_SECTION_SHIFT) + 1) << PFN_SECTION_SHIFT) - pfn);
 		guint64 page = pfn_page(r, pfn, size);
 		gsize done = 0;
-		g_autoptr(GError) err = page ? ol_target_read(r->t, page, buf, count * size, &done) : NULL;
+		GError *hole = page ? ol_target_read(r->t, page, buf, count * size, &done) : NULL;
 
+		/* a hole in the dump (excluded pages): count what was read */
+		g_clear_error(&hole);
 		for (guint64 i = 0; i < done / size; i++) {
 			gint32 c;
 			guint64 f;

@@ -57,9 +57,10 @@ static void scan_image(OlXlat *x, OlKernelId *id)
 	text = OL_XLAT_DEFAULT_LINK_TEXT + off;
 	for (guint64 pos = 0; pos < IMAGE_SCAN && (!id->build_id || !id->release); pos += SCAN_CHUNK) {
 		gsize done = 0, start = pos ? over : 0;
-		g_autoptr(GError) err = ol_xlat_read(x, text + pos - start, buf, start + SCAN_CHUNK + 256, &done);
+		GError *hole = ol_xlat_read(x, text + pos - start, buf, start + SCAN_CHUNK + 256, &done);
 		const guint8 *hit;
 
+		g_clear_error(&hole); /* a short read: scan what was read */
 		for (gsize at = start; !id->build_id && done > at + sizeof(note) + 20; at = hit - buf + 1) {
 			if (!(hit = memmem(buf + at, done - 20 - at, note, sizeof(note))))
 				break;
