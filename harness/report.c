@@ -8,17 +8,17 @@
 #include "crash-input.h"
 #include "printk.h"
 #include "symbolize.h"
-#include "target.h"
+#include "kmem.h"
 
 /* The kernel log in the dump, as `crash log` prints it. */
 static GError *dump_dmesg(const char *dump, const char *vmlinux, char **text)
 {
-	g_autoptr(OlTarget) t = NULL;
-	g_autoptr(GPtrArray) warnings = NULL;
+	g_autoptr(OlKmem) k = NULL;
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(OlPrintkLog) log = NULL;
 	GError *err;
 
-	if ((err = ol_target_open(dump, vmlinux, &t, &warnings)) || (err = ol_printk_read_log(t, &log)))
+	if ((err = ol_kmem_open(dump, vmlinux, &k, warnings)) || (err = ol_printk_read_log(k, &log)))
 		return err;
 	*text = ol_printk_format(log, 0);
 	return NULL;

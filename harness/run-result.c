@@ -8,7 +8,7 @@
 #include "report.h"
 #include "run-internal.h"
 #include "sysinfo.h"
-#include "target.h"
+#include "kmem.h"
 #include "workload.h"
 
 /*
@@ -19,9 +19,9 @@
  */
 void run_read_dump(Run *r)
 {
-	g_autoptr(OlTarget) t = NULL;
-	g_autoptr(GPtrArray) warnings = NULL;
-	g_autoptr(GError) err = ol_target_open(r->dump_path, r->kit->vmlinux, &t, &warnings);
+	g_autoptr(OlKmem) k = NULL;
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) err = ol_kmem_open(r->dump_path, r->kit->vmlinux, &k, warnings);
 	g_autoptr(GArray) tasks = NULL;
 	int cpu;
 
@@ -29,9 +29,9 @@ void run_read_dump(Run *r)
 		run_say(r, "cannot read the dump: %s", err->message);
 		return;
 	}
-	r->panic_message = ol_sysinfo_panic_message(t);
-	cpu = ol_target_stop_thread(t)->cpu;
-	if ((err = ol_tasks_read(t, &tasks, warnings))) {
+	r->panic_message = ol_sysinfo_panic_message(k);
+	cpu = (int)ol_kmem_panic_cpu(k);
+	if ((err = ol_tasks_read(k, &tasks, warnings))) {
 		run_say(r, "no task list from the dump: %s", err->message);
 		return;
 	}

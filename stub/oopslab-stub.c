@@ -175,7 +175,7 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 		return fail(err->message);
 	/* After the target has found its bearings (panic CPU, modules) with
 	 * excluded pages as zeros: strictness is for what gdb reads. */
-	ol_dump_set_strict(ol_target_dump(t), strict);
+	ol_dump_set_strict(ol_kmem_dump(ol_target_kmem(t)), strict);
 	ol_target_set_module_dirs(t, module_dirs);
 	ol_target_set_kernel_library(t, !no_kernel_library);
 	{
@@ -184,7 +184,7 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 		if (note) /* before serving: gdb shows this stderr */
 			fprintf(stderr, "oopslab-stub: %s\n", note);
 	}
-	if (!ol_target_vmlinux(t))
+	if (!ol_kmem_vmlinux(ol_target_kmem(t)))
 		fprintf(stderr, "oopslab-stub: no vmlinux (--vmlinux): the panicking CPU is found by a heuristic\n");
 	/* gdb closing the connection must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);

@@ -25,7 +25,7 @@ static const char *inode_type(guint32 mode)
 }
 
 /* A struct path at ADDR as a string. */
-static GError *path_at(OlTarget *t, guint64 addr, char **out)
+static GError *path_at(OlKmem *t, guint64 addr, char **out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 mnt = ol_rd_member(&r, addr, "path", "mnt");
@@ -41,7 +41,7 @@ static GError *path_at(OlTarget *t, guint64 addr, char **out)
 	return ol_cmd_d_path(t, mnt, dentry, out);
 }
 
-static GError *one_file(OlTarget *t, guint fd, guint64 file, GString *out)
+static GError *one_file(OlKmem *t, guint fd, guint64 file, GString *out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 fpath = file + ol_rd_off(&r, "file", "f_path");
@@ -58,7 +58,7 @@ static GError *one_file(OlTarget *t, guint fd, guint64 file, GString *out)
 	return NULL;
 }
 
-GError *ol_cmd_files_task(OlTarget *t, const OlTask *task, GString *out)
+GError *ol_cmd_files_task(OlKmem *t, const OlTask *task, GString *out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 fs = ol_rd_member(&r, task->addr, "task_struct", "fs");
@@ -95,7 +95,7 @@ GError *ol_cmd_files_task(OlTarget *t, const OlTask *task, GString *out)
 	return NULL;
 }
 
-char *ol_cmd_files(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_files(OlKmem *t, const char *args, GError **error)
 {
 	OlTask task;
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -105,7 +105,7 @@ char *ol_cmd_files(OlTarget *t, const char *args, GError **error)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-static GError *one_mount(OlTarget *t, guint64 mount, GString *out)
+static GError *one_mount(OlKmem *t, guint64 mount, GString *out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 mnt = mount + ol_rd_off(&r, "mount", "mnt");
@@ -128,7 +128,7 @@ static GError *one_mount(OlTarget *t, guint64 mount, GString *out)
 	return NULL;
 }
 
-char *ol_cmd_mount(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_mount(OlKmem *t, const char *args, GError **error)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 init = ol_rd_symbol(&r, "init_task");

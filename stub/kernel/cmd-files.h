@@ -4,10 +4,10 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 #include "tasks.h"
 
-char *ol_cmd_files(OlTarget *t, const char *args, GError **error);
-char *ol_cmd_mount(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_files(OlKmem *t, const char *args, GError **error);
+char *ol_cmd_mount(OlKmem *t, const char *args, GError **error);
 /* files of one task appended to OUT (for foreach) */
-GError *ol_cmd_files_task(OlTarget *t, const OlTask *task, GString *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_cmd_files_task(OlKmem *t, const OlTask *task, GString *out) G_GNUC_WARN_UNUSED_RESULT;

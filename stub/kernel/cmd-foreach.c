@@ -45,12 +45,12 @@ static gboolean selected(const OlTask *task, char **sel, guint n)
 	return FALSE;
 }
 
-static void task_bt(OlTarget *t, const OlSymtab *syms, const OlTask *task, GString *out)
+static void task_bt(OlKmem *t, const OlSymtab *syms, const OlTask *task, GString *out)
 {
 	const OlRegs *regs = &task->regs;
 
 	if (task->running >= 0)
-		regs = &ol_target_thread(t, (guint)task->running)->regs;
+		regs = ol_kmem_cpu_regs(t, (guint)task->running);
 	ol_cmd_task_header(out, task);
 	if (!regs->valid[OL_GDB_RIP]) {
 		g_string_append(out, "    (no registers: the switch frame cannot be read)\n");
@@ -59,7 +59,7 @@ static void task_bt(OlTarget *t, const OlSymtab *syms, const OlTask *task, GStri
 	ol_cmd_fp_backtrace(t, syms, regs->value[OL_GDB_RIP], regs->value[OL_GDB_RSP], regs->value[OL_GDB_RBP], out);
 }
 
-char *ol_cmd_foreach(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_foreach(OlKmem *t, const char *args, GError **error)
 {
 	g_auto(GStrv) words = g_strsplit_set(args, " \t", -1);
 	g_autoptr(GPtrArray) sel = g_ptr_array_new();

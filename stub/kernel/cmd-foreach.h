@@ -4,6 +4,6 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
-char *ol_cmd_foreach(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_foreach(OlKmem *t, const char *args, GError **error);

@@ -22,7 +22,7 @@ static guint64 xa_load(OlRd *r, guint64 root, guint64 index)
 	guint64 slots_off = 0, slots_size = 0, mask;
 
 	if (!r->err)
-		r->err = ol_target_member(r->t, "xa_node", "slots", &slots_off, &slots_size);
+		r->err = ol_kmem_member(r->t, "xa_node", "slots", &slots_off, &slots_size);
 	mask = slots_size / 8 - 1; /* XA_CHUNK_MASK */
 	if (r->err || !slots_size || (mask & (mask + 1)))
 		return 0;
@@ -43,20 +43,20 @@ static guint64 irq_to_desc(OlRd *r, guint irq)
 {
 	guint64 tree, array, size = 0;
 
-	if (ol_target_try_symbol(r->t, "irq_desc_tree", &tree))
+	if (ol_kmem_try_symbol(r->t, "irq_desc_tree", &tree))
 		return xa_load(r, tree, irq);
 	/* without SPARSE_IRQ: the irq_desc[] array */
-	if (!ol_target_try_symbol(r->t, "irq_desc", &array)) {
+	if (!ol_kmem_try_symbol(r->t, "irq_desc", &array)) {
 		if (!r->err)
 			r->err = ol_cmd_missing("irq_desc_tree or irq_desc[]", NULL);
 		return 0;
 	}
-	if (r->err || (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "irq_desc", &size)))
+	if (r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "irq_desc", &size)))
 		return 0;
 	return array + size * irq;
 }
 
-char *ol_cmd_irq(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_irq(OlKmem *t, const char *args, GError **error)
 {
 	OlRd r = OL_RD_INIT(t);
 	g_autoptr(GString) out = g_string_new(" IRQ   IRQ_DESC/_DATA      IRQACTION      NAME\n");

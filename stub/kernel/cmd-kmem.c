@@ -16,7 +16,7 @@
 static guint64 vmstat(OlRd *r, const char *symbol, const char *name)
 {
 	gint64 idx;
-	g_autoptr(GError) no = ol_dwarf_enumerator(ol_target_dwarf(r->t), name, &idx);
+	g_autoptr(GError) no = ol_dwarf_enumerator(ol_kmem_dwarf(r->t), name, &idx);
 	gint64 v;
 
 	if (no)
@@ -28,7 +28,7 @@ static guint64 vmstat(OlRd *r, const char *symbol, const char *name)
 static guint64 symbol_u64(OlRd *r, const char *name)
 {
 	guint64 addr;
-	g_autoptr(GError) no = ol_target_symbol(r->t, name, &addr);
+	g_autoptr(GError) no = ol_kmem_symbol(r->t, name, &addr);
 
 	return no ? 0 : ol_rd_u64(r, addr);
 }
@@ -47,7 +47,7 @@ static guint64 pfn_page(OlRd *r, guint64 pfn, guint64 page_size)
 	guint64 ms = symbol_u64(r, "mem_section"), ms_size = 0;
 	guint64 nr = pfn >> PFN_SECTION_SHIFT, per_root, root, map;
 
-	if (!ms || r->err || (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "mem_section", &ms_size)) || !ms_size)
+	if (!ms || r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "mem_section", &ms_size)) || !ms_size)
 		return 0;
 	per_root = PAGE / ms_size;
 	if (!(root = ol_rd_u64(r, ms + 8 * (nr / per_root))))
@@ -64,20 +64,20 @@ static guint64 shared_pages(OlRd *r)
 	guint64 size = 0, ref = ol_rd_off(r, "page", "_refcount"), flags = ol_rd_off(r, "page", "flags"), n = 0;
 	guint8 buf[64 * 256];
 	gint64 reserved = -1;
-	GError *no_bit = ol_dwarf_enumerator(ol_target_dwarf(r->t), "PG_reserved", &reserved);
+	GError *no_bit = ol_dwarf_enumerator(ol_kmem_dwarf(r->t), "PG_reserved", &reserved);
 
 	if (no_bit) { /* an unknown flag layout: count reserved pages too */
 		reserved = -1;
 		g_error_free(no_bit);
 	}
-	if (r->err || (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "page", &size)) || !size || size > sizeof(buf))
+	if (r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "page", &size)) || !size || size > sizeof(buf))
 		return 0;
 	for (guint64 pfn = 0; pfn < max && !r->err;) {
 		guint64 count = MIN(MIN(sizeof(buf) / size, max - pfn),
 				    (((pfn >> PFN_SECTION_SHIFT) + 1) << PFN_SECTION_SHIFT) - pfn);
 		guint64 page = pfn_page(r, pfn, size);
 		gsize done = 0;
-		GError *hole = page ? ol_target_read(r->t, page, buf, count * size, &done) : NULL;
+		GError *hole = page ? ol_kmem_read(r->t, page, buf, count * size, &done) : NULL;
 
 		/* a hole in the dump (excluded pages): count what was read */
 		g_clear_error(&hole);
@@ -99,7 +99,7 @@ static guint64 buffer_pages(OlRd *r)
 {
 	guint64 sbp, sb, head, pos, link, n = 0;
 	guint count = 0;
-	g_autoptr(GError) no = ol_target_symbol(r->t, "blockdev_superblock", &sbp);
+	g_autoptr(GError) no = ol_kmem_symbol(r->t, "blockdev_superblock", &sbp);
 
 	if (no || !(sb = ol_rd_u64(r, sbp)))
 		return 0;
@@ -152,9 +152,9 @@ static void huge_pages(OlRd *r, guint64 *total, guint64 *free)
 
 	*total = *free = 0;
 	/* no hugetlbfs in this kernel: none */
-	if (r->err || !ol_target_try_symbol(r->t, "hstates", &hstates) ||
-	    !ol_target_try_symbol(r->t, "default_hstate_idx", &idx_addr) ||
-	    (r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "hstate", &size)))
+	if (r->err || !ol_kmem_try_symbol(r->t, "hstates", &hstates) ||
+	    !ol_kmem_try_symbol(r->t, "default_hstate_idx", &idx_addr) ||
+	    (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "hstate", &size)))
 		return;
 	h = hstates + size * ol_rd_u32(r, idx_addr);
 	*total = ol_rd_member(r, h, "hstate", "nr_huge_pages") << ol_rd_member(r, h, "hstate", "order");
@@ -168,12 +168,12 @@ static gint64 percpu_counter(OlRd *r, guint64 counter)
 	guint64 pcp = ol_rd_member(r, counter, "percpu_counter", "counters");
 	guint64 offsets = ol_rd_symbol(r, "__per_cpu_offset");
 
-	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_target_dump(r->t)) && !r->err; cpu++)
+	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_kmem_dump(r->t)) && !r->err; cpu++)
 		sum += (gint32)ol_rd_u32(r, ol_rd_u64(r, offsets + 8 * cpu) + pcp);
 	return sum;
 }
 
-char *ol_cmd_kmem(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_kmem(OlKmem *t, const char *args, GError **error)
 {
 	OlRd r = OL_RD_INIT(t);
 	g_autoptr(GString) out = g_string_new("                 PAGES        TOTAL      PERCENTAGE\n");

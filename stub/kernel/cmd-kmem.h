@@ -3,6 +3,6 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
-char *ol_cmd_kmem(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_kmem(OlKmem *t, const char *args, GError **error);

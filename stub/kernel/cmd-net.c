@@ -21,12 +21,12 @@ static void addresses(OlRd *r, guint64 dev, GString *out)
 	}
 }
 
-char *ol_cmd_net(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_net(OlKmem *t, const char *args, GError **error)
 {
 	OlRd r = OL_RD_INIT(t);
 	g_autoptr(GString) out = g_string_new("   NET_DEVICE     NAME   IP ADDRESS(ES)\n");
 	guint64 net, head, link, pos;
-	g_autoptr(GError) no_net = ol_target_symbol(t, "init_net", &net);
+	g_autoptr(GError) no_net = ol_kmem_symbol(t, "init_net", &net);
 	guint n = 0;
 
 	if (no_net) {

@@ -41,7 +41,7 @@ static void rt_queue(OlRd *r, guint64 array, GString *out)
 	guint n = 0;
 
 	if (!r->err)
-		r->err = ol_dwarf_sizeof(ol_target_dwarf(r->t), "list_head", &lh);
+		r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "list_head", &lh);
 	for (guint prio = 0; prio < MAX_RT_PRIO && !r->err; prio++) {
 		guint64 head = q0 + lh * prio, pos;
 
@@ -54,16 +54,16 @@ static void rt_queue(OlRd *r, guint64 array, GString *out)
 		g_string_append(out, "     [no tasks queued]\n");
 }
 
-char *ol_cmd_runq(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_runq(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 	OlRd r = OL_RD_INIT(t);
 
-	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_target_dump(t)) && !r.err; cpu++) {
+	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_kmem_dump(t)) && !r.err; cpu++) {
 		guint64 rq = 0, rt, cfs;
 		guint n = 0;
 
-		r.err = ol_target_percpu(t, "runqueues", cpu, &rq);
+		r.err = ol_kmem_percpu(t, "runqueues", cpu, &rq);
 		rt = rq + ol_rd_off(&r, "rq", "rt.active");
 		cfs = rq + ol_rd_off(&r, "rq", "cfs.tasks_timeline");
 		g_string_append_printf(out, "%sCPU %u RUNQUEUE: %016" G_GINT64_MODIFIER "x\n", cpu ? "\n" : "", cpu, rq);

@@ -5,10 +5,10 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
-char *ol_cmd_runq(OlTarget *t, const char *args, GError **error);
-char *ol_cmd_irq(OlTarget *t, const char *args, GError **error);
-char *ol_cmd_timer(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_runq(OlKmem *t, const char *args, GError **error);
+char *ol_cmd_irq(OlKmem *t, const char *args, GError **error);
+char *ol_cmd_timer(OlKmem *t, const char *args, GError **error);
 /* crash's `net`: network devices and their IPv4 addresses. */
-char *ol_cmd_net(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_net(OlKmem *t, const char *args, GError **error);

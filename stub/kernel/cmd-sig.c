@@ -51,7 +51,7 @@ static void pending(OlRd *r, guint64 sigpending, const char *title, GString *out
 		g_string_append(out, "  SIGQUEUE: (empty)\n");
 }
 
-char *ol_cmd_sig(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_sig(OlKmem *t, const char *args, GError **error)
 {
 	OlTask task;
 	OlRd r = OL_RD_INIT(t);
@@ -64,7 +64,7 @@ char *ol_cmd_sig(OlTarget *t, const char *args, GError **error)
 	hand = ol_rd_member(&r, task.addr, "task_struct", "sighand");
 	action = hand + ol_rd_off(&r, "sighand_struct", "action");
 	if (!r.err)
-		r.err = ol_dwarf_sizeof(ol_target_dwarf(t), "k_sigaction", &ksize);
+		r.err = ol_dwarf_sizeof(ol_kmem_dwarf(t), "k_sigaction", &ksize);
 	ol_cmd_task_header(out, &task);
 	g_string_append_printf(out, "SIGNAL_STRUCT: %016" G_GINT64_MODIFIER "x  NR_THREADS: %u\n", sig,
 			       (guint)ol_rd_member(&r, sig, "signal_struct", "nr_threads"));

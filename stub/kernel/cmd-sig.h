@@ -3,6 +3,6 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
-char *ol_cmd_sig(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_sig(OlKmem *t, const char *args, GError **error);

@@ -7,7 +7,7 @@
 #include "printk.h"
 #include "sysinfo.h"
 
-char *ol_cmd_task(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_task(OlKmem *t, const char *args, GError **error)
 {
 	OlTask task;
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -24,27 +24,27 @@ char *ol_cmd_task(OlTarget *t, const char *args, GError **error)
 
 /* Why CPU's thread stopped: the panicking CPU, a halted one (after a
  * `hlt`, as panic() leaves the others), or running. */
-static char *stop_reason(OlTarget *t, const OlThread *th)
+static char *stop_reason(OlKmem *t, guint cpu)
 {
 	guint8 prev = 0;
 	gsize done = 0;
 	g_autoptr(GError) err = NULL;
 
-	if (th == ol_target_stop_thread(t))
-		return g_strdup_printf("panicked: %s", ol_target_stop_reason(t));
-	err = ol_target_read(t, th->regs.value[OL_GDB_RIP] - 1, &prev, 1, &done);
+	if (cpu == ol_kmem_panic_cpu(t))
+		return g_strdup_printf("panicked: %s", ol_kmem_panic_reason(t));
+	err = ol_kmem_read(t, ol_kmem_cpu_regs(t, cpu)->value[OL_GDB_RIP] - 1, &prev, 1, &done);
 	if (!err && prev == 0xf4)
 		return g_strdup("halted (stopped by the panicking CPU, or idle)");
 	return g_strdup("running when the dump was taken");
 }
 
-char *ol_cmd_bt(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_bt(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(OlSymtab) syms = NULL;
 	g_autoptr(GArray) tasks = NULL;
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autoptr(GError) no_tasks = NULL;
-	guint ncpu = ol_dump_n_cpus(ol_target_dump(t));
+	guint ncpu = ol_kmem_n_cpus(t);
 
 	if (!g_str_equal(args, "-a")) {
 		*error = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
@@ -52,13 +52,13 @@ char *ol_cmd_bt(OlTarget *t, const char *args, GError **error)
 		return NULL;
 	}
 	syms = ol_symtab_new(t);
-	if (ol_target_dwarf(t))
+	if (ol_kmem_dwarf(t))
 		no_tasks = ol_tasks_read(t, &tasks, NULL);
 	for (guint cpu = 0; cpu < ncpu; cpu++) {
-		const OlThread *th = ol_target_thread(t, cpu);
+		const OlRegs *regs = ol_kmem_cpu_regs(t, cpu);
 		const OlTask *task = NULL;
-		g_autofree char *why = stop_reason(t, th);
-		g_autofree char *fn = ol_symtab_lookup(syms, th->regs.value[OL_GDB_RIP], TRUE);
+		g_autofree char *why = stop_reason(t, cpu);
+		g_autofree char *fn = ol_symtab_lookup(syms, regs->value[OL_GDB_RIP], TRUE);
 
 		for (guint i = 0; tasks && i < tasks->len && !task; i++)
 			if (g_array_index(tasks, OlTask, i).running == (int)cpu)
@@ -69,8 +69,8 @@ char *ol_cmd_bt(OlTarget *t, const char *args, GError **error)
 			g_string_append_printf(out, "CPU: %u (no task known: %s)\n", cpu,
 					       no_tasks ? no_tasks->message : "needs vmlinux");
 		g_string_append_printf(out, "    %s\n #0 [%016" G_GINT64_MODIFIER "x] %s at %016" G_GINT64_MODIFIER "x\n"
-				       "    gdb: thread %u, then bt\n\n", why, th->regs.value[OL_GDB_RSP], fn ? fn : "?",
-				       th->regs.value[OL_GDB_RIP], cpu + 1);
+				       "    gdb: thread %u, then bt\n\n", why, regs->value[OL_GDB_RSP], fn ? fn : "?",
+				       regs->value[OL_GDB_RIP], cpu + 1);
 	}
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
@@ -104,7 +104,7 @@ static char *wall_clock(const char *log, gint64 boot)
 	return g_string_free(out, FALSE);
 }
 
-char *ol_cmd_log(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_log(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(GString) rest = g_string_new(NULL);
 	g_auto(GStrv) words = g_strsplit_set(args, " \t", -1);

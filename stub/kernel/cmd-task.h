@@ -4,8 +4,8 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
-char *ol_cmd_task(OlTarget *t, const char *args, GError **error);
-char *ol_cmd_bt(OlTarget *t, const char *args, GError **error);
-char *ol_cmd_log(OlTarget *t, const char *args, GError **error);
+char *ol_cmd_task(OlKmem *t, const char *args, GError **error);
+char *ol_cmd_bt(OlKmem *t, const char *args, GError **error);
+char *ol_cmd_log(OlKmem *t, const char *args, GError **error);

@@ -23,7 +23,7 @@ static void wheel(OlRd *r, guint64 base, GArray *timers)
 {
 	guint64 vsize = 0, voff = 0, link = ol_rd_off(r, "timer_list", "entry");
 
-	if (r->err || (r->err = ol_target_member(r->t, "timer_base", "vectors", &voff, &vsize)))
+	if (r->err || (r->err = ol_kmem_member(r->t, "timer_base", "vectors", &voff, &vsize)))
 		return;
 	for (guint64 v = 0; v < vsize / 8 && !r->err; v++) {
 		guint64 node = ol_rd_u64(r, base + voff + 8 * v);
@@ -81,19 +81,19 @@ static void hr_walk(OlRd *r, guint64 node, guint depth, guint *n, const OlSymtab
 }
 
 /* `timer -r`: each CPU's hrtimer clock bases, as crash lists them. */
-static char *hrtimers(OlTarget *t, GError **error)
+static char *hrtimers(OlKmem *t, GError **error)
 {
 	OlRd r = OL_RD_INIT(t);
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autoptr(OlSymtab) syms = ol_symtab_new(t);
 	guint64 boff = 0, bsize = 0, csize = 0;
 
-	if (!(r.err = ol_target_member(t, "hrtimer_cpu_base", "clock_base", &boff, &bsize)))
-		r.err = ol_dwarf_sizeof(ol_target_dwarf(t), "hrtimer_clock_base", &csize);
-	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_target_dump(t)) && !r.err && csize; cpu++) {
+	if (!(r.err = ol_kmem_member(t, "hrtimer_cpu_base", "clock_base", &boff, &bsize)))
+		r.err = ol_dwarf_sizeof(ol_kmem_dwarf(t), "hrtimer_clock_base", &csize);
+	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_kmem_dump(t)) && !r.err && csize; cpu++) {
 		guint64 base = 0;
 
-		r.err = ol_target_percpu(t, "hrtimer_bases", cpu, &base);
+		r.err = ol_kmem_percpu(t, "hrtimer_bases", cpu, &base);
 		g_string_append_printf(out, "%sCPU: %u  HRTIMER_CPU_BASE: %016" G_GINT64_MODIFIER "x\n", cpu ? "\n" : "", cpu,
 				       base);
 		for (guint c = 0; c < bsize / csize && !r.err; c++) {
@@ -117,7 +117,7 @@ static char *hrtimers(OlTarget *t, GError **error)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-char *ol_cmd_timer(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_timer(OlKmem *t, const char *args, GError **error)
 {
 	static const char *const base_names[] = {"BASE_STD", "BASE_DEF"};
 	OlRd r = OL_RD_INIT(t);
@@ -132,18 +132,18 @@ char *ol_cmd_timer(OlTarget *t, const char *args, GError **error)
 		*error = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "usage: timer [-r] (-r: the hrtimers)");
 		return NULL;
 	}
-	if (!r.err && !ol_vmlinux_symbol_extent(ol_target_vmlinux(t), "timer_bases", &link, &extent))
+	if (!r.err && !ol_vmlinux_symbol_extent(ol_kmem_vmlinux(t), "timer_bases", &link, &extent))
 		r.err = ol_cmd_missing("timer_bases (the timer wheel of 4.8 and later)", NULL);
 	if (!r.err)
-		r.err = ol_dwarf_sizeof(ol_target_dwarf(t), "timer_base", &bsize);
+		r.err = ol_dwarf_sizeof(ol_kmem_dwarf(t), "timer_base", &bsize);
 	if ((*error = ol_rd_finish(&r)))
 		return NULL;
 	nbases = (guint)MIN(bsize ? extent / bsize : 1, G_N_ELEMENTS(base_names));
 	g_string_append_printf(out, "JIFFIES   \n%" G_GINT64_MODIFIER "u\n", jiffies);
-	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_target_dump(t)) && !r.err; cpu++) {
+	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_kmem_dump(t)) && !r.err; cpu++) {
 		guint64 base0 = 0;
 
-		r.err = ol_target_percpu(t, "timer_bases", cpu, &base0);
+		r.err = ol_kmem_percpu(t, "timer_bases", cpu, &base0);
 		for (guint b = 0; b < MAX(nbases, 1) && !r.err; b++) {
 			g_autoptr(GArray) timers = g_array_new(FALSE, FALSE, sizeof(Timer));
 

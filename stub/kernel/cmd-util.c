@@ -8,7 +8,7 @@ guint64 ol_rd_u64(OlRd *r, guint64 addr)
 	guint64 v = 0;
 
 	if (!r->err)
-		r->err = ol_target_read_u64(r->t, addr, &v);
+		r->err = ol_kmem_read_u64(r->t, addr, &v);
 	return r->err ? 0 : v;
 }
 
@@ -17,7 +17,7 @@ guint32 ol_rd_u32(OlRd *r, guint64 addr)
 	guint32 v = 0;
 
 	if (!r->err)
-		r->err = ol_target_read_u32(r->t, addr, &v);
+		r->err = ol_kmem_read_u32(r->t, addr, &v);
 	return r->err ? 0 : v;
 }
 
@@ -26,7 +26,7 @@ guint64 ol_rd_off(OlRd *r, const char *type, const char *member)
 	guint64 off = 0;
 
 	if (!r->err)
-		r->err = ol_target_member(r->t, type, member, &off, NULL);
+		r->err = ol_kmem_member(r->t, type, member, &off, NULL);
 	return r->err ? 0 : off;
 }
 
@@ -35,10 +35,10 @@ guint64 ol_rd_member(OlRd *r, guint64 base, const char *type, const char *member
 	guint64 off = 0, size = 0, v = 0;
 	gsize done = 0;
 
-	if (r->err || (r->err = ol_target_member(r->t, type, member, &off, &size)))
+	if (r->err || (r->err = ol_kmem_member(r->t, type, member, &off, &size)))
 		return 0;
 	size = size && size < 8 ? size : 8;
-	r->err = ol_target_read(r->t, base + off, &v, size, &done);
+	r->err = ol_kmem_read(r->t, base + off, &v, size, &done);
 	return r->err ? 0 : v;
 }
 
@@ -47,7 +47,7 @@ guint64 ol_rd_symbol(OlRd *r, const char *name)
 	guint64 addr = 0;
 
 	if (!r->err)
-		r->err = ol_target_symbol(r->t, name, &addr);
+		r->err = ol_kmem_symbol(r->t, name, &addr);
 	return r->err ? 0 : addr;
 }
 
@@ -56,14 +56,14 @@ char *ol_rd_string(OlRd *r, guint64 addr, gsize max)
 	char *s = NULL;
 
 	if (!r->err)
-		r->err = ol_target_read_string(r->t, addr, max, &s);
+		r->err = ol_kmem_read_string(r->t, addr, max, &s);
 	return s ? s : g_strdup("");
 }
 
-gboolean ol_rd_try_has(OlTarget *t, const char *type, const char *member)
+gboolean ol_rd_try_has(OlKmem *t, const char *type, const char *member)
 {
 	guint64 off;
-	g_autoptr(GError) err = ol_target_member(t, type, member, &off, NULL);
+	g_autoptr(GError) err = ol_kmem_member(t, type, member, &off, NULL);
 
 	return err == NULL;
 }
@@ -79,10 +79,10 @@ GError *ol_cmd_missing(const char *what, const GError *why)
 			   why ? why->message : "its configuration leaves it out");
 }
 
-GError *ol_cmd_find_task(OlTarget *t, const char *pid, OlTask *out)
+GError *ol_cmd_find_task(OlKmem *t, const char *pid, OlTask *out)
 {
 	g_autoptr(GArray) tasks = NULL;
-	const OlThread *stop = ol_target_stop_thread(t);
+	int stop_cpu = (int)ol_kmem_panic_cpu(t);
 	gint64 want = -1;
 	char *end = NULL;
 	GError *err;
@@ -97,13 +97,13 @@ GError *ol_cmd_find_task(OlTarget *t, const char *pid, OlTask *out)
 	for (guint i = 0; i < tasks->len; i++) {
 		const OlTask *task = &g_array_index(tasks, OlTask, i);
 
-		if (want < 0 ? task->running == stop->cpu && stop->cpu >= 0 : task->pid == want) {
+		if (want < 0 ? task->running == stop_cpu : task->pid == want) {
 			*out = *task;
 			return NULL;
 		}
 	}
 	if (want < 0)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no task is current on CPU %d", stop->cpu);
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no task is current on CPU %d", stop_cpu);
 	return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no task with pid %" G_GINT64_FORMAT, want);
 }
 
@@ -133,7 +133,7 @@ static char *pseudo_name(OlRd *r, guint64 dentry)
 	return g_strdup_printf("%s:%s", fs, name);
 }
 
-GError *ol_cmd_d_path(OlTarget *t, guint64 mnt, guint64 dentry, char **out)
+GError *ol_cmd_d_path(OlKmem *t, guint64 mnt, guint64 dentry, char **out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 mnt_off = ol_rd_off(&r, "mount", "mnt");
@@ -218,15 +218,15 @@ static gint sym_cmp(gconstpointer a, gconstpointer b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-OlSymtab *ol_symtab_new(OlTarget *t)
+OlSymtab *ol_symtab_new(OlKmem *t)
 {
 	OlSymtab *s = g_new0(OlSymtab, 1);
 
 	s->syms = g_array_new(FALSE, FALSE, sizeof(Sym));
 	s->names = g_string_chunk_new(1 << 16);
-	ol_xlat_kaslr_offset(ol_target_xlat(t), &s->offset);
-	if (ol_target_vmlinux(t))
-		ol_vmlinux_foreach(ol_target_vmlinux(t), add_sym, s);
+	ol_xlat_kaslr_offset(ol_kmem_xlat(t), &s->offset);
+	if (ol_kmem_vmlinux(t))
+		ol_vmlinux_foreach(ol_kmem_vmlinux(t), add_sym, s);
 	g_array_sort(s->syms, sym_cmp);
 	return s;
 }
@@ -263,7 +263,7 @@ char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset)
 	return g_strdup_printf("%s+%" G_GINT64_MODIFIER "u", hit->name, addr - hit->addr);
 }
 
-void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out)
+void ol_cmd_fp_backtrace(OlKmem *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out)
 {
 	for (guint n = 0; n < OL_FP_MAX_FRAMES; n++) {
 		g_autofree char *name = ol_symtab_lookup(syms, rip, FALSE);
@@ -277,7 +277,7 @@ void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64
 		 * each caller's frame is above the last */
 		if (rbp < OL_KERNEL_HALF || rbp < rsp || (rbp & 7))
 			break;
-		err = ol_target_read(t, rbp, frame, sizeof(frame), &done);
+		err = ol_kmem_read(t, rbp, frame, sizeof(frame), &done);
 		if (err || !frame[1] || frame[1] < OL_KERNEL_HALF)
 			break;
 		rsp = rbp + 16;

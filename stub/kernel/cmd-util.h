@@ -7,7 +7,7 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 #include "tasks.h"
 
 /*
@@ -16,7 +16,7 @@
  * handed back once, by ol_rd_finish().
  */
 typedef struct {
-	OlTarget *t;
+	OlKmem *t;
 	GError *err;
 } OlRd;
 
@@ -24,7 +24,7 @@ typedef struct {
 
 guint64 ol_rd_u64(OlRd *r, guint64 addr);
 guint32 ol_rd_u32(OlRd *r, guint64 addr);
-/* Offset of TYPE.MEMBER (dotted paths as ol_target_member). */
+/* Offset of TYPE.MEMBER (dotted paths as ol_kmem_member). */
 guint64 ol_rd_off(OlRd *r, const char *type, const char *member);
 /* The value of member TYPE.MEMBER of the struct at BASE, read with the
  * member's own size (1, 2, 4 or 8 bytes; larger members: the first 8). */
@@ -34,13 +34,13 @@ guint64 ol_rd_symbol(OlRd *r, const char *name);
 /* A NUL-terminated string of at most MAX bytes, never NULL (empty on error). */
 char *ol_rd_string(OlRd *r, guint64 addr, gsize max);
 /* TRUE if TYPE.MEMBER exists in this kernel (no error is kept). */
-gboolean ol_rd_try_has(OlTarget *t, const char *type, const char *member);
+gboolean ol_rd_try_has(OlKmem *t, const char *type, const char *member);
 /* The kept error (or NULL), which the caller now owns. */
 GError *ol_rd_finish(OlRd *r) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The task with PID (its main thread when the pid is a process's), or an
  * error naming the pid. An empty or "-" PID: the task on the panicking CPU. */
-GError *ol_cmd_find_task(OlTarget *t, const char *pid, OlTask *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_cmd_find_task(OlKmem *t, const char *pid, OlTask *out) G_GNUC_WARN_UNUSED_RESULT;
 /* crash's task header: PID: 129      TASK: ffff888000347080  CPU: 0    COMMAND: "sh" */
 void ol_cmd_task_header(GString *out, const OlTask *task);
 
@@ -48,7 +48,7 @@ void ol_cmd_task_header(GString *out, const OlTask *task);
  * d_path() would print it; pseudo filesystems' files as /proc shows them
  * ("pipe:[1162]"). At most OL_DPATH_MAX_DEPTH components are followed. */
 #define OL_DPATH_MAX_DEPTH 256
-GError *ol_cmd_d_path(OlTarget *t, guint64 mnt, guint64 dentry, char **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_cmd_d_path(OlKmem *t, guint64 mnt, guint64 dentry, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* One-line error for a structure this kernel does not have. */
 GError *ol_cmd_missing(const char *what, const GError *why) G_GNUC_WARN_UNUSED_RESULT;
@@ -56,7 +56,7 @@ GError *ol_cmd_missing(const char *what, const GError *why) G_GNUC_WARN_UNUSED_R
 /* "name+0x1f" for a kernel address (vmlinux's symbols, KASLR applied), or
  * NULL when no symbol precedes it closely (within 1 MiB). */
 typedef struct OlSymtab OlSymtab;
-OlSymtab *ol_symtab_new(OlTarget *t);
+OlSymtab *ol_symtab_new(OlKmem *t);
 void ol_symtab_free(OlSymtab *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlSymtab, ol_symtab_free)
 char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset);
@@ -65,4 +65,4 @@ char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset);
  * " #0 [rsp] func at rip" lines, at most OL_FP_MAX_FRAMES. */
 #define OL_FP_MAX_FRAMES 64
 #define OL_KERNEL_HALF G_GUINT64_CONSTANT(0xffff800000000000)
-void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out);
+void ol_cmd_fp_backtrace(OlKmem *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out);

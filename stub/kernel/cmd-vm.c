@@ -41,10 +41,10 @@ static void maple_node(MapleWalk *w, guint64 enode, guint depth)
 	if (depth > MAPLE_HEIGHT_MAX || ++w->nodes > MAX_NODES || w->r->err ||
 	    (type != MAPLE_LEAF_64 && type != MAPLE_RANGE_64 && type != MAPLE_ARANGE_64))
 		return;
-	if ((w->r->err = ol_target_member(w->r->t, st, "slot", &off, &size)))
+	if ((w->r->err = ol_kmem_member(w->r->t, st, "slot", &off, &size)))
 		return;
 	size = MIN(size / 8, G_N_ELEMENTS(slots));
-	if ((w->r->err = ol_target_read(w->r->t, node + off, slots, size * 8, &done)))
+	if ((w->r->err = ol_kmem_read(w->r->t, node + off, slots, size * 8, &done)))
 		return;
 	for (guint i = 0; i < size && w->vmas->len < MAX_VMAS; i++) {
 		if (!slots[i])
@@ -65,7 +65,7 @@ static gint by_start(gconstpointer a, gconstpointer b, gpointer data)
 	return sa < sb ? -1 : sa > sb;
 }
 
-GError *ol_cmd_vmas(OlTarget *t, guint64 mm, GArray **out)
+GError *ol_cmd_vmas(OlKmem *t, guint64 mm, GArray **out)
 {
 	OlRd r = OL_RD_INIT(t);
 	g_autoptr(GArray) vmas = g_array_new(FALSE, FALSE, sizeof(guint64));
@@ -105,7 +105,7 @@ static void centered(GString *out, const char *s, int width)
 
 /* RSS in pages: the mm's file, anon and shmem counters, plus what each of
  * its threads has not yet folded in (SPLIT_RSS_COUNTING), as crash adds. */
-static guint64 rss_pages(OlTarget *t, OlRd *r, guint64 mm)
+static guint64 rss_pages(OlKmem *t, OlRd *r, guint64 mm)
 {
 	static const char *const kinds[] = {"MM_FILEPAGES", "MM_ANONPAGES", "MM_SHMEMPAGES"};
 	g_autoptr(GArray) tasks = NULL;
@@ -116,7 +116,7 @@ static guint64 rss_pages(OlTarget *t, OlRd *r, guint64 mm)
 		r->err = ol_tasks_read(t, &tasks, NULL);
 	for (guint k = 0; k < G_N_ELEMENTS(kinds) && !r->err; k++) {
 		gint64 idx;
-		g_autoptr(GError) no = ol_dwarf_enumerator(ol_target_dwarf(t), kinds[k], &idx);
+		g_autoptr(GError) no = ol_dwarf_enumerator(ol_kmem_dwarf(t), kinds[k], &idx);
 
 		if (no)
 			continue;
@@ -131,7 +131,7 @@ static guint64 rss_pages(OlTarget *t, OlRd *r, guint64 mm)
 	return sum > 0 ? (guint64)sum : 0;
 }
 
-static GError *vma_line(OlTarget *t, guint64 vma, GString *out)
+static GError *vma_line(OlKmem *t, guint64 vma, GString *out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 start = ol_rd_member(&r, vma, "vm_area_struct", "vm_start");
@@ -152,7 +152,7 @@ static GError *vma_line(OlTarget *t, guint64 vma, GString *out)
 	return NULL;
 }
 
-GError *ol_cmd_vm_task(OlTarget *t, const OlTask *task, GString *out)
+GError *ol_cmd_vm_task(OlKmem *t, const OlTask *task, GString *out)
 {
 	OlRd r = OL_RD_INIT(t);
 	guint64 mm = ol_rd_member(&r, task->addr, "task_struct", "mm");
@@ -185,7 +185,7 @@ GError *ol_cmd_vm_task(OlTarget *t, const OlTask *task, GString *out)
 	return NULL;
 }
 
-char *ol_cmd_vm(OlTarget *t, const char *args, GError **error)
+char *ol_cmd_vm(OlKmem *t, const char *args, GError **error)
 {
 	OlTask task;
 	g_autoptr(GString) out = g_string_new(NULL);

@@ -4,10 +4,10 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 #include "tasks.h"
 
-char *ol_cmd_vm(OlTarget *t, const char *args, GError **error);
-GError *ol_cmd_vm_task(OlTarget *t, const OlTask *task, GString *out) G_GNUC_WARN_UNUSED_RESULT;
+char *ol_cmd_vm(OlKmem *t, const char *args, GError **error);
+GError *ol_cmd_vm_task(OlKmem *t, const OlTask *task, GString *out) G_GNUC_WARN_UNUSED_RESULT;
 /* The VMAs of mm MM (guint64 addresses) in address order. */
-GError *ol_cmd_vmas(OlTarget *t, guint64 mm, GArray **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_cmd_vmas(OlKmem *t, guint64 mm, GArray **out) G_GNUC_WARN_UNUSED_RESULT;

@@ -95,19 +95,19 @@ const char *const *ol_modules_dirs(const OlModules *m) { return (const char *con
 /* ---- reading the dump ---- */
 
 /* An integer or pointer member, read with the size DWARF gives it. */
-static GError *read_field(OlTarget *t, guint64 base, const char *type, const char *member, guint64 *v)
+static GError *read_field(OlKmem *t, guint64 base, const char *type, const char *member, guint64 *v)
 {
 	guint64 off, size;
 	gsize done;
 	GError *err;
 
-	if ((err = ol_target_member(t, type, member, &off, &size)))
+	if ((err = ol_kmem_member(t, type, member, &off, &size)))
 		return err;
 	if (size == 0 || size > 8)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT, "struct %s: %s is %" G_GUINT64_FORMAT
 				   " bytes, not an integer or pointer", type, member, size);
 	*v = 0; /* little-endian: the low bytes */
-	return ol_target_read(t, base + off, v, size, &done);
+	return ol_kmem_read(t, base + off, v, size, &done);
 }
 
 static gboolean is_live(const OlModule *m, guint64 addr)
@@ -119,7 +119,7 @@ static gboolean is_live(const OlModule *m, guint64 addr)
 /* struct module_sect_attrs { grp; nsections; attrs[] of { battr (whose
  * attr.name is the section's name), address } }: what
  * /sys/module/NAME/sections shows. */
-static GError *read_sections(OlTarget *t, OlModule *m)
+static GError *read_sections(OlKmem *t, OlModule *m)
 {
 	guint64 attrs, n, array_off, stride, name_off, addr_off;
 	GError *err;
@@ -129,10 +129,10 @@ static GError *read_sections(OlTarget *t, OlModule *m)
 	if (!attrs)
 		return NULL; /* no sysfs entry (yet, or CONFIG_SYSFS off) */
 	if ((err = read_field(t, attrs, "module_sect_attrs", "nsections", &n)) ||
-	    (err = ol_target_member(t, "module_sect_attrs", "attrs", &array_off, NULL)) ||
-	    (err = ol_dwarf_sizeof(ol_target_dwarf(t), "module_sect_attr", &stride)) ||
-	    (err = ol_target_member(t, "module_sect_attr", "battr.attr.name", &name_off, NULL)) ||
-	    (err = ol_target_member(t, "module_sect_attr", "address", &addr_off, NULL)))
+	    (err = ol_kmem_member(t, "module_sect_attrs", "attrs", &array_off, NULL)) ||
+	    (err = ol_dwarf_sizeof(ol_kmem_dwarf(t), "module_sect_attr", &stride)) ||
+	    (err = ol_kmem_member(t, "module_sect_attr", "battr.attr.name", &name_off, NULL)) ||
+	    (err = ol_kmem_member(t, "module_sect_attr", "address", &addr_off, NULL)))
 		return err;
 	if (n > MAX_SECTIONS)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT, "%" G_GUINT64_FORMAT " sections", n);
@@ -140,9 +140,9 @@ static GError *read_sections(OlTarget *t, OlModule *m)
 		guint64 a = attrs + array_off + i * stride, name_ptr;
 		OlModuleSection s = {0};
 
-		if ((err = ol_target_read_u64(t, a + name_off, &name_ptr)) ||
-		    (err = ol_target_read_u64(t, a + addr_off, &s.addr)) ||
-		    (err = ol_target_read_string(t, name_ptr, 255, &s.name)))
+		if ((err = ol_kmem_read_u64(t, a + name_off, &name_ptr)) ||
+		    (err = ol_kmem_read_u64(t, a + addr_off, &s.addr)) ||
+		    (err = ol_kmem_read_string(t, name_ptr, 255, &s.name)))
 			return err;
 		s.live = is_live(m, s.addr);
 		g_array_append_val(m->sections, s);
@@ -150,7 +150,7 @@ static GError *read_sections(OlTarget *t, OlModule *m)
 	return NULL;
 }
 
-static GError *read_module(OlTarget *t, guint64 addr, OlModule **out)
+static GError *read_module(OlKmem *t, guint64 addr, OlModule **out)
 {
 	g_autoptr(GError) serr = NULL;
 	OlModule *m = g_new0(OlModule, 1);
@@ -160,8 +160,8 @@ static GError *read_module(OlTarget *t, guint64 addr, OlModule **out)
 	m->addr = addr;
 	m->sections = g_array_new(FALSE, TRUE, sizeof(OlModuleSection));
 	g_array_set_clear_func(m->sections, section_clear);
-	if ((err = ol_target_member(t, "module", "name", &name_off, &name_size)) ||
-	    (err = ol_target_read_string(t, addr + name_off, MAX(name_size, 1) - 1, &m->name)) ||
+	if ((err = ol_kmem_member(t, "module", "name", &name_off, &name_size)) ||
+	    (err = ol_kmem_read_string(t, addr + name_off, MAX(name_size, 1) - 1, &m->name)) ||
 	    (err = read_field(t, addr, "module", "state", &state)) ||
 	    (err = read_field(t, addr, "module", "core_layout.base", &m->base)) ||
 	    (err = read_field(t, addr, "module", "core_layout.size", &m->size)) ||
@@ -180,14 +180,14 @@ static GError *read_module(OlTarget *t, guint64 addr, OlModule **out)
 	return NULL;
 }
 
-static GError *read_list(OlTarget *t, GPtrArray *modules)
+static GError *read_list(OlKmem *t, GPtrArray *modules)
 {
 	guint64 head, next, list_off;
 	GError *err;
 
-	if ((err = ol_target_symbol(t, "modules", &head)) ||
-	    (err = ol_target_member(t, "module", "list", &list_off, NULL)) ||
-	    (err = ol_target_read_u64(t, head, &next)))
+	if ((err = ol_kmem_symbol(t, "modules", &head)) ||
+	    (err = ol_kmem_member(t, "module", "list", &list_off, NULL)) ||
+	    (err = ol_kmem_read_u64(t, head, &next)))
 		return err;
 	while (next != head) {
 		OlModule *m;
@@ -198,7 +198,7 @@ static GError *read_list(OlTarget *t, GPtrArray *modules)
 		if ((err = read_module(t, next - list_off, &m)))
 			return err;
 		g_ptr_array_add(modules, m);
-		if ((err = ol_target_read_u64(t, next, &next)))
+		if ((err = ol_kmem_read_u64(t, next, &next)))
 			return err;
 	}
 	return NULL;
@@ -354,7 +354,7 @@ static const OlModuleSection *find_section(const OlModule *m, const char *name)
 
 /* Does the .ko's build-id note equal the one the module has in memory? A
  * module without one cannot be checked and is taken on its name. */
-static gboolean same_build(OlTarget *t, const OlModule *m, GBytes *build_id)
+static gboolean same_build(OlKmem *t, const OlModule *m, GBytes *build_id)
 {
 	const OlModuleSection *s = find_section(m, ".note.gnu.build-id");
 	gsize n, done;
@@ -366,7 +366,7 @@ static gboolean same_build(OlTarget *t, const OlModule *m, GBytes *build_id)
 		return TRUE;
 	want = g_bytes_get_data(build_id, &n);
 	mem = g_malloc(MAX(n, 1));
-	err = ol_target_read(t, s->addr, mem, n, &done);
+	err = ol_kmem_read(t, s->addr, mem, n, &done);
 	return !err && memcmp(mem, want, n) == 0;
 }
 
@@ -407,7 +407,7 @@ static GArray *library_addresses(const OlModule *m, GArray *ko, guint64 *park)
 
 /* Pick M's .ko among the candidates (the first whose build-id matches) and
  * prepare what gdb is handed for it. */
-static Library *find_ko(OlTarget *t, OlModules *mods, OlModule *m, guint64 *park)
+static Library *find_ko(OlKmem *t, OlModules *mods, OlModule *m, guint64 *park)
 {
 	g_autofree char *key = normalize(m->name);
 	GPtrArray *paths = g_hash_table_lookup(mods->ko_index, key);
@@ -454,13 +454,13 @@ static Library *find_ko(OlTarget *t, OlModules *mods, OlModule *m, guint64 *park
 	return NULL;
 }
 
-GError *ol_modules_read(OlTarget *t, const char *const *dirs, OlModules **out)
+GError *ol_modules_read(OlKmem *t, const char *const *dirs, OlModules **out)
 {
 	g_autoptr(OlModules) m = g_new0(OlModules, 1);
 	guint64 park = PARK_BASE;
 	GError *err;
 
-	if (!ol_target_dwarf(t))
+	if (!ol_kmem_dwarf(t))
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
 				   "the module list needs vmlinux with debug info (--vmlinux)");
 	m->modules = g_ptr_array_new_with_free_func(module_free);
@@ -569,15 +569,12 @@ static const char *state_name(guint state)
 	return state < G_N_ELEMENTS(names) ? names[state] : "state?";
 }
 
-char *ol_modules_monitor_lsmod(OlTarget *t, const char *args, GError **error)
+char *ol_modules_monitor_lsmod(const OlModules *m)
 {
-	OlModules *m;
 	GString *out;
 	g_autofree char *dirs = NULL;
 	guint n_libs = 0;
 
-	if ((*error = ol_target_modules(t, &m)))
-		return NULL;
 	if (m->modules->len == 0)
 		return g_strdup("No modules loaded.\n");
 	out = g_string_new(NULL);

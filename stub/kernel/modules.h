@@ -12,7 +12,7 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
 /* enum module_state (include/linux/module.h): stable since 2.6 */
 typedef enum {
@@ -39,12 +39,12 @@ typedef struct {
 	char *ko_problem;        /* why gdb is not given the .ko, or NULL */
 } OlModule;
 
-/* typedef struct OlModules OlModules: in target.h */
+typedef struct OlModules OlModules;
 
 /* Walk the module list of the dump T shows, and look for each module's .ko
  * in DIRS (recursively; '-' and '_' in file names are the same, as for
  * modprobe). Needs vmlinux with DWARF. */
-GError *ol_modules_read(OlTarget *t, const char *const *dirs, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_modules_read(OlKmem *t, const char *const *dirs, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_modules_free(OlModules *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlModules, ol_modules_free)
 
@@ -71,5 +71,5 @@ void ol_modules_append_libraries(OlModules *m, GString *xml);
 /* The contents of a .ko named in the library list, or NULL. */
 GBytes *ol_modules_file(OlModules *m, const char *path);
 
-/* `monitor lsmod` (the MonitorFn signature of monitor.c). */
-char *ol_modules_monitor_lsmod(OlTarget *t, const char *args, GError **error);
+/* `monitor lsmod`'s text for M. */
+char *ol_modules_monitor_lsmod(const OlModules *m);

@@ -12,98 +12,6 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (G_GUINT64_CONSTANT(1) << PAGE_SHIFT)
 
-/* ---- layout: VMCOREINFO first, vmlinux for what it lacks ---------------- */
-
-typedef struct {
-	OlTarget *t;
-	const char *vi; /* VMCOREINFO text, or NULL */
-	gsize vi_len;
-} Layout;
-
-static void layout_init(Layout *L, OlTarget *t)
-{
-	L->t = t;
-	L->vi = ol_dump_vmcoreinfo(ol_target_dump(t), &L->vi_len);
-}
-
-static gboolean vi_u64(const Layout *L, const char *key, guint64 *v)
-{
-	g_autoptr(GError) err = NULL;
-
-	if (!L->vi)
-		return FALSE;
-	err = ol_vmcoreinfo_get_u64(L->vi, L->vi_len, key, v);
-	return err == NULL;
-}
-
-static gboolean vi_has(const Layout *L, const char *key)
-{
-	return L->vi && ol_vmcoreinfo_lookup(L->vi, L->vi_len, key, NULL);
-}
-
-/* Offsets and sizes of these structs are small: anything else in
- * VMCOREINFO is damage, and would make the reader's arithmetic overflow. */
-#define LAYOUT_MAX 0x10000
-
-static GError *implausible(const char *key, guint64 v)
-{
-	return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT, "%s = " U64 " is not plausible", key, v);
-}
-
-/* Runtime address of a kernel variable: SYMBOL(name) carries KASLR already. */
-static GError *layout_symbol(const Layout *L, const char *name, guint64 *addr)
-{
-	g_autofree char *key = g_strdup_printf("SYMBOL(%s)", name);
-	GError *err;
-
-	if (vi_u64(L, key, addr))
-		return NULL;
-	if ((err = ol_target_symbol(L->t, name, addr))) {
-		g_prefix_error(&err, "no %s in VMCOREINFO, and ", key);
-		return err;
-	}
-	return NULL;
-}
-
-static GError *layout_offset(const Layout *L, const char *type, const char *member, guint64 *v)
-{
-	g_autofree char *key = g_strdup_printf("OFFSET(%s.%s)", type, member);
-	GError *err;
-
-	if (vi_u64(L, key, v))
-		return *v < LAYOUT_MAX ? NULL : implausible(key, *v);
-	if ((err = ol_target_member(L->t, type, member, v, NULL))) {
-		g_prefix_error(&err, "no %s in VMCOREINFO, and ", key);
-		return err;
-	}
-	return NULL;
-}
-
-/* For optional members: is it there (VMCOREINFO or DWARF)? */
-static gboolean layout_has_offset(const Layout *L, const char *type, const char *member, guint64 *v)
-{
-	g_autoptr(GError) err = layout_offset(L, type, member, v);
-	return err == NULL;
-}
-
-static GError *layout_size(const Layout *L, const char *type, guint64 *v)
-{
-	g_autofree char *key = g_strdup_printf("SIZE(%s)", type);
-	OlDwarf *dw = ol_target_dwarf(L->t);
-	GError *err;
-
-	if (vi_u64(L, key, v))
-		return *v && *v < LAYOUT_MAX ? NULL : implausible(key, *v);
-	if (!dw)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no %s in VMCOREINFO, and no vmlinux",
-				   key);
-	if ((err = ol_dwarf_sizeof(dw, type, v))) {
-		g_prefix_error(&err, "no %s in VMCOREINFO, and ", key);
-		return err;
-	}
-	return NULL;
-}
-
 static void add_problem(GPtrArray *problems, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void add_problem(GPtrArray *problems, const char *fmt, ...)
 {
@@ -161,9 +69,9 @@ static gboolean region_ok(const Region *r, guint64 off, guint64 n)
 
 /* Bytes of memory the dump describes: no ring the kernel had can be larger,
  * so damaged sizes are refused before anything is allocated or read. */
-static guint64 dump_memory(OlTarget *t)
+static guint64 dump_memory(OlKmem *t)
 {
-	OlDump *d = ol_target_dump(t);
+	OlDump *d = ol_kmem_dump(t);
 	guint64 total = 0, start, size;
 
 	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++)
@@ -171,7 +79,7 @@ static guint64 dump_memory(OlTarget *t)
 	return total;
 }
 
-static GError *region_read(OlTarget *t, guint64 addr, gsize len, const char *what, GPtrArray *problems,
+static GError *region_read(OlKmem *t, guint64 addr, gsize len, const char *what, GPtrArray *problems,
 			   Region *r)
 {
 	gsize off = 0, got = 0;
@@ -198,7 +106,7 @@ static GError *region_read(OlTarget *t, guint64 addr, gsize len, const char *wha
 	r->missing = g_new0(gboolean, page_index(r, len ? len - 1 : 0) + 1);
 	while (off < len) {
 		gsize done = 0;
-		GError *err = ol_target_read(t, addr + off, r->data + off, len - off, &done);
+		GError *err = ol_kmem_read(t, addr + off, r->data + off, len - off, &done);
 		guint64 bad, end;
 
 		got += done;
@@ -215,7 +123,7 @@ static GError *region_read(OlTarget *t, guint64 addr, gsize len, const char *wha
 		while (off < len) {
 			guint8 probe;
 			gsize d;
-			g_autoptr(GError) e2 = ol_target_read(t, addr + off, &probe, 1, &d);
+			g_autoptr(GError) e2 = ol_kmem_read(t, addr + off, &probe, 1, &d);
 
 			if (!e2)
 				break;
@@ -262,18 +170,18 @@ static guint16 get_u16(const guint8 *p)
 	return GUINT16_FROM_LE(v);
 }
 
-static GError *read_u64(OlTarget *t, guint64 addr, const char *what, guint64 *v)
+static GError *read_u64(OlKmem *t, guint64 addr, const char *what, guint64 *v)
 {
-	GError *err = ol_target_read_u64(t, addr, v);
+	GError *err = ol_kmem_read_u64(t, addr, v);
 
 	if (err)
 		g_prefix_error(&err, "%s at " HEX ": ", what, addr);
 	return err;
 }
 
-static GError *read_u32(OlTarget *t, guint64 addr, const char *what, guint32 *v)
+static GError *read_u32(OlKmem *t, guint64 addr, const char *what, guint32 *v)
 {
-	GError *err = ol_target_read_u32(t, addr, v);
+	GError *err = ol_kmem_read_u32(t, addr, v);
 
 	if (err)
 		g_prefix_error(&err, "%s at " HEX ": ", what, addr);
@@ -353,45 +261,45 @@ typedef struct {
 	guint64 size_bits, data;
 } PrbLayout;
 
-static GError *prb_layout(const Layout *L, PrbLayout *o)
+static GError *prb_layout(OlKmem *t, PrbLayout *o)
 {
 	GError *err = NULL;
 
-	if ((err = layout_size(L, "printk_ringbuffer", &o->rb_size)) ||
-	    (err = layout_offset(L, "printk_ringbuffer", "desc_ring", &o->desc_ring)) ||
-	    (err = layout_offset(L, "printk_ringbuffer", "text_data_ring", &o->text_ring)) ||
-	    (err = layout_offset(L, "prb_desc_ring", "count_bits", &o->count_bits)) ||
-	    (err = layout_offset(L, "prb_desc_ring", "descs", &o->descs)) ||
-	    (err = layout_offset(L, "prb_desc_ring", "infos", &o->infos)) ||
-	    (err = layout_offset(L, "prb_desc_ring", "head_id", &o->head_id)) ||
-	    (err = layout_offset(L, "prb_desc_ring", "tail_id", &o->tail_id)) ||
-	    (err = layout_size(L, "prb_desc", &o->desc_size)) ||
-	    (err = layout_offset(L, "prb_desc", "state_var", &o->state_var)) ||
-	    (err = layout_offset(L, "prb_desc", "text_blk_lpos", &o->text_blk_lpos)) ||
-	    (err = layout_offset(L, "prb_data_blk_lpos", "begin", &o->lpos_begin)) ||
-	    (err = layout_offset(L, "prb_data_blk_lpos", "next", &o->lpos_next)) ||
-	    (err = layout_size(L, "printk_info", &o->info_size)) ||
-	    (err = layout_offset(L, "printk_info", "seq", &o->seq)) ||
-	    (err = layout_offset(L, "printk_info", "ts_nsec", &o->ts_nsec)) ||
-	    (err = layout_offset(L, "printk_info", "text_len", &o->text_len)) ||
-	    (err = layout_offset(L, "printk_info", "caller_id", &o->caller_id)) ||
-	    (err = layout_offset(L, "prb_data_ring", "size_bits", &o->size_bits)) ||
-	    (err = layout_offset(L, "prb_data_ring", "data", &o->data))) {
+	if ((err = ol_kmem_layout_size(t, "printk_ringbuffer", &o->rb_size)) ||
+	    (err = ol_kmem_layout_offset(t, "printk_ringbuffer", "desc_ring", &o->desc_ring)) ||
+	    (err = ol_kmem_layout_offset(t, "printk_ringbuffer", "text_data_ring", &o->text_ring)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc_ring", "count_bits", &o->count_bits)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc_ring", "descs", &o->descs)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc_ring", "infos", &o->infos)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc_ring", "head_id", &o->head_id)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc_ring", "tail_id", &o->tail_id)) ||
+	    (err = ol_kmem_layout_size(t, "prb_desc", &o->desc_size)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc", "state_var", &o->state_var)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_desc", "text_blk_lpos", &o->text_blk_lpos)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_data_blk_lpos", "begin", &o->lpos_begin)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_data_blk_lpos", "next", &o->lpos_next)) ||
+	    (err = ol_kmem_layout_size(t, "printk_info", &o->info_size)) ||
+	    (err = ol_kmem_layout_offset(t, "printk_info", "seq", &o->seq)) ||
+	    (err = ol_kmem_layout_offset(t, "printk_info", "ts_nsec", &o->ts_nsec)) ||
+	    (err = ol_kmem_layout_offset(t, "printk_info", "text_len", &o->text_len)) ||
+	    (err = ol_kmem_layout_offset(t, "printk_info", "caller_id", &o->caller_id)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_data_ring", "size_bits", &o->size_bits)) ||
+	    (err = ol_kmem_layout_offset(t, "prb_data_ring", "data", &o->data))) {
 		g_prefix_error(&err, "printk ring layout: ");
 		return err;
 	}
 	/* atomic_long_t is a typedef of an anonymous struct, so DWARF cannot
 	 * name it; its only member is the counter. */
-	if (!vi_u64(L, "OFFSET(atomic_long_t.counter)", &o->counter))
+	if (!ol_kmem_vmcoreinfo_u64(t, "OFFSET(atomic_long_t.counter)", &o->counter))
 		o->counter = 0;
-	else if (o->counter >= LAYOUT_MAX)
-		return implausible("OFFSET(atomic_long_t.counter)", o->counter);
+	else if (o->counter >= OL_KMEM_LAYOUT_MAX)
+		return ol_kmem_implausible("OFFSET(atomic_long_t.counter)", o->counter);
 	/* dev_info only adds SUBSYSTEM=/DEVICE= lines: optional. */
-	o->has_dev_info = layout_has_offset(L, "printk_info", "dev_info", &o->dev_info) &&
-			  vi_u64(L, "OFFSET(dev_printk_info.subsystem)", &o->subsystem) &&
-			  vi_u64(L, "LENGTH(printk_info_subsystem)", &o->subsystem_len) &&
-			  vi_u64(L, "OFFSET(dev_printk_info.device)", &o->device) &&
-			  vi_u64(L, "LENGTH(printk_info_device)", &o->device_len);
+	o->has_dev_info = ol_kmem_layout_try_offset(t, "printk_info", "dev_info", &o->dev_info) &&
+			  ol_kmem_vmcoreinfo_u64(t, "OFFSET(dev_printk_info.subsystem)", &o->subsystem) &&
+			  ol_kmem_vmcoreinfo_u64(t, "LENGTH(printk_info_subsystem)", &o->subsystem_len) &&
+			  ol_kmem_vmcoreinfo_u64(t, "OFFSET(dev_printk_info.device)", &o->device) &&
+			  ol_kmem_vmcoreinfo_u64(t, "LENGTH(printk_info_device)", &o->device_len);
 	/* Everything here is read from buffers of the sizes above. */
 	if (o->state_var + o->counter + 8 > o->desc_size ||
 	    o->text_blk_lpos + MAX(o->lpos_begin, o->lpos_next) + 8 > o->desc_size ||
@@ -401,7 +309,7 @@ static GError *prb_layout(const Layout *L, PrbLayout *o)
 		o->desc_ring + MAX(o->head_id, o->tail_id) + o->counter + 8) > o->rb_size ||
 	    o->text_ring + MAX(o->size_bits + 4, o->data + 8) > o->rb_size)
 		return corrupt("printk ring layout from VMCOREINFO is inconsistent (offsets beyond SIZE())");
-	if (o->has_dev_info && (MAX(MAX(o->subsystem, o->subsystem_len), MAX(o->device, o->device_len)) >= LAYOUT_MAX ||
+	if (o->has_dev_info && (MAX(MAX(o->subsystem, o->subsystem_len), MAX(o->device, o->device_len)) >= OL_KMEM_LAYOUT_MAX ||
 				o->dev_info + MAX(o->subsystem + o->subsystem_len, o->device + o->device_len) >
 				o->info_size))
 		o->has_dev_info = FALSE;
@@ -514,9 +422,8 @@ static OlPrintkRecord *prb_record(const Prb *p, guint64 id)
 	return r;
 }
 
-static GError *read_lockless(const Layout *L, guint64 prb_sym, OlPrintkLog *log)
+static GError *read_lockless(OlKmem *t, guint64 prb_sym, OlPrintkLog *log)
 {
-	OlTarget *t = L->t;
 	PrbLayout o = {0};
 	Prb p = {.o = &o};
 	g_autofree guint8 *rb = NULL;
@@ -525,10 +432,10 @@ static GError *read_lockless(const Layout *L, guint64 prb_sym, OlPrintkLog *log)
 	gsize done;
 	GError *err;
 
-	if ((err = prb_layout(L, &o)) || (err = read_u64(t, prb_sym, "prb (the printk ring pointer)", &rb_addr)))
+	if ((err = prb_layout(t, &o)) || (err = read_u64(t, prb_sym, "prb (the printk ring pointer)", &rb_addr)))
 		return err;
 	rb = g_malloc0(o.rb_size);
-	if ((err = ol_target_read(t, rb_addr, rb, o.rb_size, &done))) {
+	if ((err = ol_kmem_read(t, rb_addr, rb, o.rb_size, &done))) {
 		g_prefix_error(&err, "printk_ringbuffer at " HEX " (from prb at " HEX "): ", rb_addr, prb_sym);
 		return err;
 	}
@@ -588,21 +495,21 @@ typedef struct {
 	gboolean has_caller;
 } LogLayout;
 
-static GError *log_layout(const Layout *L, LogLayout *o)
+static GError *log_layout(OlKmem *t, LogLayout *o)
 {
 	/* struct log became struct printk_log in 3.11, and VMCOREINFO with it */
-	const char *name = vi_has(L, "SIZE(log)") && !vi_has(L, "SIZE(printk_log)") ? "log" : "printk_log";
+	const char *name = ol_kmem_vmcoreinfo_has(t, "SIZE(log)") && !ol_kmem_vmcoreinfo_has(t, "SIZE(printk_log)") ? "log" : "printk_log";
 	GError *err = NULL;
 
-	if ((err = layout_size(L, name, &o->size)) || (err = layout_offset(L, name, "ts_nsec", &o->ts_nsec)) ||
-	    (err = layout_offset(L, name, "len", &o->len)) ||
-	    (err = layout_offset(L, name, "text_len", &o->text_len)) ||
-	    (err = layout_offset(L, name, "dict_len", &o->dict_len))) {
+	if ((err = ol_kmem_layout_size(t, name, &o->size)) || (err = ol_kmem_layout_offset(t, name, "ts_nsec", &o->ts_nsec)) ||
+	    (err = ol_kmem_layout_offset(t, name, "len", &o->len)) ||
+	    (err = ol_kmem_layout_offset(t, name, "text_len", &o->text_len)) ||
+	    (err = ol_kmem_layout_offset(t, name, "dict_len", &o->dict_len))) {
 		g_prefix_error(&err, "printk log_buf layout: ");
 		return err;
 	}
 	/* caller_id (5.1+, CONFIG_PRINTK_CALLER) is not in VMCOREINFO */
-	o->has_caller = layout_has_offset(L, name, "caller_id", &o->caller_id) && o->caller_id + 4 <= o->size;
+	o->has_caller = ol_kmem_layout_try_offset(t, name, "caller_id", &o->caller_id) && o->caller_id + 4 <= o->size;
 	if (o->ts_nsec + 8 > o->size || MAX(o->len, o->text_len) + 2 > o->size || o->dict_len + 4 > o->size)
 		return corrupt("printk log_buf layout from VMCOREINFO is inconsistent (offsets beyond SIZE(%s))", name);
 	return NULL;
@@ -647,22 +554,21 @@ static OlPrintkRecord *log_record(const LogLayout *o, const Region *buf, guint64
 	return r;
 }
 
-static GError *read_legacy(const Layout *L, guint64 log_buf_sym, OlPrintkLog *log)
+static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 {
-	OlTarget *t = L->t;
 	LogLayout o = {0};
 	Region buf = {0};
 	guint64 buf_addr, first_seq = 0, sym, steps = 0;
 	guint32 buf_len, first, next, idx;
 	GError *err;
 
-	if ((err = log_layout(L, &o)) || (err = read_u64(t, log_buf_sym, "log_buf (pointer)", &buf_addr)) ||
-	    (err = layout_symbol(L, "log_buf_len", &sym)) || (err = read_u32(t, sym, "log_buf_len", &buf_len)) ||
-	    (err = layout_symbol(L, "log_first_idx", &sym)) || (err = read_u32(t, sym, "log_first_idx", &first)) ||
-	    (err = layout_symbol(L, "log_next_idx", &sym)) || (err = read_u32(t, sym, "log_next_idx", &next)))
+	if ((err = log_layout(t, &o)) || (err = read_u64(t, log_buf_sym, "log_buf (pointer)", &buf_addr)) ||
+	    (err = ol_kmem_layout_symbol(t, "log_buf_len", &sym)) || (err = read_u32(t, sym, "log_buf_len", &buf_len)) ||
+	    (err = ol_kmem_layout_symbol(t, "log_first_idx", &sym)) || (err = read_u32(t, sym, "log_first_idx", &first)) ||
+	    (err = ol_kmem_layout_symbol(t, "log_next_idx", &sym)) || (err = read_u32(t, sym, "log_next_idx", &next)))
 		return err;
 	/* Not in VMCOREINFO; with vmlinux the records get their real numbers. */
-	if (ol_target_try_symbol(t, "log_first_seq", &sym) && !ol_target_try_read_u64(t, sym, &first_seq))
+	if (ol_kmem_try_symbol(t, "log_first_seq", &sym) && !ol_kmem_try_read_u64(t, sym, &first_seq))
 		first_seq = 0;
 	if (buf_len < o.size || buf_len > (G_GUINT64_CONSTANT(1) << 31) || first >= buf_len || next >= buf_len)
 		return corrupt("log_buf at " HEX ": log_buf_len %u, log_first_idx %u, log_next_idx %u "
@@ -724,27 +630,25 @@ static GError *read_legacy(const Layout *L, guint64 log_buf_sym, OlPrintkLog *lo
 
 /* ---- entry points ------------------------------------------------------- */
 
-GError *ol_printk_read_log(OlTarget *t, OlPrintkLog **out)
+GError *ol_printk_read_log(OlKmem *t, OlPrintkLog **out)
 {
 	g_autoptr(OlPrintkLog) log = g_new0(OlPrintkLog, 1);
-	Layout L;
 	guint64 sym;
 	g_autoptr(GError) lockless = NULL, legacy = NULL;
 	GError *err;
 
-	layout_init(&L, t);
 	log->records = g_ptr_array_new_with_free_func(record_free);
 	log->problems = g_ptr_array_new_with_free_func(g_free);
 	/* `prb` exists from 5.10 on, as crash's own choice goes */
-	if (!(lockless = layout_symbol(&L, "prb", &sym))) {
+	if (!(lockless = ol_kmem_layout_symbol(t, "prb", &sym))) {
 		log->format = OL_PRINTK_LOCKLESS;
-		err = read_lockless(&L, sym, log);
-	} else if (!(legacy = layout_symbol(&L, "log_first_idx", &sym)) &&
-		   !(legacy = layout_symbol(&L, "log_buf", &sym))) {
+		err = read_lockless(t, sym, log);
+	} else if (!(legacy = ol_kmem_layout_symbol(t, "log_first_idx", &sym)) &&
+		   !(legacy = ol_kmem_layout_symbol(t, "log_buf", &sym))) {
 		/* log_first_idx tells the 3.5+ records from the older plain
 		 * character ring, which is not read here */
 		log->format = OL_PRINTK_LEGACY;
-		err = read_legacy(&L, sym, log);
+		err = read_legacy(t, sym, log);
 	} else {
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no kernel log in this dump: %s; %s",
 				   lockless->message, legacy->message);
@@ -755,7 +659,7 @@ GError *ol_printk_read_log(OlTarget *t, OlPrintkLog **out)
 	return NULL;
 }
 
-GError *ol_printk_read(OlTarget *t, GPtrArray **records)
+GError *ol_printk_read(OlKmem *t, GPtrArray **records)
 {
 	g_autoptr(OlPrintkLog) log = NULL;
 	GError *err = ol_printk_read_log(t, &log);
@@ -817,7 +721,7 @@ char *ol_printk_format(const OlPrintkLog *log, guint show)
 	return g_string_free(s, FALSE);
 }
 
-char *ol_printk_monitor_dmesg(OlTarget *t, const char *args, GError **error)
+char *ol_printk_monitor_dmesg(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(OlPrintkLog) log = NULL;
 	g_auto(GStrv) words = g_strsplit_set(args, " \t", -1);

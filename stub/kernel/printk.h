@@ -13,7 +13,7 @@
 #pragma once
 #include <glib.h>
 
-#include "target.h"
+#include "kmem.h"
 
 typedef enum {
 	OL_PRINTK_LOCKLESS, /* printk_ringbuffer, Linux >= 5.10 */
@@ -56,9 +56,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlPrintkLog, ol_printk_log_free)
 /* The whole log. An error when there is no log to read at all: neither
  * layout's symbols (VMCOREINFO or vmlinux), the ring's headers unreadable or
  * impossible (the message names the address). */
-GError *ol_printk_read_log(OlTarget *t, OlPrintkLog **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_printk_read_log(OlKmem *t, OlPrintkLog **out) G_GNUC_WARN_UNUSED_RESULT;
 /* The same, records only (OlPrintkRecord *, oldest first; free the array). */
-GError *ol_printk_read(OlTarget *t, GPtrArray **records) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_printk_read(OlKmem *t, GPtrArray **records) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef enum {
 	OL_PRINTK_SHOW_TIME = 1 << 0,  /* "[    0.653138] " (crash log; without it, crash log -t) */
@@ -76,4 +76,4 @@ char *ol_printk_format(const OlPrintkLog *log, guint show);
 
 /* `monitor dmesg [-t] [-m]`: the whole log as crash's `log` prints it
  * (-t: without timestamps, -m: with message levels, as crash's options). */
-char *ol_printk_monitor_dmesg(OlTarget *t, const char *args, GError **error);
+char *ol_printk_monitor_dmesg(OlKmem *t, const char *args, GError **error);

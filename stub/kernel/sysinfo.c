@@ -32,37 +32,31 @@ static void note(OlSysinfo *s, const char *what, const GError *err)
 	g_ptr_array_add(s->notes, g_strdup_printf("%s: %s", what, err->message));
 }
 
-static gboolean vi_u64(OlTarget *t, const char *key, guint64 *v)
+static gboolean try_layout_symbol(OlKmem *t, const char *name, guint64 *addr)
 {
-	gsize len;
-	const char *vi = ol_dump_vmcoreinfo(ol_target_dump(t), &len);
-	g_autoptr(GError) err = NULL;
+	g_autoptr(GError) err = ol_kmem_layout_symbol(t, name, addr);
 
-	if (!vi)
-		return FALSE;
-	err = ol_vmcoreinfo_get_u64(vi, len, key, v);
 	return err == NULL;
 }
 
 /* init_uts_ns.name: VMCOREINFO exports both the symbol and the offset, so
  * this works without vmlinux. */
-static void read_utsname(OlTarget *t, OlSysinfo *s)
+static void read_utsname(OlKmem *t, OlSysinfo *s)
 {
 	guint64 ns, name_off;
 	char uts[UTS_N * UTS_FIELD];
 	gsize done = 0;
 	g_autoptr(GError) err = NULL;
 
-	if (!vi_u64(t, "SYMBOL(init_uts_ns)", &ns) && (err = ol_target_symbol(t, "init_uts_ns", &ns))) {
+	if ((err = ol_kmem_layout_symbol(t, "init_uts_ns", &ns))) {
 		note(s, "utsname", err);
 		return;
 	}
-	if (!vi_u64(t, "OFFSET(uts_namespace.name)", &name_off) &&
-	    (err = ol_target_member(t, "uts_namespace", "name", &name_off, NULL))) {
+	if ((err = ol_kmem_layout_offset(t, "uts_namespace", "name", &name_off))) {
 		note(s, "utsname", err);
 		return;
 	}
-	if ((err = ol_target_read(t, ns + name_off, uts, sizeof(uts), &done))) {
+	if ((err = ol_kmem_read(t, ns + name_off, uts, sizeof(uts), &done))) {
 		g_prefix_error(&err, "init_uts_ns.name at 0x%" G_GINT64_MODIFIER "x: ", ns + name_off);
 		note(s, "utsname", err);
 		return;
@@ -74,24 +68,24 @@ static void read_utsname(OlTarget *t, OlSysinfo *s)
 	s->machine = g_strndup(uts + UTS_MACHINE * UTS_FIELD, UTS_FIELD);
 }
 
-static gboolean read_symbol_u64(OlTarget *t, OlSysinfo *s, const char *name, guint64 *v)
+static gboolean read_symbol_u64(OlKmem *t, OlSysinfo *s, const char *name, guint64 *v)
 {
 	guint64 addr;
 	g_autoptr(GError) err = NULL;
 
-	if ((err = ol_target_symbol(t, name, &addr)) || (err = ol_target_read_u64(t, addr, v))) {
+	if ((err = ol_kmem_symbol(t, name, &addr)) || (err = ol_kmem_read_u64(t, addr, v))) {
 		note(s, name, err);
 		return FALSE;
 	}
 	return TRUE;
 }
 
-static gboolean read_symbol_u32(OlTarget *t, OlSysinfo *s, const char *name, guint32 *v)
+static gboolean read_symbol_u32(OlKmem *t, OlSysinfo *s, const char *name, guint32 *v)
 {
 	guint64 addr;
 	g_autoptr(GError) err = NULL;
 
-	if ((err = ol_target_symbol(t, name, &addr)) || (err = ol_target_read_u32(t, addr, v))) {
+	if ((err = ol_kmem_symbol(t, name, &addr)) || (err = ol_kmem_read_u32(t, addr, v))) {
 		note(s, name, err);
 		return FALSE;
 	}
@@ -100,21 +94,21 @@ static gboolean read_symbol_u32(OlTarget *t, OlSysinfo *s, const char *name, gui
 
 /* CPUs the dump has registers for that are not in cpu_online_mask: crash's
  * "[OFFLINE: n]" (panic() takes the other CPUs offline as it stops them). */
-static void read_offline(OlTarget *t, OlSysinfo *s)
+static void read_offline(OlKmem *t, OlSysinfo *s)
 {
 	guint64 mask;
 	g_autoptr(GError) err = NULL;
 	guint online = 0;
 
 	s->offline = -1;
-	if ((err = ol_target_symbol(t, "__cpu_online_mask", &mask))) {
+	if ((err = ol_kmem_symbol(t, "__cpu_online_mask", &mask))) {
 		note(s, "offline CPUs", err);
 		return;
 	}
 	for (guint w = 0; w * 64 < s->cpus; w++) {
 		guint64 bits;
 
-		if ((err = ol_target_read_u64(t, mask + 8 * w, &bits))) {
+		if ((err = ol_kmem_read_u64(t, mask + 8 * w, &bits))) {
 			note(s, "offline CPUs", err);
 			return;
 		}
@@ -130,19 +124,19 @@ static void read_offline(OlTarget *t, OlSysinfo *s)
  * timekeeping_advance() accumulates into it and copies it to tk_core, so it
  * is never older than the real one.
  */
-static void read_time(OlTarget *t, OlSysinfo *s)
+static void read_time(OlKmem *t, OlSysinfo *s)
 {
 	guint64 tk, xtime_off, wtm_off, xtime_sec, wtm_sec, crashtime;
 	g_autoptr(GError) err = NULL;
 
-	if (ol_target_vmlinux(t) && !(err = ol_target_symbol(t, "shadow_timekeeper", &tk)) &&
-	    !(err = ol_target_member(t, "timekeeper", "xtime_sec", &xtime_off, NULL)) &&
-	    !(err = ol_target_read_u64(t, tk + xtime_off, &xtime_sec))) {
+	if (ol_kmem_vmlinux(t) && !(err = ol_kmem_symbol(t, "shadow_timekeeper", &tk)) &&
+	    !(err = ol_kmem_member(t, "timekeeper", "xtime_sec", &xtime_off, NULL)) &&
+	    !(err = ol_kmem_read_u64(t, tk + xtime_off, &xtime_sec))) {
 		s->has_date = TRUE;
 		s->date = (gint64)xtime_sec;
 		s->date_source = "timekeeper";
-		if (!(err = ol_target_member(t, "timekeeper", "wall_to_monotonic.tv_sec", &wtm_off, NULL)) &&
-		    !(err = ol_target_read_u64(t, tk + wtm_off, &wtm_sec))) {
+		if (!(err = ol_kmem_member(t, "timekeeper", "wall_to_monotonic.tv_sec", &wtm_off, NULL)) &&
+		    !(err = ol_kmem_read_u64(t, tk + wtm_off, &wtm_sec))) {
 			s->has_uptime = TRUE;
 			s->uptime = xtime_sec + wtm_sec; /* wall_to_monotonic is negative */
 			s->uptime_source = "timekeeper";
@@ -151,7 +145,7 @@ static void read_time(OlTarget *t, OlSysinfo *s)
 	if (err)
 		note(s, "timekeeper", err);
 	/* kdump's crash path writes the time of the crash */
-	if (!s->has_date && vi_u64(t, "CRASHTIME", &crashtime)) {
+	if (!s->has_date && ol_kmem_vmcoreinfo_u64(t, "CRASHTIME", &crashtime)) {
 		s->has_date = TRUE;
 		s->date = (gint64)crashtime;
 		s->date_source = "VMCOREINFO CRASHTIME";
@@ -161,16 +155,16 @@ static void read_time(OlTarget *t, OlSysinfo *s)
 /* Total RAM as crash counts it: the present pages of the node (DWARF:
  * node_present_pages is not in VMCOREINFO), else every byte the dump holds.
  * NUMA kernels (node_data[], no contig_page_data) get the latter. */
-static void read_memory(OlTarget *t, OlSysinfo *s)
+static void read_memory(OlKmem *t, OlSysinfo *s)
 {
-	OlDump *d = ol_target_dump(t);
+	OlDump *d = ol_kmem_dump(t);
 	guint64 pgdat, off, pages;
 	g_autoptr(GError) err = NULL;
 
-	if (ol_target_dwarf(t) &&
-	    (vi_u64(t, "SYMBOL(contig_page_data)", &pgdat) || ol_target_try_symbol(t, "contig_page_data", &pgdat))) {
-		if (!(err = ol_target_member(t, "pglist_data", "node_present_pages", &off, NULL)) &&
-		    !(err = ol_target_read_u64(t, pgdat + off, &pages))) {
+	if (ol_kmem_dwarf(t) &&
+	    try_layout_symbol(t, "contig_page_data", &pgdat)) {
+		if (!(err = ol_kmem_member(t, "pglist_data", "node_present_pages", &off, NULL)) &&
+		    !(err = ol_kmem_read_u64(t, pgdat + off, &pages))) {
 			s->memory = pages * 4096;
 			s->memory_source = "contig_page_data.node_present_pages";
 			return;
@@ -188,13 +182,13 @@ static void read_memory(OlTarget *t, OlSysinfo *s)
 }
 
 /* avenrun[3]: the load averages in fixed point */
-static void read_load(OlTarget *t, OlSysinfo *s)
+static void read_load(OlKmem *t, OlSysinfo *s)
 {
 	guint64 addr;
-	g_autoptr(GError) err = ol_target_symbol(t, "avenrun", &addr);
+	g_autoptr(GError) err = ol_kmem_symbol(t, "avenrun", &addr);
 
 	for (guint i = 0; i < 3 && !err; i++)
-		err = ol_target_read_u64(t, addr + 8 * i, &s->avenrun[i]);
+		err = ol_kmem_read_u64(t, addr + 8 * i, &s->avenrun[i]);
 	if (err) {
 		note(s, "avenrun", err);
 		return;
@@ -202,11 +196,11 @@ static void read_load(OlTarget *t, OlSysinfo *s)
 	s->has_load = TRUE;
 }
 
-OlSysinfo *ol_sysinfo_read(OlTarget *t)
+OlSysinfo *ol_sysinfo_read(OlKmem *t)
 {
 	OlSysinfo *s = g_new0(OlSysinfo, 1);
-	OlDump *d = ol_target_dump(t);
-	OlVmlinux *v = ol_target_vmlinux(t);
+	OlDump *d = ol_kmem_dump(t);
+	OlVmlinux *v = ol_kmem_vmlinux(t);
 	g_autoptr(OlPrintkLog) log = NULL;
 	g_autoptr(GError) err = NULL;
 	guint64 u64;
@@ -294,7 +288,7 @@ static gboolean any_of(const char *line, const char *const *needles)
 	return FALSE;
 }
 
-char *ol_sysinfo_panic_message_from_log(OlTarget *t, const OlPrintkLog *log)
+char *ol_sysinfo_panic_message_from_log(OlKmem *t, const OlPrintkLog *log)
 {
 	/* crash 8's get_panicmsg(): one pass per kind, the first kind found wins */
 	static const char *const faults[] = {"general protection fault: ", "double fault: ", "divide error: ",
@@ -333,8 +327,8 @@ char *ol_sysinfo_panic_message_from_log(OlTarget *t, const OlPrintkLog *log)
 
 				if (!strstr(buf, "sysrq"))
 					continue;
-				found = ol_target_try_symbol(t, "sysrq_pressed", &sysrq_pressed) &&
-					ol_target_try_read_u32(t, sysrq_pressed, &pressed) && pressed;
+				found = ol_kmem_try_symbol(t, "sysrq_pressed", &sysrq_pressed) &&
+					ol_kmem_try_read_u32(t, sysrq_pressed, &pressed) && pressed;
 				if (!found)
 					break;
 			}
@@ -350,7 +344,7 @@ char *ol_sysinfo_panic_message_from_log(OlTarget *t, const OlPrintkLog *log)
 	return NULL;
 }
 
-char *ol_sysinfo_panic_message(OlTarget *t)
+char *ol_sysinfo_panic_message(OlKmem *t)
 {
 	g_autoptr(OlPrintkLog) log = NULL;
 	g_autoptr(GError) err = ol_printk_read_log(t, &log);
@@ -459,7 +453,7 @@ char *ol_sysinfo_format(const OlSysinfo *s)
 	return g_string_free(o, FALSE);
 }
 
-char *ol_sysinfo_monitor_sys(OlTarget *t, const char *args, GError **error)
+char *ol_sysinfo_monitor_sys(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(OlSysinfo) s = ol_sysinfo_read(t);
 	char *text = ol_sysinfo_format(s);

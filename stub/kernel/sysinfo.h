@@ -10,7 +10,7 @@
 #include <glib.h>
 
 #include "printk.h"
-#include "target.h"
+#include "kmem.h"
 
 typedef struct {
 	char *kernel;           /* vmlinux path, or NULL */
@@ -40,7 +40,7 @@ void ol_sysinfo_free(OlSysinfo *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlSysinfo, ol_sysinfo_free)
 
 /* Never fails as a whole: what cannot be read is left unknown, with a note. */
-OlSysinfo *ol_sysinfo_read(OlTarget *t);
+OlSysinfo *ol_sysinfo_read(OlKmem *t);
 
 /* crash's `sys` layout ("    NODENAME: (none)"), one field a line. */
 char *ol_sysinfo_format(const OlSysinfo *s);
@@ -51,9 +51,9 @@ char *ol_sysinfo_format(const OlSysinfo *s);
  * "kernel BUG at", "BUG: unable to handle kernel ", ...), else
  * "Kernel panic - ...", "[Hardware Error]: ", "Bad mode in ". Without
  * quotes or newline; NULL if the log has none. */
-char *ol_sysinfo_panic_message_from_log(OlTarget *t, const OlPrintkLog *log);
+char *ol_sysinfo_panic_message_from_log(OlKmem *t, const OlPrintkLog *log);
 /* The same, reading the log; NULL also if the log cannot be read. */
-char *ol_sysinfo_panic_message(OlTarget *t);
+char *ol_sysinfo_panic_message(OlKmem *t);
 
 /* `monitor sys` (the MonitorFn signature of monitor.c). */
-char *ol_sysinfo_monitor_sys(OlTarget *t, const char *args, GError **error);
+char *ol_sysinfo_monitor_sys(OlKmem *t, const char *args, GError **error);

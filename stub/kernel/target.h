@@ -1,18 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The stopped kernel a dump shows: memory through the kernel's page tables,
- * one thread per vCPU with the registers the dump saved, the CPU that
- * panicked, KASLR, and (optionally) vmlinux's symbols.
+ * The target the server presents to gdb, on top of the kernel model's
+ * memory layer (kmem.h) and walks (tasks.h, modules.h): one thread per vCPU
+ * with the registers the dump saved, then one per task; the stop thread (the
+ * CPU that panicked); and the "shared libraries" gdb loads (the entry-code
+ * CFI, vmlinux at the KASLR offset, the modules' .ko files).
  */
 #pragma once
 #include <glib.h>
 
-#include "debug-files.h"
-#include "dump.h"
-#include "dwarf-types.h"
-#include "entry-cfi.h"
-#include "registers.h"
-#include "vmlinux.h"
-#include "xlat.h"
+#include "kmem.h"
+#include "modules.h"
 
 typedef struct {
 	guint64 tid;  /* gdb thread id: cpu + 1 for vCPUs */
@@ -43,11 +41,8 @@ GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings) G_GNUC_WARN_UNUSED_R
 void ol_target_free(OlTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlTarget, ol_target_free)
 
-OlDump *ol_target_dump(OlTarget *t);
-OlXlat *ol_target_xlat(OlTarget *t);
-OlVmlinux *ol_target_vmlinux(OlTarget *t); /* or NULL */
-/* The dump's release and build-id (debug-files.h). */
-const OlKernelId *ol_target_kernel_id(OlTarget *t);
+/* The memory layer T is built on (owned by T). */
+OlKmem *ol_target_kmem(OlTarget *t);
 
 guint ol_target_n_threads(const OlTarget *t);
 const OlThread *ol_target_thread(const OlTarget *t, guint i);
@@ -86,36 +81,10 @@ void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
  * entry may hold several directories separated by ':'. NULL or none: the
  * defaults of ol_modules_default_dirs(). */
 void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs);
-typedef struct OlModules OlModules;
 /* The dump's kernel modules, read on first use and kept (owned by T). */
 GError *ol_target_modules(OlTarget *t, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 
-/* ---- kernel model helpers (need vmlinux; without it they fail) ---- */
-
-/* vmlinux's DWARF, or NULL without vmlinux (or without debug info). */
-OlDwarf *ol_target_dwarf(OlTarget *t);
-/* Runtime address of a vmlinux symbol: KASLR applied. Per-CPU symbols
- * (.data..percpu) are offsets, not addresses: see ol_target_percpu(). */
-GError *ol_target_symbol(OlTarget *t, const char *name, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
-/* Address of per-CPU variable NAME on CPU: __per_cpu_offset[cpu] + &NAME. */
-GError *ol_target_percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
-/* Offset (and size) of a struct member, from DWARF: "task_struct", "thread.sp". */
-GError *ol_target_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
-GError *ol_target_read_u64(OlTarget *t, guint64 addr, guint64 *v) G_GNUC_WARN_UNUSED_RESULT;
-GError *ol_target_read_u32(OlTarget *t, guint64 addr, guint32 *v) G_GNUC_WARN_UNUSED_RESULT;
-/* For callers that only want to know whether something is there: the same
- * lookups as TRUE/FALSE, with nothing to free (never test a GError * as a
- * boolean and drop it). */
-gboolean ol_target_try_symbol(OlTarget *t, const char *name, guint64 *addr);
-gboolean ol_target_try_member(OlTarget *t, const char *type, const char *member, guint64 *offset, guint64 *size);
-gboolean ol_target_try_read_u64(OlTarget *t, guint64 addr, guint64 *v);
-gboolean ol_target_try_read_u32(OlTarget *t, guint64 addr, guint32 *v);
-/* Read a NUL-terminated string of at most MAX bytes (not counting the NUL). */
-GError *ol_target_read_string(OlTarget *t, guint64 addr, gsize max, char **out) G_GNUC_WARN_UNUSED_RESULT;
-
-/* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
-GError *ol_target_read(OlTarget *t, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
-/* Read memory as thread TH sees it: kernel addresses as ol_target_read,
+/* Read memory as thread TH sees it: kernel addresses as ol_kmem_read,
  * user addresses (the lower half) through its page tables: a task's
  * mm->pgd, a vCPU's CR3. A kernel thread has no user memory: an error
  * that says so. */

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "target.h"
+#include "kmem.h"
 
 /* No kernel has more pids than this (PID_MAX_LIMIT on 64-bit): a walk that
  * goes on longer is going round a corrupted list. */
@@ -59,10 +59,10 @@ char ol_task_state_char(guint32 state, guint32 exit_state)
 	return letters[index];
 }
 
-static GError *member(OlTarget *t, const char *type, const char *name, guint64 *off, guint64 *span)
+static GError *member(OlKmem *t, const char *type, const char *name, guint64 *off, guint64 *span)
 {
 	guint64 size;
-	GError *err = ol_target_member(t, type, name, off, &size);
+	GError *err = ol_kmem_member(t, type, name, off, &size);
 
 	if (!err && span)
 		*span = MAX(*span, *off + MAX(size, 8));
@@ -70,7 +70,7 @@ static GError *member(OlTarget *t, const char *type, const char *name, guint64 *
 }
 
 /* The first of two member names that exists (a rename across kernels). */
-static GError *member2(OlTarget *t, const char *type, const char *a, const char *b, guint64 *off, guint64 *span)
+static GError *member2(OlKmem *t, const char *type, const char *a, const char *b, guint64 *off, guint64 *span)
 {
 	g_autoptr(GError) first = member(t, type, a, off, span);
 
@@ -79,7 +79,7 @@ static GError *member2(OlTarget *t, const char *type, const char *a, const char 
 	return member(t, type, b, off, span);
 }
 
-static GError *read_layout(OlTarget *t, Layout *l, GPtrArray *warnings)
+static GError *read_layout(OlKmem *t, Layout *l, GPtrArray *warnings)
 {
 	static const char ts[] = "task_struct";
 	g_autoptr(GError) no_head = NULL;
@@ -104,7 +104,7 @@ static GError *read_layout(OlTarget *t, Layout *l, GPtrArray *warnings)
 			       : (err = member(t, ts, "thread_group", &l->thread_group, &l->span)))
 		return err;
 
-	if (!(no_frame = ol_dwarf_sizeof(ol_target_dwarf(t), "inactive_task_frame", &l->frame_size))) {
+	if (!(no_frame = ol_dwarf_sizeof(ol_kmem_dwarf(t), "inactive_task_frame", &l->frame_size))) {
 		for (guint i = 0; i < G_N_ELEMENTS(frame_regs) && !no_frame; i++)
 			no_frame = member(t, "inactive_task_frame", frame_regs[i].member, &l->frame_off[i], NULL);
 	}
@@ -137,7 +137,7 @@ static guint32 get_u32(const guint8 *buf, guint64 off)
  * before it saved the stack pointer in thread.sp. rip is the return address
  * into __schedule() (or ret_from_fork), rsp where it returns to; the other
  * caller-saved registers are lost, so unavailable. */
-static void switch_frame_regs(OlTarget *t, const Layout *l, guint64 sp, OlRegs *r)
+static void switch_frame_regs(OlKmem *t, const Layout *l, guint64 sp, OlRegs *r)
 {
 	guint8 frame[256];
 	gsize done = 0;
@@ -146,7 +146,7 @@ static void switch_frame_regs(OlTarget *t, const Layout *l, guint64 sp, OlRegs *
 	memset(r, 0, sizeof(*r));
 	if (!l->frame_size || l->frame_size > sizeof(frame))
 		return;
-	err = ol_target_read(t, sp, frame, l->frame_size, &done);
+	err = ol_kmem_read(t, sp, frame, l->frame_size, &done);
 	if (done < l->frame_size)
 		return;
 	for (guint i = 0; i < G_N_ELEMENTS(frame_regs); i++)
@@ -157,7 +157,7 @@ static void switch_frame_regs(OlTarget *t, const Layout *l, guint64 sp, OlRegs *
 }
 
 typedef struct {
-	OlTarget *t;
+	OlKmem *t;
 	const Layout *l;
 	GArray *tasks;
 	GHashTable *seen; /* task_struct addresses already listed */
@@ -191,7 +191,7 @@ static gboolean add_task(Walk *w, guint64 addr, int idle_cpu)
 
 	if (g_hash_table_contains(w->seen, &addr))
 		return FALSE;
-	err = ol_target_read(w->t, addr, w->buf, l->span, &done);
+	err = ol_kmem_read(w->t, addr, w->buf, l->span, &done);
 	if (done < l->span) {
 		warn(w, "task_struct at 0x%" G_GINT64_MODIFIER "x cannot be read: %s", addr,
 		     err ? err->message : "short read");
@@ -211,7 +211,7 @@ static gboolean add_task(Walk *w, guint64 addr, int idle_cpu)
 	task.ppid = -1;
 	if (parent) {
 		guint32 ppid;
-		g_autoptr(GError) perr = ol_target_read_u32(w->t, parent + l->pid, &ppid);
+		g_autoptr(GError) perr = ol_kmem_read_u32(w->t, parent + l->pid, &ppid);
 
 		if (!perr)
 			task.ppid = (gint32)ppid;
@@ -242,7 +242,7 @@ static void walk_list(Walk *w, guint64 head, guint64 link, const char *what, voi
 {
 	guint64 pos;
 	guint n = 0;
-	g_autoptr(GError) err = ol_target_read_u64(w->t, head, &pos);
+	g_autoptr(GError) err = ol_kmem_read_u64(w->t, head, &pos);
 
 	while (!err && pos != head) {
 		if (++n > MAX_TASKS) {
@@ -250,7 +250,7 @@ static void walk_list(Walk *w, guint64 head, guint64 link, const char *what, voi
 			return;
 		}
 		fn(w, pos - link);
-		err = ol_target_read_u64(w->t, pos, &pos);
+		err = ol_kmem_read_u64(w->t, pos, &pos);
 	}
 	if (err)
 		warn(w, "%s: %s", what, err->message);
@@ -280,30 +280,30 @@ static void add_process(Walk *w, guint64 leader)
 }
 
 /* Lookups whose failure only means "try another way". */
-static gboolean symbol(OlTarget *t, const char *name, guint64 *addr)
+static gboolean symbol(OlKmem *t, const char *name, guint64 *addr)
 {
-	g_autoptr(GError) err = ol_target_symbol(t, name, addr);
+	g_autoptr(GError) err = ol_kmem_symbol(t, name, addr);
 
 	return !err;
 }
 
-static gboolean percpu(OlTarget *t, const char *name, guint cpu, guint64 *addr)
+static gboolean percpu(OlKmem *t, const char *name, guint cpu, guint64 *addr)
 {
-	g_autoptr(GError) err = ol_target_percpu(t, name, cpu, addr);
+	g_autoptr(GError) err = ol_kmem_percpu(t, name, cpu, addr);
 
 	return !err;
 }
 
-static gboolean read_u64(OlTarget *t, guint64 addr, guint64 *v)
+static gboolean read_u64(OlKmem *t, guint64 addr, guint64 *v)
 {
-	g_autoptr(GError) err = ol_target_read_u64(t, addr, v);
+	g_autoptr(GError) err = ol_kmem_read_u64(t, addr, v);
 
 	return !err;
 }
 
-static gboolean offset_of(OlTarget *t, const char *type, const char *name, guint64 *off)
+static gboolean offset_of(OlKmem *t, const char *type, const char *name, guint64 *off)
 {
-	g_autoptr(GError) err = ol_target_member(t, type, name, off, NULL);
+	g_autoptr(GError) err = ol_kmem_member(t, type, name, off, NULL);
 
 	return !err;
 }
@@ -311,7 +311,7 @@ static gboolean offset_of(OlTarget *t, const char *type, const char *name, guint
 /* The CPUs that have an idle task: __cpu_present_mask below nr_cpu_ids
  * (not the online mask: panic() takes the other CPUs offline as it stops
  * them), or the dump's CPUs if those cannot be read. */
-static GArray *present_cpus(OlTarget *t)
+static GArray *present_cpus(OlKmem *t)
 {
 	GArray *cpus = g_array_new(FALSE, FALSE, sizeof(guint));
 	guint64 mask, nr, bits = 0;
@@ -319,7 +319,7 @@ static GArray *present_cpus(OlTarget *t)
 	g_autoptr(GError) err = NULL;
 
 	if (symbol(t, "__cpu_present_mask", &mask) && symbol(t, "nr_cpu_ids", &nr) &&
-	    !(err = ol_target_read_u32(t, nr, &n)) && n > 0 && n <= MAX_CPUS) {
+	    !(err = ol_kmem_read_u32(t, nr, &n)) && n > 0 && n <= MAX_CPUS) {
 		for (guint cpu = 0; cpu < n; cpu++) {
 			if (cpu % 64 == 0 && !read_u64(t, mask + cpu / 8, &bits))
 				break;
@@ -328,14 +328,14 @@ static GArray *present_cpus(OlTarget *t)
 		}
 	}
 	if (cpus->len == 0)
-		for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_target_dump(t)); cpu++)
+		for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_kmem_dump(t)); cpu++)
 			g_array_append_val(cpus, cpu);
 	return cpus;
 }
 
 /* The idle task of CPU: runqueues[cpu].idle, or idle_threads[cpu] (only
  * for CPUs brought up after boot; CPU 0's is init_task). */
-static guint64 idle_task(OlTarget *t, guint cpu)
+static guint64 idle_task(OlKmem *t, guint cpu)
 {
 	guint64 addr, off, task = 0;
 
@@ -353,7 +353,7 @@ static guint64 idle_task(OlTarget *t, guint cpu)
  * current_task (in pcpu_hot from 6.2). The run queue's curr is only the
  * fallback: it changes before the switch, so a CPU stopped in between
  * runs on the previous task's stack. */
-static guint64 current_task(OlTarget *t, guint cpu)
+static guint64 current_task(OlKmem *t, guint cpu)
 {
 	guint64 addr, off, task = 0;
 
@@ -367,7 +367,7 @@ static guint64 current_task(OlTarget *t, guint cpu)
 	return 0;
 }
 
-GError *ol_tasks_read(OlTarget *t, GArray **out, GPtrArray *warnings)
+GError *ol_tasks_read(OlKmem *t, GArray **out, GPtrArray *warnings)
 {
 	Layout l;
 	g_autoptr(GArray) tasks = g_array_new(FALSE, TRUE, sizeof(OlTask));
@@ -380,9 +380,9 @@ GError *ol_tasks_read(OlTarget *t, GArray **out, GPtrArray *warnings)
 	Walk w = {.t = t, .l = &l, .tasks = tasks, .seen = seen, .tids = tids, .warnings = warnings};
 	GError *err;
 
-	if (!ol_target_dwarf(t))
+	if (!ol_kmem_dwarf(t))
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "the task list needs vmlinux with debug info");
-	if ((err = read_layout(t, &l, warnings)) || (err = ol_target_symbol(t, "init_task", &init_task)))
+	if ((err = read_layout(t, &l, warnings)) || (err = ol_kmem_symbol(t, "init_task", &init_task)))
 		return err;
 	w.buf = buf = g_malloc(l.span);
 
@@ -399,7 +399,7 @@ GError *ol_tasks_read(OlTarget *t, GArray **out, GPtrArray *warnings)
 	/* Which tasks the dump's CPUs were running: those take the CPU's
 	 * registers instead of their last switch frame. A task that exits is
 	 * off the lists before it runs for the last time: list it too. */
-	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_target_dump(t)); cpu++) {
+	for (guint cpu = 0; cpu < ol_dump_n_cpus(ol_kmem_dump(t)); cpu++) {
 		guint64 cur = current_task(t, cpu);
 
 		if (!cur)
@@ -431,7 +431,7 @@ static gint by_pid(gconstpointer a, gconstpointer b)
 	return x->idle_cpu < y->idle_cpu ? -1 : x->idle_cpu > y->idle_cpu;
 }
 
-char *ol_tasks_ps(OlTarget *t, const char *args, GError **error)
+char *ol_tasks_ps(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(GArray) tasks = NULL;
 	GString *out;

@@ -14,9 +14,7 @@
 #pragma once
 #include <glib.h>
 
-#include "registers.h"
-
-typedef struct OlTarget OlTarget;
+#include "kmem.h"
 
 #define OL_TID_IDLE_BASE 900000u
 #define OL_TID_TASK_BASE 1000000u
@@ -49,8 +47,8 @@ char ol_task_state_char(guint32 state, guint32 exit_state);
  * list's order with each process's threads after it. Needs vmlinux with
  * DWARF. Problems that leave the list usable (a task whose switch frame
  * cannot be read, a loop in a list) are added to WARNINGS if not NULL. */
-GError *ol_tasks_read(OlTarget *t, GArray **out, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_tasks_read(OlKmem *t, GArray **out, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 
 /* `monitor ps`: one line per task like crash's ps, running tasks marked
  * with ">". */
-char *ol_tasks_ps(OlTarget *t, const char *args, GError **error);
+char *ol_tasks_ps(OlKmem *t, const char *args, GError **error);

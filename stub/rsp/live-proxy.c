@@ -93,15 +93,16 @@ static void load_vmcoreinfo(Live *s)
 	guint32 size = 0;
 	g_autofree char *text = g_malloc0(MAX_VMCOREINFO + 1);
 	gsize done = 0;
+	OlKmem *k = ol_target_kmem(s->t);
 	g_autoptr(GError) err = NULL;
 
-	if ((err = ol_target_symbol(s->t, "vmcoreinfo_data", &data_sym)) ||
-	    (err = ol_target_symbol(s->t, "vmcoreinfo_size", &size_sym)) ||
-	    (err = ol_target_read_u64(s->t, data_sym, &data)) || (err = ol_target_read_u32(s->t, size_sym, &size)))
+	if ((err = ol_kmem_symbol(k, "vmcoreinfo_data", &data_sym)) ||
+	    (err = ol_kmem_symbol(k, "vmcoreinfo_size", &size_sym)) ||
+	    (err = ol_kmem_read_u64(k, data_sym, &data)) || (err = ol_kmem_read_u32(k, size_sym, &size)))
 		return;
 	if (!data || size == 0 || size > MAX_VMCOREINFO)
 		return;
-	if ((err = ol_target_read(s->t, data, text, size, &done)))
+	if ((err = ol_kmem_read(k, data, text, size, &done)))
 		return;
 	ol_dump_live_set_vmcoreinfo(s->dump, text, done);
 }
@@ -175,7 +176,8 @@ static void mark_panic(Live *s)
 
 	if (s->said_panic || s->stop->len < 3 || s->stop->str[0] != 'T')
 		return;
-	if ((err = ol_target_symbol(s->t, "panic_cpu", &addr)) || (err = ol_target_read_u32(s->t, addr, &cpu)) ||
+	if ((err = ol_kmem_symbol(ol_target_kmem(s->t), "panic_cpu", &addr)) ||
+	    (err = ol_kmem_read_u32(ol_target_kmem(s->t), addr, &cpu)) ||
 	    cpu >= s->tids->len)
 		return;
 	s->said_panic = TRUE;
@@ -294,7 +296,7 @@ static void h_read_memory(Live *s, const char *args, GString *reply)
 	buf = g_malloc(len ? len : 1);
 	/* Kernel addresses through the model (the kernel's page tables, guest
 	 * RAM); anything else (user space) as the stopped vCPU sees it. */
-	err = ol_target_read(s->t, addr, buf, len, &done);
+	err = ol_kmem_read(ol_target_kmem(s->t), addr, buf, len, &done);
 	if (done == 0 && len > 0) {
 		g_clear_error(&err);
 		err = live_qemu_read_virt(s->q, reg_tid(s) && vcpu_index(s, reg_tid(s)) >= 0 ? reg_tid(s) : s->stop_tid,

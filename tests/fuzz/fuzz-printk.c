@@ -32,11 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	k = &targets[data[0] & 1];
 	fk_set_region(k, data + 1, size - 1);
-	err = ol_printk_read_log(k->t, &log);
+	err = ol_printk_read_log(ol_target_kmem(k->t), &log);
 	if (!err) {
 		g_free(ol_printk_format(log, OL_PRINTK_SHOW_TIME | OL_PRINTK_SHOW_LEVEL));
 		g_free(ol_printk_format(log, 0));
-		g_free(ol_sysinfo_panic_message_from_log(k->t, log));
+		g_free(ol_sysinfo_panic_message_from_log(ol_target_kmem(k->t), log));
 	}
 	g_clear_error(&err);
 	g_free(ol_monitor_run(k->t, "dmesg -t"));

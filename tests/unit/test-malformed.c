@@ -79,10 +79,10 @@ static void exercise(const char *path)
 				       G_GUINT64_CONSTANT(0xffffc90000000000), 0x1000 };
 	for (guint i = 0; i < G_N_ELEMENTS(vas); i++) {
 		gsize done;
-		one_line(ol_xlat_read(ol_target_xlat(t), vas[i], buf, sizeof(buf), &done), "xlat");
+		one_line(ol_xlat_read(ol_kmem_xlat(ol_target_kmem(t)), vas[i], buf, sizeof(buf), &done), "xlat");
 	}
 	OlPrintkLog *log = NULL;
-	one_line(ol_printk_read_log(t, &log), "printk");
+	one_line(ol_printk_read_log(ol_target_kmem(t), &log), "printk");
 	if (log)
 		ol_printk_log_free(log);
 	static const char *const cmds[] = { "sys", "dmesg", "ps", "lsmod", "kaslr" };

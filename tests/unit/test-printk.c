@@ -273,7 +273,7 @@ static void ring_install(Fx *f, const Ring *r)
 static OlPrintkLog *read_log(OlTarget *t)
 {
 	OlPrintkLog *log = NULL;
-	g_autoptr(GError) err = ol_printk_read_log(t, &log);
+	g_autoptr(GError) err = ol_printk_read_log(ol_target_kmem(t), &log);
 
 	g_assert_no_error(err);
 	return log;
@@ -467,7 +467,7 @@ static void expect_error(Fx *f, const char *part)
 {
 	g_autoptr(OlTarget) t = fx_open(f);
 	g_autoptr(OlPrintkLog) log = NULL;
-	g_autoptr(GError) err = ol_printk_read_log(t, &log);
+	g_autoptr(GError) err = ol_printk_read_log(ol_target_kmem(t), &log);
 	g_autofree char *mon = ol_monitor_run(t, "dmesg");
 
 	g_assert_nonnull(err);
@@ -545,7 +545,7 @@ static void test_lockless_random_damage(void)
 			r.tail_id = ((guint64)g_test_rand_int() << 32 | (guint32)g_test_rand_int()) & DESC_ID_MASK;
 		ring_install(&f, &r);
 		t = fx_open(&f);
-		err = ol_printk_read_log(t, &log);
+		err = ol_printk_read_log(ol_target_kmem(t), &log);
 		if (!err) {
 			g_autofree char *text = ol_printk_format(log, OL_PRINTK_SHOW_TIME | OL_PRINTK_SHOW_LEVEL);
 
@@ -702,7 +702,7 @@ static void test_legacy_random_damage(void)
 		legacy_install(&f, buf, sizeof(buf), (guint32)g_test_rand_int_range(0, 520),
 			       (guint32)g_test_rand_int_range(0, 520));
 		t = fx_open(&f);
-		err = ol_printk_read_log(t, &log);
+		err = ol_printk_read_log(ol_target_kmem(t), &log);
 		if (!err) {
 			g_autofree char *text = ol_printk_format(log, OL_PRINTK_SHOW_TIME);
 
@@ -744,7 +744,7 @@ static void test_sys(void)
 	ring_add_str(&r, 2, 3000, "Kernel panic - not syncing: Fatal exception");
 	ring_install(&f, &r);
 	t = fx_open(&f);
-	panic = ol_sysinfo_panic_message(t);
+	panic = ol_sysinfo_panic_message(ol_target_kmem(t));
 	/* crash prefers the oops to the "Kernel panic" line */
 	g_assert_cmpstr(panic, ==, "Oops: 0002 [#1] SMP");
 	sys = ol_monitor_run(t, "sys");
@@ -768,7 +768,7 @@ static void test_sys(void)
 	g_clear_pointer(&t, ol_target_free);
 	t = fx_open(&f);
 	g_free(panic);
-	panic = ol_sysinfo_panic_message(t);
+	panic = ol_sysinfo_panic_message(ol_target_kmem(t));
 	g_assert_cmpstr(panic, ==, "double fault: 0000 [#1] SMP");
 	ring_clear(&r);
 	fx_clear(&f);
@@ -781,7 +781,7 @@ static void test_sys(void)
 	g_clear_pointer(&t, ol_target_free);
 	t = fx_open(&f);
 	g_free(panic);
-	panic = ol_sysinfo_panic_message(t);
+	panic = ol_sysinfo_panic_message(ol_target_kmem(t));
 	g_assert_cmpstr(panic, ==, "Kernel panic - not syncing: sysrq triggered crash");
 	ring_clear(&r);
 	fx_clear(&f);
