@@ -189,17 +189,19 @@ static void check_banner(OlKmem *k, GPtrArray *warnings)
 	char mem[256] = {0};
 	gsize done = 0;
 	g_autofree char *file = NULL;
+	const char *path = ol_vmlinux_path(k->vmlinux);
 
 	if (ol_vmlinux_symbol(k->vmlinux, "linux_banner", &banner) &&
 	    (file = ol_vmlinux_string(k->vmlinux, banner, sizeof(mem) - 1))) {
-		g_autoptr(GError) rerr = ol_kmem_read(k, banner + ol_kmem_kaslr_offset(k), mem, sizeof(mem) - 1, &done);
+		guint64 at = banner + ol_kmem_kaslr_offset(k);
+		g_autoptr(GError) rerr = ol_kmem_read(k, at, mem, sizeof(mem) - 1, &done);
 
 		if (rerr && done < strlen(file)) {
-			g_ptr_array_add(warnings, g_strdup_printf("cannot check %s against the dump: %s",
-								  ol_vmlinux_path(k->vmlinux), rerr->message));
+			g_ptr_array_add(warnings,
+					g_strdup_printf("cannot check %s against the dump: %s", path, rerr->message));
 		} else if (strncmp(mem, file, strlen(file)) != 0) {
 			g_ptr_array_add(warnings, g_strdup_printf("%s does not match the dump (linux_banner differs): ignoring it",
-								  ol_vmlinux_path(k->vmlinux)));
+								  path));
 			g_clear_pointer(&k->vmlinux, ol_vmlinux_free);
 		}
 	}
@@ -412,7 +414,7 @@ gboolean ol_kmem_try_read_u32(OlKmem *k, guint64 addr, guint32 *v)
 
 /* ---- the layout: VMCOREINFO first, then DWARF ---- */
 
-gboolean ol_kmem_vmcoreinfo_u64(OlKmem *k, const char *key, guint64 *v)
+gboolean ol_kmem_try_vmcoreinfo_u64(OlKmem *k, const char *key, guint64 *v)
 {
 	gsize len;
 	const char *vi = ol_dump_vmcoreinfo(k->dump, &len);
@@ -442,7 +444,7 @@ GError *ol_kmem_layout_symbol(OlKmem *k, const char *name, guint64 *addr)
 	g_autofree char *key = g_strdup_printf("SYMBOL(%s)", name);
 	GError *err;
 
-	if (ol_kmem_vmcoreinfo_u64(k, key, addr))
+	if (ol_kmem_try_vmcoreinfo_u64(k, key, addr))
 		return NULL;
 	if ((err = ol_kmem_symbol(k, name, addr)))
 		g_prefix_error(&err, "no %s in VMCOREINFO, and ", key);
@@ -454,7 +456,7 @@ GError *ol_kmem_layout_offset(OlKmem *k, const char *type, const char *member, g
 	g_autofree char *key = g_strdup_printf("OFFSET(%s.%s)", type, member);
 	GError *err;
 
-	if (ol_kmem_vmcoreinfo_u64(k, key, v))
+	if (ol_kmem_try_vmcoreinfo_u64(k, key, v))
 		return *v < OL_KMEM_LAYOUT_MAX ? NULL : ol_kmem_implausible(key, *v);
 	if ((err = ol_kmem_member(k, type, member, v, NULL)))
 		g_prefix_error(&err, "no %s in VMCOREINFO, and ", key);
@@ -473,7 +475,7 @@ GError *ol_kmem_layout_size(OlKmem *k, const char *type, guint64 *v)
 	g_autofree char *key = g_strdup_printf("SIZE(%s)", type);
 	GError *err;
 
-	if (ol_kmem_vmcoreinfo_u64(k, key, v))
+	if (ol_kmem_try_vmcoreinfo_u64(k, key, v))
 		return *v && *v < OL_KMEM_LAYOUT_MAX ? NULL : ol_kmem_implausible(key, *v);
 	if (!k->dwarf)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no %s in VMCOREINFO, and no vmlinux",

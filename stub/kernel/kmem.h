@@ -20,7 +20,8 @@
 typedef struct OlKmem OlKmem;
 
 /* DUMP_PATH may be a kdump-tools directory (vmcore or dump.DATE in it). */
-GError *ol_kmem_open(const char *dump_path, const char *vmlinux, OlKmem **out, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_kmem_open(const char *dump_path, const char *vmlinux, OlKmem **out,
+		     GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 /*
  * Over a dump opened some other way (a live guest, live.h); takes DUMP, even
  * on failure. VMLINUX may be NULL: then it is looked for (debug-files.h), and
@@ -28,7 +29,8 @@ GError *ol_kmem_open(const char *dump_path, const char *vmlinux, OlKmem **out, G
  * build-id or banner is not the dump's is not used. Problems that leave the
  * model usable are added to WARNINGS.
  */
-GError *ol_kmem_open_dump(OlDump *dump, const char *vmlinux, OlKmem **out, GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_kmem_open_dump(OlDump *dump, const char *vmlinux, OlKmem **out,
+			  GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 /* The dump's memory and CPU notes changed (a live guest stopped again):
  * rebuild the translation, the CPUs' registers and the panicking CPU. */
 GError *ol_kmem_refresh(OlKmem *k) G_GNUC_WARN_UNUSED_RESULT;
@@ -66,7 +68,8 @@ GError *ol_kmem_symbol(OlKmem *k, const char *name, guint64 *addr) G_GNUC_WARN_U
 /* Address of per-CPU variable NAME on CPU: __per_cpu_offset[cpu] + &NAME. */
 GError *ol_kmem_percpu(OlKmem *k, const char *name, guint cpu, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
 /* Offset (and size) of a struct member, from DWARF: "task_struct", "thread.sp". */
-GError *ol_kmem_member(OlKmem *k, const char *type, const char *member, guint64 *offset, guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_kmem_member(OlKmem *k, const char *type, const char *member, guint64 *offset,
+		       guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Read kernel virtual memory; *done bytes were read (see ol_xlat_read). */
 GError *ol_kmem_read(OlKmem *k, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
@@ -94,9 +97,10 @@ gboolean ol_kmem_try_read_u32(OlKmem *k, guint64 addr, guint32 *v);
 #define OL_KMEM_LAYOUT_MAX 0x10000
 /* "KEY = V is not plausible". */
 GError *ol_kmem_implausible(const char *key, guint64 v) G_GNUC_WARN_UNUSED_RESULT;
-gboolean ol_kmem_vmcoreinfo_u64(OlKmem *k, const char *key, guint64 *v);
+gboolean ol_kmem_try_vmcoreinfo_u64(OlKmem *k, const char *key, guint64 *v);
 gboolean ol_kmem_vmcoreinfo_has(OlKmem *k, const char *key);
 GError *ol_kmem_layout_symbol(OlKmem *k, const char *name, guint64 *addr) G_GNUC_WARN_UNUSED_RESULT;
-GError *ol_kmem_layout_offset(OlKmem *k, const char *type, const char *member, guint64 *v) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_kmem_layout_offset(OlKmem *k, const char *type, const char *member,
+			      guint64 *v) G_GNUC_WARN_UNUSED_RESULT;
 GError *ol_kmem_layout_size(OlKmem *k, const char *type, guint64 *v) G_GNUC_WARN_UNUSED_RESULT;
 gboolean ol_kmem_layout_try_offset(OlKmem *k, const char *type, const char *member, guint64 *v);

@@ -290,16 +290,16 @@ static GError *prb_layout(OlKmem *t, PrbLayout *o)
 	}
 	/* atomic_long_t is a typedef of an anonymous struct, so DWARF cannot
 	 * name it; its only member is the counter. */
-	if (!ol_kmem_vmcoreinfo_u64(t, "OFFSET(atomic_long_t.counter)", &o->counter))
+	if (!ol_kmem_try_vmcoreinfo_u64(t, "OFFSET(atomic_long_t.counter)", &o->counter))
 		o->counter = 0;
 	else if (o->counter >= OL_KMEM_LAYOUT_MAX)
 		return ol_kmem_implausible("OFFSET(atomic_long_t.counter)", o->counter);
 	/* dev_info only adds SUBSYSTEM=/DEVICE= lines: optional. */
 	o->has_dev_info = ol_kmem_layout_try_offset(t, "printk_info", "dev_info", &o->dev_info) &&
-			  ol_kmem_vmcoreinfo_u64(t, "OFFSET(dev_printk_info.subsystem)", &o->subsystem) &&
-			  ol_kmem_vmcoreinfo_u64(t, "LENGTH(printk_info_subsystem)", &o->subsystem_len) &&
-			  ol_kmem_vmcoreinfo_u64(t, "OFFSET(dev_printk_info.device)", &o->device) &&
-			  ol_kmem_vmcoreinfo_u64(t, "LENGTH(printk_info_device)", &o->device_len);
+			  ol_kmem_try_vmcoreinfo_u64(t, "OFFSET(dev_printk_info.subsystem)", &o->subsystem) &&
+			  ol_kmem_try_vmcoreinfo_u64(t, "LENGTH(printk_info_subsystem)", &o->subsystem_len) &&
+			  ol_kmem_try_vmcoreinfo_u64(t, "OFFSET(dev_printk_info.device)", &o->device) &&
+			  ol_kmem_try_vmcoreinfo_u64(t, "LENGTH(printk_info_device)", &o->device_len);
 	/* Everything here is read from buffers of the sizes above. */
 	if (o->state_var + o->counter + 8 > o->desc_size ||
 	    o->text_blk_lpos + MAX(o->lpos_begin, o->lpos_next) + 8 > o->desc_size ||

@@ -145,7 +145,7 @@ static void read_time(OlKmem *t, OlSysinfo *s)
 	if (err)
 		note(s, "timekeeper", err);
 	/* kdump's crash path writes the time of the crash */
-	if (!s->has_date && ol_kmem_vmcoreinfo_u64(t, "CRASHTIME", &crashtime)) {
+	if (!s->has_date && ol_kmem_try_vmcoreinfo_u64(t, "CRASHTIME", &crashtime)) {
 		s->has_date = TRUE;
 		s->date = (gint64)crashtime;
 		s->date_source = "VMCOREINFO CRASHTIME";
