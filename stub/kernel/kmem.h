@@ -13,7 +13,7 @@
 #include "debug-files.h"
 #include "dump.h"
 #include "dwarf-types.h"
-#include "registers.h"
+#include "regs.h"
 #include "vmlinux.h"
 #include "xlat.h"
 

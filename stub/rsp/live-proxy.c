@@ -246,13 +246,13 @@ static void h_regs(Live *s, const char *packet, GString *reply)
 	g_string_truncate(reply, 0);
 	if (packet[0] == 'g') {
 		for (guint k = 0; k < OL_GDB_NREGS; k++)
-			ol_regs_append_hex(reply, &g_array_index(s->vcpu_regs, OlRegs, i), k);
+			rsp_append_reg_hex(reply, &g_array_index(s->vcpu_regs, OlRegs, i), k);
 		return;
 	}
 	if (!rsp_parse_hex(&p, &n) || *p)
 		return (void)g_string_assign(reply, "E01");
 	if (n < OL_GDB_NREGS)
-		ol_regs_append_hex(reply, &g_array_index(s->vcpu_regs, OlRegs, i), (guint)n);
+		rsp_append_reg_hex(reply, &g_array_index(s->vcpu_regs, OlRegs, i), (guint)n);
 }
 
 static void h_write_reg(Live *s, const char *args, GString *reply)

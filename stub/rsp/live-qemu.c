@@ -403,7 +403,7 @@ GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n, const char *hex_v
 	for (guint i = 0; i < q->regs->len; i++) {
 		const QemuReg *r = &g_array_index(q->regs, QemuReg, i);
 
-		if (r->name && r->ours == (int)n && r->bits / 8 == ol_reg_size(n)) {
+		if (r->name && r->ours == (int)n && r->bits / 8 == rsp_reg_size(n)) {
 			q->mem_tid = 0;
 			if ((err = set_thread(q, 'g', tid)))
 				return err;

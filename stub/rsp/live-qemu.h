@@ -51,7 +51,7 @@ GError *live_qemu_threads(LiveQemu *q, GArray **tids) G_GNUC_WARN_UNUSED_RESULT;
 /* The registers of vCPU thread TID in our layout (registers.h). */
 GError *live_qemu_read_regs(LiveQemu *q, guint64 tid, OlRegs *regs) G_GNUC_WARN_UNUSED_RESULT;
 /* Write our register N of thread TID (VALUE in target byte order, as hex
- * text of ol_reg_size(N) bytes). */
+ * text of rsp_reg_size(N) bytes). */
 GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n, const char *hex_value) G_GNUC_WARN_UNUSED_RESULT;
 /* A CPU note as a dump would hold it, from our layout's registers. */
 void live_regs_to_note(const OlRegs *r, guint cpu, OlCpuNote *note);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "registers.h"
 
 typedef struct {
@@ -54,7 +55,7 @@ static const RegDesc *get_desc(void)
 	return desc;
 }
 
-guint ol_reg_size(guint n)
+guint rsp_reg_size(guint n)
 {
 	return n < OL_GDB_NREGS ? get_desc()[n].bits / 8 : 0;
 }
@@ -130,7 +131,7 @@ static char *build_xml(void)
 	return g_string_free(x, FALSE);
 }
 
-const char *ol_target_xml(void)
+const char *rsp_target_xml(void)
 {
 	static char *xml;
 	static gsize done;
@@ -142,9 +143,9 @@ const char *ol_target_xml(void)
 	return xml;
 }
 
-void ol_regs_append_hex(GString *out, const OlRegs *r, guint n)
+void rsp_append_reg_hex(GString *out, const OlRegs *r, guint n)
 {
-	guint size = ol_reg_size(n);
+	guint size = rsp_reg_size(n);
 	guint8 bytes[8];
 
 	if (!r || n >= OL_GDB_NREGS || !r->valid[n] || size > 8) {

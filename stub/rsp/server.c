@@ -9,6 +9,7 @@
 
 #include "oopslab-config.h"
 #include "packet.h"
+#include "registers.h"
 #include "monitor.h"
 
 /* Text of one `O` console-output packet: gdb prints each as it comes. */
@@ -105,7 +106,7 @@ static void h_read_registers(Session *s, const char *args)
 
 	g_string_truncate(s->reply, 0);
 	for (guint n = 0; n < OL_GDB_NREGS; n++)
-		ol_regs_append_hex(s->reply, &th->regs, n);
+		rsp_append_reg_hex(s->reply, &th->regs, n);
 }
 
 static void h_read_register(Session *s, const char *args)
@@ -120,7 +121,7 @@ static void h_read_register(Session *s, const char *args)
 		return;
 	}
 	g_string_truncate(s->reply, 0);
-	ol_regs_append_hex(s->reply, &current_thread(s)->regs, (guint)n);
+	rsp_append_reg_hex(s->reply, &current_thread(s)->regs, (guint)n);
 }
 
 static void h_read_memory(Session *s, const char *args)
@@ -276,7 +277,7 @@ static void h_xfer_features(Session *s, const char *args)
 {
 	if (!g_str_has_prefix(args, "target.xml:"))
 		return reply_error(s, 0);
-	xfer_reply(s, ol_target_xml(), args + strlen("target.xml:"));
+	xfer_reply(s, rsp_target_xml(), args + strlen("target.xml:"));
 }
 
 static char *threads_xml(OlTarget *t)

@@ -7,6 +7,7 @@
 
 #include "dumpgen.h"
 #include "packet.h"
+#include "registers.h"
 #include "server.h"
 #include "target.h"
 
@@ -268,7 +269,7 @@ static void test_xfer(Fixture *f, gconstpointer u)
 	g_autoptr(GError) err = NULL;
 
 	g_assert_cmpstr(whole, ==, pieces);
-	g_assert_cmpstr(whole, ==, ol_target_xml());
+	g_assert_cmpstr(whole, ==, rsp_target_xml());
 	ctx = g_markup_parse_context_new(&parser, 0, NULL, NULL);
 	/* skip the prolog and DOCTYPE GMarkup does not take */
 	g_assert_true(g_markup_parse_context_parse(ctx, strstr(whole, "<target"), -1, &err));
