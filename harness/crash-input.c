@@ -87,7 +87,7 @@ static GError *find_vmlinux(CrashInput *in, const char *given)
 	if ((err = ol_dump_open(in->dump, &d)) || (err = ol_xlat_new(d, &x)))
 		return err;
 	ol_kernel_id_read(d, x, &id);
-	err = ol_find_vmlinux(&id, given, in->dump, &in->vmlinux);
+	err = ol_find_vmlinux(&id, given, named, in->dump, &in->vmlinux);
 	ol_kernel_id_clear(&id);
 	if (err && !given) { /* none found: report and gdb still work, with less */
 		in->vmlinux_problem = g_strdup(err->message);

@@ -7,6 +7,7 @@
 
 #include "crash-input.h"
 #include "printk.h"
+#include "run-dir.h"
 #include "symbolize.h"
 #include "kmem.h"
 
@@ -16,9 +17,13 @@ static GError *dump_dmesg(const char *dump, const char *vmlinux, char **text)
 	g_autoptr(OlKmem) k = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(OlPrintkLog) log = NULL;
+	g_auto(OlRunDir) run = {0};
+	OlKmemOptions opt = {.vmlinux = vmlinux};
 	GError *err;
 
-	if ((err = ol_kmem_open(dump, vmlinux, &k, warnings)) || (err = ol_printk_read_log(k, &log)))
+	ol_run_dir_read(dump, &run);
+	opt.vmlinux_hint = run.vmlinux;
+	if ((err = ol_kmem_open(dump, &opt, &k, warnings)) || (err = ol_printk_read_log(k, &log)))
 		return err;
 	*text = ol_printk_format(log, 0);
 	return NULL;

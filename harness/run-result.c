@@ -4,11 +4,12 @@
 #include <gio/gio.h>
 
 #include "json-writer.h"
+#include "kmem.h"
 #include "oopslab-config.h"
 #include "report.h"
+#include "run-dir.h"
 #include "run-internal.h"
 #include "sysinfo.h"
-#include "kmem.h"
 #include "workload.h"
 
 /*
@@ -21,11 +22,15 @@ void run_read_dump(Run *r)
 {
 	g_autoptr(OlKmem) k = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GError) err = ol_kmem_open(r->dump_path, r->kit->vmlinux, &k, warnings);
+	g_auto(OlRunDir) run = {0};
+	OlKmemOptions opt = {.vmlinux = r->kit->vmlinux};
+	g_autoptr(GError) err = NULL;
 	g_autoptr(GArray) tasks = NULL;
 	int cpu;
 
-	if (err) {
+	ol_run_dir_read(r->dump_path, &run);
+	opt.vmlinux_hint = run.vmlinux;
+	if ((err = ol_kmem_open(r->dump_path, &opt, &k, warnings))) {
 		run_say(r, "cannot read the dump: %s", err->message);
 		return;
 	}

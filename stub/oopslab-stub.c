@@ -13,6 +13,7 @@
 
 #include "dump.h"
 #include "live-proxy.h"
+#include "run-dir.h"
 #include "server.h"
 #include "target.h"
 #include "transport.h"
@@ -164,11 +165,20 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	g_autoptr(OlTarget) t = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
 	g_autoptr(GError) err = NULL;
+	g_auto(OlRunDir) run = {0};
+	g_auto(GStrv) run_module_dirs = NULL;
+	OlTargetOptions opt = {.kmem.vmlinux = vmlinux, .module_dirs = module_dirs,
+			       .no_kernel_library = no_kernel_library};
 	int lfd = -1, log_fd;
 
 	if ((err = rsp_log_open(log_path, use_stdio, &log_fd)))
 		return fail(err->message);
-	err = ol_target_open(dump, vmlinux, &t, &warnings);
+	/* The run directory's defaults: run.json's vmlinux, module and kernel build directories */
+	ol_run_dir_read(dump, &run);
+	run_module_dirs = ol_run_dir_module_dirs(&run);
+	opt.kmem.vmlinux_hint = run.vmlinux;
+	opt.run_module_dirs = (const char *const *)run_module_dirs;
+	err = ol_target_open(dump, &opt, &t, &warnings);
 	for (guint i = 0; warnings && i < warnings->len; i++)
 		fprintf(stderr, "oopslab-stub: warning: %s\n", (const char *)warnings->pdata[i]);
 	if (err)
@@ -176,8 +186,6 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 	/* After the target has found its bearings (panic CPU, modules) with
 	 * excluded pages as zeros: strictness is for what gdb reads. */
 	ol_dump_set_strict(ol_kmem_dump(ol_target_kmem(t)), strict);
-	ol_target_set_module_dirs(t, module_dirs);
-	ol_target_set_kernel_library(t, !no_kernel_library);
 	{
 		g_autofree char *note = ol_target_kaslr_note(t);
 
@@ -343,9 +351,17 @@ int main(int argc, char **argv)
 		return fail("--ram, --ram-region and --allow-writes go with --live");
 	if (live_socket) {
 		LiveOptions lo = {.qemu_socket = live_socket, .ram_file = ram_file, .ram_region = ram_region,
-				  .vmlinux = vmlinux, .module_dirs = (const char *const *)module_dirs,
+				  .target = {.kmem.vmlinux = vmlinux, .module_dirs = (const char *const *)module_dirs},
 				  .allow_writes = allow_writes};
 
+		g_auto(OlRunDir) run = {0};
+		g_auto(GStrv) run_module_dirs = NULL;
+
+		/* as for a dump: the run directory is where the guest's memory is */
+		ol_run_dir_read(ram_file ? ram_file : live_socket, &run);
+		run_module_dirs = ol_run_dir_module_dirs(&run);
+		lo.target.kmem.vmlinux_hint = run.vmlinux;
+		lo.target.run_module_dirs = (const char *const *)run_module_dirs;
 		if (argc != 1)
 			return fail("--live takes no dump");
 		if (info || strict)

@@ -133,22 +133,6 @@ GError *ol_elf_build_id(const char *path, char **out)
 	return err;
 }
 
-/* run.json beside the dump names the vmlinux the harness booted. */
-static char *run_json_vmlinux(const char *dump_path)
-{
-	g_autofree char *dir = g_path_get_dirname(dump_path);
-	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
-	g_autofree char *text = NULL;
-	g_autoptr(GRegex) re = g_regex_new("\"vmlinux\": \"((?:[^\"\\\\]|\\\\.)*)\"", 0, 0, NULL);
-	g_autoptr(GMatchInfo) m = NULL;
-	g_autofree char *raw = NULL;
-
-	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &m))
-		return NULL;
-	raw = g_match_info_fetch(m, 1);
-	return g_strcompress(raw);
-}
-
 /* Takes PATH. */
 static char *rooted(char *path)
 {
@@ -163,15 +147,14 @@ static char *rooted(char *path)
 }
 
 /* Every candidate, in search order. */
-static GPtrArray *candidates(const OlKernelId *id, const char *dump_path)
+static GPtrArray *candidates(const OlKernelId *id, const char *hint, const char *dump_path)
 {
 	GPtrArray *c = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *dir = dump_path ? g_path_get_dirname(dump_path) : NULL;
-	char *rj = dump_path ? run_json_vmlinux(dump_path) : NULL;
 	const char *cache = g_getenv("DEBUGINFOD_CACHE_PATH");
 
-	if (rj)
-		g_ptr_array_add(c, rj);
+	if (hint)
+		g_ptr_array_add(c, g_strdup(hint));
 	if (dir) {
 		g_ptr_array_add(c, g_build_filename(dir, "vmlinux", NULL));
 		if (id->release)
@@ -210,7 +193,8 @@ static char *check(const OlKernelId *id, const char *path)
 	return NULL;
 }
 
-GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *dump_path, char **out)
+GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint, const char *dump_path,
+			char **out)
 {
 	g_autoptr(GPtrArray) c = NULL;
 	g_autoptr(GString) looked = g_string_new(NULL);
@@ -224,7 +208,7 @@ GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const c
 		*out = g_strdup(explicit_path);
 		return NULL;
 	}
-	c = candidates(id, dump_path);
+	c = candidates(id, hint, dump_path);
 	for (guint i = 0; i < c->len; i++) {
 		const char *path = c->pdata[i];
 		g_autofree char *why = check(id, path);

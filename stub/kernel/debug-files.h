@@ -7,8 +7,8 @@
  * note of its .notes section and its "Linux version " banner (dumps
  * without VMCOREINFO, e.g. a guest without qemu_fw_cfg).
  *
- * vmlinux is looked for, in order: the given path; the run directory (what
- * run.json names, or vmlinux beside the dump); /usr/lib/debug/boot/
+ * vmlinux is looked for, in order: the given path; the caller's hint (what
+ * run.json names: common/run-dir.h); vmlinux beside the dump; /usr/lib/debug/boot/
  * vmlinux-REL; /usr/lib/debug/lib/modules/REL/vmlinux;
  * /lib/modules/REL/build/vmlinux; /usr/lib/debug/.build-id/xx/yyyy.debug;
  * the debuginfod client cache ($DEBUGINFOD_CACHE_PATH, else
@@ -36,10 +36,11 @@ void ol_kernel_id_read(OlDump *d, OlXlat *x, OlKernelId *id);
 GError *ol_elf_build_id(const char *path, char **hex) G_GNUC_WARN_UNUSED_RESULT;
 
 /* vmlinux for ID: EXPLICIT if given (an error if its build-id differs, with
- * both ids), else the first match of the search above; DUMP_PATH locates
- * the run directory. The error names every place looked at and why each
+ * both ids), else the first match of the search above; HINT (or NULL) is
+ * what the run directory names, DUMP_PATH locates the dump's directory. The error names every place looked at and why each
  * was not taken. */
-GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *dump_path, char **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint, const char *dump_path,
+			char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The debug tree of the release's modules (/usr/lib/debug/lib/modules/REL),
  * or NULL if it does not exist. */

@@ -173,14 +173,16 @@ static void check_banner(OlKmem *k, GPtrArray *warnings)
 
 /* The dump's own vmlinux: a given one of another build is ignored (with
  * both ids); none leaves the model working from the dump alone. */
-static GError *open_vmlinux(OlKmem *k, const char *vmlinux, GPtrArray *warnings)
+static GError *open_vmlinux(OlKmem *k, const OlKmemOptions *opt, GPtrArray *warnings)
 {
+	const char *vmlinux = opt ? opt->vmlinux : NULL;
+	const char *hint = opt ? opt->vmlinux_hint : NULL;
 	g_autofree char *found = NULL;
 	g_autoptr(GError) verr = NULL;
 	GError *err;
 
 	ol_kernel_id_read(k->dump, k->xlat, &k->kid);
-	if ((err = ol_find_vmlinux(&k->kid, vmlinux, ol_dump_path(k->dump), &found))) {
+	if ((err = ol_find_vmlinux(&k->kid, vmlinux, hint, ol_dump_path(k->dump), &found))) {
 		g_ptr_array_add(warnings, vmlinux ? g_strdup_printf("ignoring vmlinux: %s", err->message)
 						  : g_strdup(err->message));
 		g_clear_error(&err);
@@ -194,13 +196,13 @@ static GError *open_vmlinux(OlKmem *k, const char *vmlinux, GPtrArray *warnings)
 	return new_xlat(k);
 }
 
-GError *ol_kmem_open_dump(OlDump *dump, const char *vmlinux, OlKmem **out, GPtrArray *warnings)
+GError *ol_kmem_open_dump(OlDump *dump, const OlKmemOptions *opt, OlKmem **out, GPtrArray *warnings)
 {
 	g_autoptr(OlKmem) k = g_new0(OlKmem, 1);
 	GError *err;
 
 	k->dump = dump;
-	if ((err = new_xlat(k)) || (err = open_vmlinux(k, vmlinux, warnings)))
+	if ((err = new_xlat(k)) || (err = open_vmlinux(k, opt, warnings)))
 		return err;
 	read_cpu_regs(k);
 	if (k->cpu_regs->len == 0)
@@ -219,7 +221,7 @@ GError *ol_kmem_open_dump(OlDump *dump, const char *vmlinux, OlKmem **out, GPtrA
 	return NULL;
 }
 
-GError *ol_kmem_open(const char *dump_arg, const char *vmlinux, OlKmem **out, GPtrArray *warnings)
+GError *ol_kmem_open(const char *dump_arg, const OlKmemOptions *opt, OlKmem **out, GPtrArray *warnings)
 {
 	OlDump *dump = NULL;
 	g_autofree char *in_dir = NULL;
@@ -235,7 +237,7 @@ GError *ol_kmem_open(const char *dump_arg, const char *vmlinux, OlKmem **out, GP
 		return err;
 	if (ol_dump_warning(dump))
 		g_ptr_array_add(warnings, g_strdup(ol_dump_warning(dump)));
-	return ol_kmem_open_dump(dump, vmlinux, out, warnings);
+	return ol_kmem_open_dump(dump, opt, out, warnings);
 }
 
 GError *ol_kmem_refresh(OlKmem *k)

@@ -19,17 +19,24 @@
 
 typedef struct OlKmem OlKmem;
 
-/* DUMP_PATH may be a kdump-tools directory (vmcore or dump.DATE in it). */
-GError *ol_kmem_open(const char *dump_path, const char *vmlinux, OlKmem **out,
+/* Which vmlinux: the caller resolves its defaults (the stub and the harness
+ * from the run directory, common/run-dir.h); NULL options: none given. */
+typedef struct {
+	/* This one (--vmlinux), or NULL: look for it (debug-files.h). A given
+	 * vmlinux whose build-id or banner is not the dump's is not used (a
+	 * warning says why), and the model works from the dump alone. */
+	const char *vmlinux;
+	/* Looking for it: the first place to try (what run.json names), or NULL. */
+	const char *vmlinux_hint;
+} OlKmemOptions;
+
+/* DUMP_PATH may be a kdump-tools directory (vmcore or dump.DATE in it).
+ * Problems that leave the model usable are added to WARNINGS. */
+GError *ol_kmem_open(const char *dump_path, const OlKmemOptions *opt, OlKmem **out,
 		     GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
-/*
- * Over a dump opened some other way (a live guest, live.h); takes DUMP, even
- * on failure. VMLINUX may be NULL: then it is looked for (debug-files.h), and
- * without it the model works from the dump alone. A given vmlinux whose
- * build-id or banner is not the dump's is not used. Problems that leave the
- * model usable are added to WARNINGS.
- */
-GError *ol_kmem_open_dump(OlDump *dump, const char *vmlinux, OlKmem **out,
+/* Over a dump opened some other way (a live guest, live.h); takes DUMP,
+ * even on failure. */
+GError *ol_kmem_open_dump(OlDump *dump, const OlKmemOptions *opt, OlKmem **out,
 			  GPtrArray *warnings) G_GNUC_WARN_UNUSED_RESULT;
 /* The dump's memory and CPU notes changed (a live guest stopped again):
  * rebuild the translation, the CPUs' registers and the panicking CPU. */

@@ -255,41 +255,6 @@ static void index_dir(GHashTable *index, const char *dir, int depth)
 	}
 }
 
-/* run.json's string member KEY, written by the harness. */
-static char *run_json_string(const char *dump_path, const char *key)
-{
-	g_autofree char *dir = g_path_get_dirname(dump_path);
-	g_autofree char *json = g_build_filename(dir, "run.json", NULL);
-	g_autofree char *text = NULL;
-	g_autofree char *pattern = g_strdup_printf("\"%s\": \"((?:[^\"\\\\]|\\\\.)*)\"", key);
-	g_autoptr(GRegex) re = g_regex_new(pattern, 0, 0, NULL);
-	g_autoptr(GMatchInfo) mi = NULL;
-	g_autofree char *raw = NULL;
-
-	if (!g_file_get_contents(json, &text, NULL, NULL) || !g_regex_match(re, text, 0, &mi))
-		return NULL;
-	raw = g_match_info_fetch(mi, 1);
-	return g_strcompress(raw);
-}
-
-char **ol_modules_default_dirs(const char *dump_path)
-{
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-	g_autofree char *run_dir = g_path_get_dirname(dump_path);
-	g_autofree char *module = run_json_string(dump_path, "module");
-	g_autofree char *kernel_dir = run_json_string(dump_path, "kernel_dir");
-
-	g_strv_builder_add(b, run_dir);
-	if (module && *module) {
-		g_autofree char *mdir = g_path_get_dirname(module);
-
-		g_strv_builder_add(b, mdir);
-	}
-	if (kernel_dir && *kernel_dir)
-		g_strv_builder_add(b, kernel_dir);
-	return g_strv_builder_end(b);
-}
-
 /* ---- the .ko as gdb sees it ---- */
 
 /* The allocated sections of a .ko in file order: what gdb's solib-target

@@ -52,11 +52,6 @@ guint ol_modules_count(const OlModules *m);
 const OlModule *ol_modules_get(const OlModules *m, guint i);
 const char *const *ol_modules_dirs(const OlModules *m);
 
-/* The directories searched when the user names none: the run directory
- * beside the dump, and from its run.json the lab module's build directory
- * and the kernel build directory. */
-char **ol_modules_default_dirs(const char *dump_path);
-
 /* gdb's add-symbol-file command for M at its addresses in the dump: the
  * .ko's path (or NAME.ko when none was found), .text's address, then -s
  * NAME ADDR for every other section that is in memory and holds code or

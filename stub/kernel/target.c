@@ -17,7 +17,7 @@ struct OlTarget {
 	GArray *threads; /* OlThread */
 	OlEntryCfi *entry_cfi; /* or NULL without vmlinux */
 	/* Kernel modules (modules.c), read on first use */
-	char **module_dirs;     /* --modules, or NULL: the defaults */
+	char **module_dirs;     /* --modules, or the defaults (target.h) */
 	OlModules *modules;
 	/* vmlinux as a library at the KASLR offset, when gdb has none (kernel-library.h) */
 	OlKernelLibrary *klib;
@@ -105,13 +105,45 @@ static void add_cpu_threads(OlTarget *t)
 	}
 }
 
+/* --modules (each entry DIR:DIR...), or the defaults (target.h). */
+static char **module_dirs(OlKmem *k, const OlTargetOptions *opt)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_autofree char *dump_dir = NULL;
+	g_autofree char *debug = NULL;
+	guint given = 0;
+
+	for (guint i = 0; opt && opt->module_dirs && opt->module_dirs[i]; i++) {
+		g_auto(GStrv) parts = g_strsplit(opt->module_dirs[i], ":", -1);
+
+		for (guint j = 0; parts[j]; j++) {
+			if (!*parts[j])
+				continue;
+			g_strv_builder_add(b, parts[j]);
+			given++;
+		}
+	}
+	if (given)
+		return g_strv_builder_end(b);
+	dump_dir = g_path_get_dirname(ol_dump_path(ol_kmem_dump(k)));
+	g_strv_builder_add(b, dump_dir);
+	if (opt && opt->run_module_dirs)
+		g_strv_builder_addv(b, (const char **)opt->run_module_dirs);
+	/* and the release's debug tree (Debian's -dbg packages) */
+	if ((debug = ol_debug_modules_dir(ol_kmem_kernel_id(k))))
+		g_strv_builder_add(b, debug);
+	return g_strv_builder_end(b);
+}
+
 /* Everything after the memory layer is open: takes K. */
-static GError *target_init(OlKmem *k, OlTarget **out, GPtrArray *warnings)
+static GError *target_init(OlKmem *k, const OlTargetOptions *opt, OlTarget **out, GPtrArray *warnings)
 {
 	g_autoptr(OlTarget) t = g_new0(OlTarget, 1);
 	OlVmlinux *v = ol_kmem_vmlinux(k);
 
 	t->kmem = k;
+	t->module_dirs = module_dirs(k, opt);
+	t->no_klib = opt && opt->no_kernel_library;
 	add_cpu_threads(t);
 	if (v) {
 		g_autoptr(GError) kerr = NULL;
@@ -125,26 +157,26 @@ static GError *target_init(OlKmem *k, OlTarget **out, GPtrArray *warnings)
 	return NULL;
 }
 
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+GError *ol_target_open(const char *dump_path, const OlTargetOptions *opt, OlTarget **out, GPtrArray **warnings)
 {
 	OlKmem *k = NULL;
 	GError *err;
 
 	*warnings = g_ptr_array_new_with_free_func(g_free);
-	if ((err = ol_kmem_open(dump_path, vmlinux, &k, *warnings)))
+	if ((err = ol_kmem_open(dump_path, opt ? &opt->kmem : NULL, &k, *warnings)))
 		return err;
-	return target_init(k, out, *warnings);
+	return target_init(k, opt, out, *warnings);
 }
 
-GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings)
+GError *ol_target_open_dump(OlDump *dump, const OlTargetOptions *opt, OlTarget **out, GPtrArray **warnings)
 {
 	OlKmem *k = NULL;
 	GError *err;
 
 	*warnings = g_ptr_array_new_with_free_func(g_free);
-	if ((err = ol_kmem_open_dump(dump, vmlinux, &k, *warnings)))
+	if ((err = ol_kmem_open_dump(dump, opt ? &opt->kmem : NULL, &k, *warnings)))
 		return err;
-	return target_init(k, out, *warnings);
+	return target_init(k, opt, out, *warnings);
 }
 
 GError *ol_target_refresh(OlTarget *t, GPtrArray *warnings)
@@ -260,51 +292,13 @@ char *ol_target_kaslr_note(OlTarget *t)
 			       "the commands)", off);
 }
 
-void ol_target_set_kernel_library(OlTarget *t, gboolean allowed)
-{
-	t->no_klib = !allowed;
-}
-
-void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs)
-{
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-
-	for (guint i = 0; dirs && dirs[i]; i++) {
-		g_auto(GStrv) parts = g_strsplit(dirs[i], ":", -1);
-
-		for (guint j = 0; parts[j]; j++)
-			if (*parts[j])
-				g_strv_builder_add(b, parts[j]);
-	}
-	g_strfreev(t->module_dirs);
-	t->module_dirs = g_strv_builder_end(b);
-	if (!*t->module_dirs)
-		g_clear_pointer(&t->module_dirs, g_strfreev);
-	g_clear_pointer(&t->modules, ol_modules_free);
-}
-
 GError *ol_target_modules(OlTarget *t, OlModules **out)
 {
 	GError *err;
 
 	/* A failure is not kept: it is cheap to find again, and says why. */
-	if (!t->modules) {
-		g_auto(GStrv) defaults = t->module_dirs ? NULL : ol_modules_default_dirs(ol_dump_path(ol_kmem_dump(t->kmem)));
-		g_autofree char *debug = ol_debug_modules_dir(ol_kmem_kernel_id(t->kmem));
-
-		/* and the release's debug tree (Debian's -dbg packages) */
-		if (defaults && debug) {
-			guint n = g_strv_length(defaults);
-
-			defaults = g_realloc_n(defaults, n + 2, sizeof(char *));
-			defaults[n] = g_steal_pointer(&debug);
-			defaults[n + 1] = NULL;
-		}
-
-		if ((err = ol_modules_read(t->kmem, (const char *const *)(t->module_dirs ? t->module_dirs : defaults),
-					   &t->modules)))
-			return err;
-	}
+	if (!t->modules && (err = ol_modules_read(t->kmem, (const char *const *)t->module_dirs, &t->modules)))
+		return err;
 	*out = t->modules;
 	return NULL;
 }

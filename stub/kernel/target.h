@@ -23,17 +23,29 @@ typedef struct {
 
 typedef struct OlTarget OlTarget;
 
+/* Everything the target is told; the caller resolves its defaults (the
+ * stub from the run directory: common/run-dir.h). NULL options: none. */
+typedef struct {
+	OlKmemOptions kmem; /* which vmlinux */
+	/* Where modules' .ko files are looked for, recursively (--modules):
+	 * only these. Each entry may hold several directories separated by
+	 * ':'. NULL or none: the dump's directory, then RUN_MODULE_DIRS, then
+	 * the release's debug tree (/usr/lib/debug/lib/modules/REL). */
+	const char *const *module_dirs;
+	const char *const *run_module_dirs; /* what the run directory names, or NULL */
+	/* Never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
+	gboolean no_kernel_library;
+} OlTargetOptions;
+
 /* DUMP_PATH may be a kdump-tools directory (vmcore or dump.DATE in it).
- * vmlinux may be NULL: then it is looked for (debug-files.h: the run
- * directory, the system's debug directories, the debuginfod cache), and
- * without it the target works from the dump alone. A given vmlinux whose
- * build-id is not the dump's is refused (not used; a warning with both
- * ids). Problems that do not stop the target (that one, no vmlinux found
- * and where it was looked for) are returned in *warnings. */
-GError *ol_target_open(const char *dump_path, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
+ * Problems that do not stop the target (a vmlinux that is not the dump's,
+ * no vmlinux found and where it was looked for) are returned in *warnings. */
+GError *ol_target_open(const char *dump_path, const OlTargetOptions *opt, OlTarget **out,
+		       GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
 /* The same over a dump opened some other way (a live guest, live.h);
  * takes DUMP, even on failure. */
-GError *ol_target_open_dump(OlDump *dump, const char *vmlinux, OlTarget **out, GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_target_open_dump(OlDump *dump, const OlTargetOptions *opt, OlTarget **out,
+			    GPtrArray **warnings) G_GNUC_WARN_UNUSED_RESULT;
 /* The memory and CPU notes of T's dump changed (a live guest stopped
  * again): rebuild the translation, the threads and the stop thread, and
  * forget the modules.  Thread pointers from before are invalid. */
@@ -74,13 +86,6 @@ guint64 ol_target_exec_text_offset(OlTarget *t);
 /* One line for gdb's screen when the kernel moved (KASLR) and gdb may have
  * vmlinux at its link address, with what to type; NULL otherwise. */
 char *ol_target_kaslr_note(OlTarget *t);
-/* FALSE: never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
-void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
-
-/* Where modules' .ko files are looked for, recursively (--modules). Each
- * entry may hold several directories separated by ':'. NULL or none: the
- * defaults of ol_modules_default_dirs(). */
-void ol_target_set_module_dirs(OlTarget *t, const char *const *dirs);
 /* The dump's kernel modules, read on first use and kept (owned by T). */
 GError *ol_target_modules(OlTarget *t, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 

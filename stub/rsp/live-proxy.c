@@ -149,14 +149,13 @@ static GError *refresh(Live *s)
 		OlDump *d = s->dump;
 
 		s->dump = NULL;
-		if ((err = ol_target_open_dump(d, s->opt->vmlinux, &s->t, &w))) {
+		if ((err = ol_target_open_dump(d, &s->opt->target, &s->t, &w))) {
 			if (w)
 				warn_all(w);
 			return err;
 		}
 		s->dump = d;
 		warn_all(w);
-		ol_target_set_module_dirs(s->t, s->opt->module_dirs);
 		s->dh = rsp_dump_handler_new(s->t, s->out_fd);
 		load_vmcoreinfo(s);
 	}

@@ -12,12 +12,13 @@
 #pragma once
 #include <glib.h>
 
+#include "target.h"
+
 typedef struct {
 	const char *qemu_socket;   /* QEMU's gdbstub (-gdb unix:PATH,server) */
 	const char *ram_file;      /* guest RAM (memory-backend-file share=on), or NULL */
 	const char *ram_region;    /* its memory region in `info mtree -f`, or NULL: the largest */
-	const char *vmlinux;       /* or NULL */
-	const char *const *module_dirs;
+	OlTargetOptions target;    /* vmlinux, module directories */
 	gboolean allow_writes;     /* forward memory writes */
 } LiveOptions;
 

@@ -31,7 +31,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (dump && vmlinux && *dump && *vmlinux) {
 		g_autoptr(GPtrArray) warnings = NULL;
-		g_autoptr(GError) err = ol_target_open(dump, vmlinux, &lab, &warnings);
+		OlTargetOptions opt = {.kmem.vmlinux = vmlinux};
+		g_autoptr(GError) err = ol_target_open(dump, &opt, &lab, &warnings);
 
 		if (err)
 			g_error("OOPSLAB_FUZZ_DUMP: %s", err->message);

@@ -56,12 +56,12 @@ static void test_order(Fixture *f, gconstpointer data)
 
 	bid_path = g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", f->self_id, f->self_id + 2);
 	put(f, bid_path, f->self);
-	err = ol_find_vmlinux(&id, NULL, NULL, &got);
+	err = ol_find_vmlinux(&id, NULL, NULL, NULL, &got);
 	g_assert_no_error(err);
 	g_assert_true(g_str_has_suffix(got, bid_path));
 	g_clear_pointer(&got, g_free);
 	put(f, "/usr/lib/debug/boot/vmlinux-9.9.9-test", f->self);
-	err = ol_find_vmlinux(&id, NULL, NULL, &got);
+	err = ol_find_vmlinux(&id, NULL, NULL, NULL, &got);
 	g_assert_no_error(err);
 	boot = g_build_filename(f->root, "/usr/lib/debug/boot/vmlinux-9.9.9-test", NULL);
 	g_assert_cmpstr(got, ==, boot);
@@ -75,14 +75,14 @@ static void test_other_build(Fixture *f, gconstpointer data)
 	g_autoptr(GError) err = NULL;
 
 	put(f, "/usr/lib/debug/boot/vmlinux-9.9.9-test", f->self);
-	err = ol_find_vmlinux(&id, NULL, NULL, &got);
+	err = ol_find_vmlinux(&id, NULL, NULL, NULL, &got);
 	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT);
 	g_assert_nonnull(strstr(err->message, f->self_id));
 	g_assert_nonnull(strstr(err->message, id.build_id));
 	g_assert_nonnull(strstr(err->message, "/lib/modules/9.9.9-test/build/vmlinux (not there)"));
 	g_clear_error(&err);
 	/* given explicitly: refused */
-	err = ol_find_vmlinux(&id, f->self, NULL, &got);
+	err = ol_find_vmlinux(&id, f->self, NULL, NULL, &got);
 	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
 	g_assert_nonnull(strstr(err->message, f->self_id));
 	g_assert_null(got);
@@ -96,7 +96,7 @@ static void test_debuginfod(Fixture *f, gconstpointer data)
 	g_autoptr(GError) err = NULL;
 
 	put(f, rel, f->self);
-	err = ol_find_vmlinux(&id, NULL, NULL, &got);
+	err = ol_find_vmlinux(&id, NULL, NULL, NULL, &got);
 	g_assert_no_error(err);
 	g_assert_true(g_str_has_suffix(got, rel));
 }

@@ -118,7 +118,7 @@ static OlKmem *fx_open(Fx *f, GPtrArray *warnings)
 	dumpgen_set_vmcoreinfo(f->g, vmcoreinfo);
 	bytes = dumpgen_build(f->g, NULL);
 	path = dumpgen_write_temp(bytes);
-	err = ol_kmem_open(path, g_getenv("OOPSLAB_FAKE_VMLINUX"), &k, warnings);
+	err = ol_kmem_open(path, &(OlKmemOptions){.vmlinux = g_getenv("OOPSLAB_FAKE_VMLINUX")}, &k, warnings);
 	g_unlink(path);
 	g_assert_no_error(err);
 	g_assert_nonnull(ol_kmem_dwarf(k));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A small JSON reader: enough to read back run.json and report.json. */
 #pragma once
 #include <glib.h>
