@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "modules.h"
+#include "oops.h"
+
 static void stage_free(gpointer p)
 {
 	ConsoleStage *s = p;
@@ -116,12 +119,7 @@ void console_watcher_line(ConsoleWatcher *w, const char *raw, double host_time)
 		set_once(&w->panic_line, line);
 	} else if (g_str_has_prefix(line, "---[ end Kernel panic") && !w->panic_end_time)
 		w->panic_end_time = host_time;
-	else if (g_str_has_prefix(line, "BUG: ") || g_str_has_prefix(line, "kernel BUG at ") ||
-		 g_str_has_prefix(line, "general protection fault") ||
-		 g_str_has_prefix(line, "Oops: ") || g_str_has_prefix(line, "WARNING: ") ||
-		 /* sanitizer and debug-check reports without a BUG:/WARNING: prefix */
-		 g_str_has_prefix(line, "UBSAN: ") || g_str_has_prefix(line, "list_add corruption") ||
-		 g_str_has_prefix(line, "list_del corruption"))
+	else if (oops_is_report_line(line))
 		set_once(&w->oops_line, line);
 	else if (g_str_has_prefix(line, "RIP: 0010:"))
 		set_once(&w->rip_line, line + strlen("RIP: 0010:"));
@@ -170,40 +168,21 @@ const ConsoleStage *console_watcher_stage(const ConsoleWatcher *w, const char *n
 	return NULL;
 }
 
-/* Sections gdb should not relocate: freed after init, or not code/data. */
-static gboolean skip_section(const char *name)
-{
-	return g_str_has_prefix(name, ".init") || g_str_has_prefix(name, ".exit") ||
-	       g_str_has_prefix(name, ".note") || g_strcmp0(name, ".symtab") == 0 ||
-	       g_strcmp0(name, ".strtab") == 0;
-}
-
+/* The line is the kernel model's (modules.h). The guest prints the
+ * sections once the module is loaded: its init memory is freed by then. */
 char *console_add_symbol_file(const ConsoleWatcher *w, const char *module, const char *ko_path)
 {
-	g_autoptr(GString) cmd = g_string_new(NULL);
-	const ConsoleSection *text = NULL;
-	guint n = 0;
+	g_autoptr(GArray) sections = g_array_new(FALSE, TRUE, sizeof(OlModuleSection));
+	g_autofree char *line = NULL;
+	guint used = 0;
 
 	for (guint i = 0; i < w->sections->len; i++) {
 		const ConsoleSection *s = g_ptr_array_index(w->sections, i);
+		OlModuleSection ms = {.name = s->section, .addr = s->addr, .live = !g_str_has_prefix(s->section, ".init")};
 
-		if (g_strcmp0(s->module, module) == 0 && g_strcmp0(s->section, ".text") == 0)
-			text = s;
+		if (g_strcmp0(s->module, module) == 0)
+			g_array_append_val(sections, ms);
 	}
-	/* gdb 13: add-symbol-file FILE [TEXTADDR] [-s SECTION ADDR]... ; a module
-	 * whose code is all in .text.unlikely has no .text attribute. */
-	g_string_printf(cmd, "add-symbol-file %s", ko_path);
-	if (text)
-		g_string_append_printf(cmd, " 0x%" G_GINT64_MODIFIER "x", text->addr);
-	for (guint i = 0; i < w->sections->len; i++) {
-		const ConsoleSection *s = g_ptr_array_index(w->sections, i);
-
-		if (g_strcmp0(s->module, module) != 0 || s == text || skip_section(s->section))
-			continue;
-		g_string_append_printf(cmd, " -s %s 0x%" G_GINT64_MODIFIER "x", s->section, s->addr);
-		n++;
-	}
-	if (!text && n == 0)
-		return NULL;
-	return g_string_free(g_steal_pointer(&cmd), FALSE);
+	line = ol_add_symbol_file_line(ko_path, (const OlModuleSection *)sections->data, sections->len, &used);
+	return used ? g_steal_pointer(&line) : NULL;
 }

@@ -28,8 +28,7 @@ typedef struct {
 	char *panic_line;       /* "Kernel panic - not syncing: ..." */
 	double panic_time;      /* host seconds when panic_line came (0: not yet) */
 	double panic_end_time;  /* ... and the "---[ end Kernel panic" line */
-	char *oops_line;        /* first "BUG: ...", "general protection fault...", "kernel BUG at ...",
-				 * "WARNING: ...", "UBSAN: ...", "list_add/list_del corruption..." */
+	char *oops_line;        /* the first line that starts a report (oops_is_report_line()) */
 	char *rip_line;         /* first "RIP: 0010:fct+off/len [mod]" (kernel mode) */
 	guint stages_reported;  /* for the caller's progress display */
 } ConsoleWatcher;

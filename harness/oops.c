@@ -276,6 +276,22 @@ static gboolean is_bare_address(const char *l)
 	return g_str_has_prefix(l, "0x") && l[2 + strspn(l + 2, "0123456789abcdef")] == '\0';
 }
 
+/* LINE's headers[] index, or -1. */
+static int header_index(const char *l)
+{
+	for (guint k = 0; k < G_N_ELEMENTS(headers); k++)
+		if (g_str_has_prefix(l, headers[k].prefix) &&
+		    (!headers[k].must_contain || strstr(l, headers[k].must_contain)))
+			return (int)k;
+	return -1;
+}
+
+gboolean oops_is_report_line(const char *line)
+{
+	/* the families headers[] refines: any of them is a report */
+	return g_str_has_prefix(line, "BUG: ") || g_str_has_prefix(line, "WARNING: ") || header_index(line) >= 0;
+}
+
 /* The first line, at or after FROM, with a known report header; -1 if none.
  * *H is its headers[] index, -2 for the start of an OOM report. */
 static int find_header(char **lines, int from, int *h)
@@ -287,12 +303,8 @@ static int find_header(char **lines, int from, int *h)
 			*h = -2; /* decided by the panic line, later */
 			return i;
 		}
-		for (guint k = 0; k < G_N_ELEMENTS(headers); k++)
-			if (g_str_has_prefix(l, headers[k].prefix) &&
-			    (!headers[k].must_contain || strstr(l, headers[k].must_contain))) {
-				*h = (int)k;
-				return i;
-			}
+		if ((*h = header_index(l)) >= 0)
+			return i;
 	}
 	return -1;
 }

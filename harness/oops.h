@@ -51,6 +51,9 @@ typedef struct {
 } Oops;
 
 Oops *oops_parse(const char *console);
+/* Does LINE (without its timestamp) start a kernel report: one of the
+ * headers oops_parse() knows, or any "BUG: " or "WARNING: " line? */
+gboolean oops_is_report_line(const char *line);
 /* Every report in CONSOLE, in order (Oops*; empty if none): the first is
  * oops_parse()'s; the others are what else the kernel reported, findings
  * such as a WARNING or a lockdep report that no panic followed. */

@@ -465,18 +465,15 @@ static gint cmp_glob(gconstpointer a, gconstpointer b)
 	return strcmp(x->name, y->name);
 }
 
-char *ol_module_add_symbol_file(const OlModule *m)
+char *ol_add_symbol_file_line(const char *ko, const OlModuleSection *sections, guint n, guint *used)
 {
 	g_autoptr(GPtrArray) order = g_ptr_array_new();
 	GString *cmd = g_string_new("add-symbol-file ");
 	const OlModuleSection *text = NULL;
 
-	if (m->ko)
-		g_string_append(cmd, m->ko);
-	else
-		g_string_append_printf(cmd, "%s.ko", m->name);
-	for (guint i = 0; i < m->sections->len; i++) {
-		const OlModuleSection *s = &g_array_index(m->sections, OlModuleSection, i);
+	g_string_append(cmd, ko);
+	for (guint i = 0; i < n; i++) {
+		const OlModuleSection *s = &sections[i];
 
 		if (!for_gdb(s))
 			continue;
@@ -494,7 +491,16 @@ char *ol_module_add_symbol_file(const OlModule *m)
 
 		g_string_append_printf(cmd, " -s %s 0x%" G_GINT64_MODIFIER "x", s->name, s->addr);
 	}
+	if (used)
+		*used = order->len + (text != NULL);
 	return g_string_free(cmd, FALSE);
+}
+
+char *ol_module_add_symbol_file(const OlModule *m)
+{
+	g_autofree char *ko = m->ko ? g_strdup(m->ko) : g_strdup_printf("%s.ko", m->name);
+
+	return ol_add_symbol_file_line(ko, (const OlModuleSection *)m->sections->data, m->sections->len, NULL);
 }
 
 void ol_modules_append_libraries(OlModules *m, GString *xml)

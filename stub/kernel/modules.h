@@ -52,12 +52,16 @@ guint ol_modules_count(const OlModules *m);
 const OlModule *ol_modules_get(const OlModules *m, guint i);
 const char *const *ol_modules_dirs(const OlModules *m);
 
-/* gdb's add-symbol-file command for M at its addresses in the dump: the
- * .ko's path (or NAME.ko when none was found), .text's address, then -s
- * NAME ADDR for every other section that is in memory and holds code or
- * data (not .note.*, .symtab, .strtab, nor .init.* once freed). Sections are
- * in the order the guest's `ls /sys/module/NAME/sections` prints them, so
- * the line is the same as the harness's run.json add_symbol_file. */
+/* gdb's add-symbol-file command for the module file KO with SECTIONS (N of
+ * them, in any order): .text's address, then -s NAME ADDR for every other
+ * section that is in memory (live) and holds code or data (not .note.*,
+ * .symtab, .strtab), in the order the guest's `ls /sys/module/NAME/sections`
+ * prints them. *USED (if not NULL): how many sections the line names. The
+ * one builder of that line: the harness's run.json add_symbol_file (from
+ * the sections the guest printed) and `monitor lsmod` (from the dump). */
+char *ol_add_symbol_file_line(const char *ko, const OlModuleSection *sections, guint n, guint *used);
+/* The line for M at its addresses in the dump: the .ko's path, or NAME.ko
+ * when none was found. */
 char *ol_module_add_symbol_file(const OlModule *m);
 
 /* <library> elements (qXfer:libraries:read) for the modules whose .ko was
