@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "convert.h"
 #include "dump.h"
 #include "json-reader.h"
 #include "live-notes.h"
@@ -138,13 +139,10 @@ gboolean run_wants_shared_ram(const Run *r, const Vm *vm)
 
 static OlDumpCodec codec_of(const char *format)
 {
-	if (g_str_equal(format, "kdump-zlib"))
-		return OL_DUMP_CODEC_ZLIB;
-	if (g_str_equal(format, "kdump-lzo"))
-		return OL_DUMP_CODEC_LZO;
-	if (g_str_equal(format, "kdump-snappy"))
-		return OL_DUMP_CODEC_SNAPPY;
-	return OL_DUMP_CODEC_ZSTD;
+	OlDumpWriteFormat f;
+	OlDumpCodec codec;
+
+	return convert_format_lookup(format, &f, &codec) ? codec : OL_DUMP_CODEC_ZSTD;
 }
 
 GError *run_capture_ram(Run *r, Vm *vm, const char *path, OlDumpWriteStats *stats)

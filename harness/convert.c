@@ -28,6 +28,26 @@ static const struct {
 	{ "elf", OL_DUMP_WRITE_ELF, OL_DUMP_CODEC_NONE },
 };
 
+gboolean convert_format_lookup(const char *format, OlDumpWriteFormat *out, OlDumpCodec *codec)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++)
+		if (strcmp(format, formats[i].name) == 0) {
+			*out = formats[i].format;
+			*codec = formats[i].codec;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+char *convert_format_names(void)
+{
+	GString *s = g_string_new(NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", formats[i].name);
+	return g_string_free(s, FALSE);
+}
+
 gboolean convert_format_known(const char *format)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++)
@@ -42,12 +62,7 @@ GError *convert_dump(const char *in_path, const char *out, const char *format, O
 	g_autoptr(OlDump) in = NULL;
 	GError *err;
 
-	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
-		if (strcmp(format, formats[i].name) == 0) {
-			opt.format = formats[i].format;
-			opt.codec = formats[i].codec;
-		}
-	}
+	convert_format_lookup(format, &opt.format, &opt.codec);
 	if ((err = ol_dump_open(in_path, &in)))
 		return err;
 	return ol_dump_write(in, out, &opt, stats);
@@ -80,10 +95,11 @@ static int usage_error(const char *msg)
 int cmd_convert(int argc, char **argv)
 {
 	g_autofree char *format = NULL, *exclude = NULL;
+	g_autofree char *names = convert_format_names();
+	g_autofree char *format_help = g_strdup_printf("%s (kdump-raw: uncompressed pages)", names);
 	gint threads = 2;
 	GOptionEntry entries[] = {
-		{ "format", 0, 0, G_OPTION_ARG_STRING, &format,
-		  "kdump-zstd, kdump-zlib, kdump-lzo, kdump-snappy, kdump-raw (uncompressed pages) or elf", "FORMAT" },
+		{ "format", 0, 0, G_OPTION_ARG_STRING, &format, format_help, "FORMAT" },
 		{ "exclude", 0, 0, G_OPTION_ARG_STRING, &exclude,
 		  "zero: all-zero pages (elf: left out, as p_memsz tails; kdump: as makedumpfile -d 1, one shared "
 		  "copy and dump_level 1, which crash reads without --zero_excluded); free (kdump only): the pages "
@@ -106,8 +122,11 @@ int cmd_convert(int argc, char **argv)
 		return usage_error(err->message);
 	if (argc < 3)
 		return usage_error("give IN and OUT (see --help)");
-	if (!format)
-		return usage_error("--format is required: kdump-zstd, kdump-zlib, kdump-lzo, kdump-snappy, kdump-raw or elf");
+	if (!format) {
+		g_autofree char *msg = g_strdup_printf("--format is required: %s", names);
+
+		return usage_error(msg);
+	}
 	gboolean ex_zero = FALSE, ex_free = FALSE, ex_lru = FALSE;
 	if (exclude && !convert_parse_exclude(exclude, &ex_zero, &ex_free, &ex_lru))
 		return usage_error("--exclude: give a list of zero, free and lru, or none");
@@ -115,17 +134,9 @@ int cmd_convert(int argc, char **argv)
 		return usage_error("--threads: give 1 to 64");
 
 	OlDumpWriteOptions opt = { .exclude_zero = ex_zero, .exclude_free = ex_free, .exclude_lru = ex_lru, .threads = (guint)threads };
-	gboolean found = FALSE;
-	for (gsize i = 0; i < G_N_ELEMENTS(formats); i++) {
-		if (strcmp(format, formats[i].name) == 0) {
-			opt.format = formats[i].format;
-			opt.codec = formats[i].codec;
-			found = TRUE;
-		}
-	}
-	if (!found) {
-		g_autofree char *msg = g_strdup_printf("--format: '%s' is not one of kdump-zstd, kdump-zlib, kdump-lzo, "
-						       "kdump-snappy, kdump-raw, elf", format);
+	if (!convert_format_lookup(format, &opt.format, &opt.codec)) {
+		g_autofree char *msg = g_strdup_printf("--format: '%s' is not one of %s", format, names);
+
 		return usage_error(msg);
 	}
 

@@ -8,6 +8,11 @@
 int cmd_convert(int argc, char **argv);
 /* Whether FORMAT names an output format of convert_dump(). */
 gboolean convert_format_known(const char *format);
+/* FORMAT's writer and codec; FALSE if it is not one. */
+gboolean convert_format_lookup(const char *format, OlDumpWriteFormat *out, OlDumpCodec *codec);
+/* The formats, "kdump-zstd, kdump-zlib, ..., elf": the one list that help
+ * texts and errors print. */
+char *convert_format_names(void);
 /* --exclude LIST: comma-separated zero, free, lru (or none alone): FALSE if
  * LIST is not that. */
 gboolean convert_parse_exclude(const char *list, gboolean *zero, gboolean *free_pages, gboolean *lru);

@@ -7,6 +7,7 @@
 #include "dump.h"
 #include "crash-input.h"
 #include "json-reader.h"
+#include "kernel-library.h"
 #include "report.h"
 #include "xlat.h"
 
@@ -106,8 +107,7 @@ static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offse
 	} else {
 		add(args, "-iex", g_strdup_printf("exec-file %s", in->vmlinux));
 		add(args, "-iex", g_strdup("set confirm off"));
-		add(args, "-iex", quiet(g_strdup_printf("add-symbol-file %s -o 0x%" G_GINT64_MODIFIER
-							"x -s .data..percpu 0", in->vmlinux, offset)));
+		add(args, "-iex", quiet(ol_kernel_library_add_symbol_file(in->vmlinux, offset)));
 		add(args, "-iex", g_strdup("set confirm on"));
 	}
 	add(args, "-ex", quiet(g_strdup_printf("target remote | %s --stdio --no-kernel-library --vmlinux %s %s", stub,

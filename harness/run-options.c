@@ -150,6 +150,20 @@ static GError *validate_workload(const RunOptions *o)
 	return NULL;
 }
 
+/* What --format takes: what convert writes, and what QEMU writes that it does not. */
+static char *format_names(void)
+{
+	g_autofree char *convert = convert_format_names();
+	g_autofree char *qemu = vm_dump_format_names();
+	g_auto(GStrv) qemu_names = g_strsplit(qemu, ", ", -1);
+	GString *s = g_string_new(convert);
+
+	for (char **n = qemu_names; *n; n++)
+		if (!convert_format_known(*n))
+			g_string_append_printf(s, ", %s", *n);
+	return g_string_free(s, FALSE);
+}
+
 GError *run_options_validate(RunOptions *o, const Lab *lab)
 {
 	gboolean kdump = g_str_equal(o->capture, "kdump");
@@ -160,9 +174,11 @@ GError *run_options_validate(RunOptions *o, const Lab *lab)
 	/* The lab knows how long its crash takes to come (lockup detectors). */
 	if (o->timeout < 0)
 		o->timeout = lab && lab->timeout > 0 ? lab->timeout : 60;
-	if (!vm_dump_format_valid(o->format) && !convert_format_known(o->format))
-		return run_usage_error(
-			"--format: '%s' is not one of elf, kdump-zlib, kdump-zstd, kdump-lzo, kdump-snappy, win-dmp", o->format);
+	if (!vm_dump_format_valid(o->format) && !convert_format_known(o->format)) {
+		g_autofree char *names = format_names();
+
+		return run_usage_error("--format: '%s' is not one of %s", o->format, names);
+	}
 	if (!kdump && !g_str_equal(o->capture, "host"))
 		return run_usage_error("--capture: '%s' is not one of host, kdump", o->capture);
 	if (!kdump && o->collector)
@@ -207,7 +223,8 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "Seconds before an NMI is injected into a guest that has not panicked (default: the lab's, else 60; 0: wait forever)", "SECONDS"},
 		{"format", 0, 0, G_OPTION_ARG_STRING, &o->format,
 		 "Dump format: kdump-zstd (default), kdump-lzo, kdump-snappy (written from the guest's shared RAM, "
-		 "free, page-cache and user pages left out), elf, kdump-zlib (QEMU's own), win-dmp", "FORMAT"},
+		 "free, page-cache and user pages left out), kdump-raw (uncompressed pages, converted from elf), elf, "
+		 "kdump-zlib (QEMU's own), win-dmp", "FORMAT"},
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o->expect,
 		 "panic, no-panic, hang or boot-failure: exit with status 3 when the outcome is another", "OUTCOME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print run.json on stdout instead of the run directory", NULL},

@@ -312,6 +312,15 @@ static const struct {
 	{"win-dmp", VIR_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP},
 };
 
+char *vm_dump_format_names(void)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(dump_formats); i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", dump_formats[i].name);
+	return g_string_free(s, FALSE);
+}
+
 gboolean vm_dump_format_valid(const char *format)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(dump_formats); i++)

@@ -39,6 +39,8 @@ GError *vm_resume(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 GError *vm_continue_after_panic(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* format: elf, kdump-zlib, kdump-lzo, kdump-snappy, win-dmp */
 GError *vm_dump(Vm *vm, const char *path, const char *format) G_GNUC_WARN_UNUSED_RESULT;
+/* The formats QEMU writes through libvirt, "elf, kdump-zlib, win-dmp". */
+char *vm_dump_format_names(void);
 gboolean vm_dump_format_valid(const char *format);
 /* Where the embedded driver puts guest RAM files (qemu.conf
  * memory_backing_dir, on tmpfs), or NULL: then guests cannot share their RAM

@@ -20,7 +20,6 @@
 #include "oopslab-config.h"
 #include "vmcoreinfo.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
 #define MAX_LISTED_RANGES 16
 #define START_KERNEL_MAP G_GUINT64_CONSTANT(0xffffffff80000000) /* x86_64 __START_KERNEL_map */
 

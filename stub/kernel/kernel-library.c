@@ -138,3 +138,8 @@ GBytes *ol_kernel_library_file(OlKernelLibrary *k)
 	}
 	return g_bytes_ref(k->file);
 }
+
+char *ol_kernel_library_add_symbol_file(const char *vmlinux, guint64 kaslr_offset)
+{
+	return g_strdup_printf("add-symbol-file %s -o " X64 " -s .data..percpu 0", vmlinux, kaslr_offset);
+}

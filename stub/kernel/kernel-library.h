@@ -21,3 +21,8 @@ void ol_kernel_library_append_xml(const OlKernelLibrary *k, GString *xml);
 const char *ol_kernel_library_name(const OlKernelLibrary *k);
 /* The file, mapped (gdb reads it through vFile). */
 GBytes *ol_kernel_library_file(OlKernelLibrary *k);
+
+/* The same by hand, for a gdb that has no vmlinux yet (`monitor kaslr`,
+ * `oopslab gdb`): "add-symbol-file VMLINUX -o OFFSET -s .data..percpu 0".
+ * symbol-file -o would also move .data..percpu. */
+char *ol_kernel_library_add_symbol_file(const char *vmlinux, guint64 kaslr_offset);

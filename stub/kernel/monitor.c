@@ -9,6 +9,7 @@
 #include "cmd-task.h"
 #include "cmd-kmem.h"
 #include "cmd-vm.h"
+#include "kernel-library.h"
 #include "modules.h"
 #include "oopslab-config.h"
 #include "printk.h"
@@ -35,27 +36,29 @@ static char *mon_kaslr(OlKmem *k, const char *args, GError **error)
 	OlVmlinux *v = ol_kmem_vmlinux(k);
 	guint64 off;
 	const char *path = v ? ol_vmlinux_path(v) : "vmlinux";
+	g_autofree char *load = NULL;
 
 	if (!ol_xlat_kaslr_offset(x, &off))
 		return g_strdup("KASLR offset unknown: no KERNELOFFSET in VMCOREINFO and no kernel text mapping found.\n");
 	if (off == 0)
 		return g_strdup_printf("KASLR offset: 0 (%s): vmlinux loads as it is.\n", ol_xlat_kaslr_source(x));
 	/*
-	 * symbol-file -o would also move .data..percpu, whose symbols are
-	 * per-CPU offsets, not addresses: add-symbol-file keeps it at 0.
-	 * `sharedlibrary` then reads the entry-code unwind info that gdb
-	 * skipped while it had no kernel symbols.
+	 * add-symbol-file keeps .data..percpu, whose symbols are per-CPU
+	 * offsets, at 0 (kernel-library.h). `sharedlibrary` then reads the
+	 * entry-code unwind info that gdb skipped while it had no kernel
+	 * symbols.
 	 */
+	load = ol_kernel_library_add_symbol_file(path, off);
 	return g_strdup_printf(
 		"KASLR offset: 0x%" G_GINT64_MODIFIER "x (%s)\n"
 		"(gdb started with no file needs nothing: the stub gave it vmlinux at this offset)\n"
 		"Load vmlinux at it (.data..percpu stays at 0: per-CPU symbols are offsets), in this gdb:\n"
 		"  symbol-file\n"
-		"  add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0\n"
+		"  %s\n"
 		"  sharedlibrary\n"
 		"or start gdb without vmlinux: gdb -ex 'target remote | oopslab-stub --stdio DUMP' "
-		"-ex 'add-symbol-file %s -o 0x%" G_GINT64_MODIFIER "x -s .data..percpu 0' -ex sharedlibrary\n",
-		off, ol_xlat_kaslr_source(x), path, off, path, off);
+		"-ex '%s' -ex sharedlibrary\n",
+		off, ol_xlat_kaslr_source(x), load, load);
 }
 
 static char *mon_vmcoreinfo(OlKmem *k, const char *args, GError **error)

@@ -5,10 +5,6 @@
 
 #include "vmcoreinfo.h"
 
-/* "0x%lx" for guint64 addresses, as every message here names one */
-#define HEX "0x%" G_GINT64_MODIFIER "x"
-#define U64 "%" G_GUINT64_FORMAT
-
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (G_GUINT64_CONSTANT(1) << PAGE_SHIFT)
 
@@ -88,12 +84,12 @@ static GError *region_read(OlKmem *t, guint64 addr, gsize len, const char *what,
 
 	if (len > dump_memory(t))
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
-				   "%s at " HEX ": 0x%" G_GSIZE_MODIFIER "x bytes, more than the dump's memory",
+				   "%s at " X64 ": 0x%" G_GSIZE_MODIFIER "x bytes, more than the dump's memory",
 				   what, addr, len);
 
 	if (addr + len < addr)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
-				   "%s at " HEX ": 0x%" G_GSIZE_MODIFIER "x bytes run past the end of the address "
+				   "%s at " X64 ": 0x%" G_GSIZE_MODIFIER "x bytes run past the end of the address "
 				   "space",
 				   what, addr, len);
 	r->addr = addr;
@@ -101,7 +97,7 @@ static GError *region_read(OlKmem *t, guint64 addr, gsize len, const char *what,
 	r->data = g_try_malloc0(len ? len : 1);
 	if (!r->data)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT,
-				   "%s at " HEX ": 0x%" G_GSIZE_MODIFIER "x bytes are more than this host can hold",
+				   "%s at " X64 ": 0x%" G_GSIZE_MODIFIER "x bytes are more than this host can hold",
 				   what, addr, len);
 	r->missing = g_new0(gboolean, page_index(r, len ? len - 1 : 0) + 1);
 	while (off < len) {
@@ -132,7 +128,7 @@ static GError *region_read(OlKmem *t, guint64 addr, gsize len, const char *what,
 		}
 		if (!first)
 			first = g_error_copy(err);
-		add_problem(problems, "%s: " HEX "-" HEX " is not in the dump (%s)", what, bad, addr + off,
+		add_problem(problems, "%s: " X64 "-" X64 " is not in the dump (%s)", what, bad, addr + off,
 			    err->message);
 		g_error_free(err);
 	}
@@ -140,7 +136,7 @@ static GError *region_read(OlKmem *t, guint64 addr, gsize len, const char *what,
 		region_clear(r);
 		g_ptr_array_set_size(problems, n_problems);
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
-				   "%s at " HEX " (0x%" G_GSIZE_MODIFIER "x bytes): nothing of it is readable (%s)",
+				   "%s at " X64 " (0x%" G_GSIZE_MODIFIER "x bytes): nothing of it is readable (%s)",
 				   what, addr, len, first->message);
 	}
 	return NULL;
@@ -175,7 +171,7 @@ static GError *read_u64(OlKmem *t, guint64 addr, const char *what, guint64 *v)
 	GError *err = ol_kmem_read_u64(t, addr, v);
 
 	if (err)
-		g_prefix_error(&err, "%s at " HEX ": ", what, addr);
+		g_prefix_error(&err, "%s at " X64 ": ", what, addr);
 	return err;
 }
 
@@ -184,7 +180,7 @@ static GError *read_u32(OlKmem *t, guint64 addr, const char *what, guint32 *v)
 	GError *err = ol_kmem_read_u32(t, addr, v);
 
 	if (err)
-		g_prefix_error(&err, "%s at " HEX ": ", what, addr);
+		g_prefix_error(&err, "%s at " X64 ": ", what, addr);
 	return err;
 }
 
@@ -377,7 +373,7 @@ static OlPrintkRecord *prb_record(const Prb *p, guint64 id)
 		return NULL;
 	r = record_new();
 	if (!region_ok(&p->infos, ioff, o->info_size)) {
-		record_problem(r, g_strdup_printf("descriptor " U64 ": its printk_info at " HEX " is not in the dump",
+		record_problem(r, g_strdup_printf("descriptor " U64 ": its printk_info at " X64 " is not in the dump",
 						  id, p->infos.addr + ioff));
 		return r;
 	}
@@ -401,21 +397,21 @@ static OlPrintkRecord *prb_record(const Prb *p, guint64 id)
 	if (LPOS_DATALESS(begin))
 		return r; /* an empty line, or text that was never stored */
 	if (!block_place(p, begin, next, &boff, &blen))
-		record_problem(r, g_strdup_printf("seq " U64 ": text block lpos " HEX "-" HEX " (descriptor at " HEX
-						  ") is not a block of the " HEX "-byte ring at " HEX,
+		record_problem(r, g_strdup_printf("seq " U64 ": text block lpos " X64 "-" X64 " (descriptor at " X64
+						  ") is not a block of the " X64 "-byte ring at " X64,
 						  r->seq, begin, next, p->descs.addr + doff, p->dsize, p->text.addr));
 	else if (blen < 8)
-		record_problem(r, g_strdup_printf("seq " U64 ": text block at " HEX " is " U64
+		record_problem(r, g_strdup_printf("seq " U64 ": text block at " X64 " is " U64
 						  " bytes, too short for its ID",
 						  r->seq, p->text.addr + boff, blen));
 	else if (!region_ok(&p->text, boff, blen))
-		record_problem(r, g_strdup_printf("seq " U64 ": text block at " HEX " is not in the dump", r->seq,
+		record_problem(r, g_strdup_printf("seq " U64 ": text block at " X64 " is not in the dump", r->seq,
 						  p->text.addr + boff));
 	else if ((block_id = get_u64(p->text.data + boff)) != id)
 		/* Each block starts with the ID of the descriptor it belongs
 		 * to; another ID means the text was overwritten. */
-		record_problem(r, g_strdup_printf("seq " U64 ": text block at " HEX " belongs to descriptor " HEX
-						  ", not " HEX,
+		record_problem(r, g_strdup_printf("seq " U64 ": text block at " X64 " belongs to descriptor " X64
+						  ", not " X64,
 						  r->seq, p->text.addr + boff, block_id, id));
 	else
 		record_set_text(r, p->text.data + boff + 8, MIN(text_len, blen - 8), p->text.addr + boff + 8);
@@ -436,7 +432,7 @@ static GError *read_lockless(OlKmem *t, guint64 prb_sym, OlPrintkLog *log)
 		return err;
 	rb = g_malloc0(o.rb_size);
 	if ((err = ol_kmem_read(t, rb_addr, rb, o.rb_size, &done))) {
-		g_prefix_error(&err, "printk_ringbuffer at " HEX " (from prb at " HEX "): ", rb_addr, prb_sym);
+		g_prefix_error(&err, "printk_ringbuffer at " X64 " (from prb at " X64 "): ", rb_addr, prb_sym);
 		return err;
 	}
 	count_bits = get_u32(rb + o.desc_ring + o.count_bits);
@@ -449,7 +445,7 @@ static GError *read_lockless(OlKmem *t, guint64 prb_sym, OlPrintkLog *log)
 	/* The kernel's ring has 2^CONFIG_LOG_BUF_SHIFT (12..25) text bytes, up
 	 * to 2^31 with log_buf_len=, and a descriptor per 2^5 of them. */
 	if (count_bits < 1 || count_bits > 26 || size_bits < 4 || size_bits > 31 || count_bits > size_bits)
-		return corrupt("printk_ringbuffer at " HEX
+		return corrupt("printk_ringbuffer at " X64
 			       ": desc_ring.count_bits %u / text_data_ring.size_bits %u are not ring sizes",
 			       rb_addr, count_bits, size_bits);
 	o.size_bits = size_bits;
@@ -460,14 +456,14 @@ static GError *read_lockless(OlKmem *t, guint64 prb_sym, OlPrintkLog *log)
 	    (err = region_read(t, infos, p.count * o.info_size, "printk infos (printk_info[])", log->problems,
 			       &p.infos)) ||
 	    (err = region_read(t, data, p.dsize, "printk text ring", log->problems, &p.text))) {
-		g_prefix_error(&err, "printk_ringbuffer at " HEX ": ", rb_addr);
+		g_prefix_error(&err, "printk_ringbuffer at " X64 ": ", rb_addr);
 		goto out;
 	}
 	/* tail..head spans at most the ring; more means a damaged ID. */
 	span = (head - tail) & DESC_ID_MASK;
 	if (span >= p.count) {
 		add_problem(log->problems,
-			    "printk_ringbuffer at " HEX ": tail_id " HEX " and head_id " HEX " are " U64
+			    "printk_ringbuffer at " X64 ": tail_id " X64 " and head_id " X64 " are " U64
 			    " apart in a ring of " U64 ": reading the last " U64 " before the head",
 			    rb_addr, tail, head, span, p.count, p.count);
 		tail = (head - p.count + 1) & DESC_ID_MASK;
@@ -532,11 +528,11 @@ static OlPrintkRecord *log_record(const LogLayout *o, const Region *buf, guint64
 		r->caller_id = get_u32(h + o->caller_id);
 	}
 	if (o->size + text_len + dict_len > reclen)
-		record_problem(r, g_strdup_printf("record at " HEX
+		record_problem(r, g_strdup_printf("record at " X64
 						  ": text_len %u + dict_len %u do not fit its length %u",
 						  buf->addr + off, text_len, dict_len, reclen));
 	else if (!region_ok(buf, off, reclen))
-		record_problem(r, g_strdup_printf("record at " HEX " is not in the dump", buf->addr + off));
+		record_problem(r, g_strdup_printf("record at " X64 " is not in the dump", buf->addr + off));
 	else {
 		const guint8 *dict = h + o->size + text_len;
 
@@ -571,7 +567,7 @@ static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 	if (ol_kmem_try_symbol(t, "log_first_seq", &sym) && !ol_kmem_try_read_u64(t, sym, &first_seq))
 		first_seq = 0;
 	if (buf_len < o.size || buf_len > (G_GUINT64_CONSTANT(1) << 31) || first >= buf_len || next >= buf_len)
-		return corrupt("log_buf at " HEX ": log_buf_len %u, log_first_idx %u, log_next_idx %u "
+		return corrupt("log_buf at " X64 ": log_buf_len %u, log_first_idx %u, log_next_idx %u "
 			       "do not describe a buffer",
 			       buf_addr, buf_len, first, next);
 	if ((err = region_read(t, buf_addr, buf_len, "printk log_buf", log->problems, &buf)))
@@ -587,7 +583,7 @@ static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 
 		if (off + o.size > buf_len || !region_ok(&buf, off, o.size)) {
 			add_problem(log->problems,
-				    "log_buf at " HEX ": the record at " HEX " (index %u) %s: the log stops here",
+				    "log_buf at " X64 ": the record at " X64 " (index %u) %s: the log stops here",
 				    buf_addr, at, idx,
 				    off + o.size > buf_len ? "runs past the buffer" : "is not in the dump");
 			break;
@@ -597,7 +593,7 @@ static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 			at = buf_addr;
 			if (!region_ok(&buf, 0, o.size)) {
 				add_problem(log->problems,
-					    "log_buf at " HEX ": the records wrap to its start, which is not in "
+					    "log_buf at " X64 ": the records wrap to its start, which is not in "
 					    "the dump: the log stops here",
 					    buf_addr);
 				break;
@@ -608,7 +604,7 @@ static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 		 * records than fit in the buffer (a loop) */
 		if (len < o.size || off + len > buf_len || steps > buf_len / o.size) {
 			add_problem(log->problems,
-				    "log_buf at " HEX ": the record at " HEX " has length %u%s: the log stops here",
+				    "log_buf at " X64 ": the record at " X64 " has length %u%s: the log stops here",
 				    buf_addr, at, len, steps > buf_len / o.size ? " and the records loop" : "");
 			break;
 		}
@@ -619,7 +615,7 @@ static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 		if (idx >= buf_len && first > next)
 			idx = 0;
 		else if (idx >= buf_len) {
-			add_problem(log->problems, "log_buf at " HEX ": the record at " HEX
+			add_problem(log->problems, "log_buf at " X64 ": the record at " X64
 				    " ends the buffer before log_next_idx %u", buf_addr, at, next);
 			break;
 		}

@@ -4,11 +4,9 @@
 #include <time.h>
 
 #include "tasks.h"
+#include "utsname.h"
 #include "vmcoreinfo.h"
 
-/* struct new_utsname: six char[__NEW_UTS_LEN + 1] (user-space ABI) */
-#define UTS_FIELD 65
-enum { UTS_SYSNAME, UTS_NODENAME, UTS_RELEASE, UTS_VERSION, UTS_MACHINE, UTS_DOMAINNAME, UTS_N };
 
 void ol_sysinfo_free(OlSysinfo *s)
 {
@@ -44,8 +42,7 @@ static gboolean try_layout_symbol(OlKmem *t, const char *name, guint64 *addr)
 static void read_utsname(OlKmem *t, OlSysinfo *s)
 {
 	guint64 ns, name_off;
-	char uts[UTS_N * UTS_FIELD];
-	gsize done = 0;
+	OlUtsname uts;
 	g_autoptr(GError) err = NULL;
 
 	if ((err = ol_kmem_layout_symbol(t, "init_uts_ns", &ns))) {
@@ -56,16 +53,16 @@ static void read_utsname(OlKmem *t, OlSysinfo *s)
 		note(s, "utsname", err);
 		return;
 	}
-	if ((err = ol_kmem_read(t, ns + name_off, uts, sizeof(uts), &done))) {
+	if ((err = ol_utsname_read(ol_kmem_xlat(t), ns + name_off, &uts))) {
 		g_prefix_error(&err, "init_uts_ns.name at 0x%" G_GINT64_MODIFIER "x: ", ns + name_off);
 		note(s, "utsname", err);
 		return;
 	}
-	s->sysname = g_strndup(uts + UTS_SYSNAME * UTS_FIELD, UTS_FIELD);
-	s->nodename = g_strndup(uts + UTS_NODENAME * UTS_FIELD, UTS_FIELD);
-	s->release = g_strndup(uts + UTS_RELEASE * UTS_FIELD, UTS_FIELD);
-	s->version = g_strndup(uts + UTS_VERSION * UTS_FIELD, UTS_FIELD);
-	s->machine = g_strndup(uts + UTS_MACHINE * UTS_FIELD, UTS_FIELD);
+	s->sysname = g_strdup(uts.sysname);
+	s->nodename = g_strdup(uts.nodename);
+	s->release = g_strdup(uts.release);
+	s->version = g_strdup(uts.version);
+	s->machine = g_strdup(uts.machine);
 }
 
 static gboolean read_symbol_u64(OlKmem *t, OlSysinfo *s, const char *name, guint64 *v)

@@ -19,6 +19,11 @@
 
 G_BEGIN_DECLS
 
+/* printf formats for the addresses and counts every message names: one
+ * place for the whole tree (the kernel model, the stub, the tests). */
+#define X64 "0x%" G_GINT64_MODIFIER "x"
+#define U64 "%" G_GUINT64_FORMAT
+
 #define OL_DUMP_ERROR (ol_dump_error_quark())
 GQuark ol_dump_error_quark(void);
 

@@ -21,24 +21,6 @@ typedef struct {
 	guint64 start_pfn, n_stored, n_pages; /* stored pages first, then left out */
 } Seg;
 
-static void put16(guint8 *p, guint16 v)
-{
-	v = GUINT16_TO_LE(v);
-	memcpy(p, &v, 2);
-}
-
-static void put32(guint8 *p, guint32 v)
-{
-	v = GUINT32_TO_LE(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(guint8 *p, guint64 v)
-{
-	v = GUINT64_TO_LE(v);
-	memcpy(p, &v, 8);
-}
-
 static GArray *segments(const OlWritePlan *plan)
 {
 	GArray *segs = g_array_new(FALSE, FALSE, sizeof(Seg));

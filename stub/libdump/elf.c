@@ -25,9 +25,6 @@
 #include "dump-private.h"
 #include "vmcoreinfo.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-#define U64 "%" G_GUINT64_FORMAT
-
 /* Kernel virtual addresses start here (4-level paging, and above for 5-level). */
 #define KERNEL_VADDR_MIN 0xffff800000000000ULL
 /* __START_KERNEL_map: kdump's PT_LOAD for the kernel image lives above it. */

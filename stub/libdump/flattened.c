@@ -24,8 +24,6 @@
 #include "dump-private.h"
 #include "kdump-format.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 typedef struct {
 	guint64 off;      /* in the rearranged file */
 	guint64 len;

@@ -48,18 +48,6 @@ struct Writer {
 	GCond cond;
 };
 
-static void put32(guint8 *p, guint32 v)
-{
-	v = GUINT32_TO_LE(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(guint8 *p, guint64 v)
-{
-	v = GUINT64_TO_LE(v);
-	memcpy(p, &v, 8);
-}
-
 static void compress_batch(gpointer data, gpointer user_data)
 {
 	static const guint8 zeros[OL_PAGE_SIZE];

@@ -41,9 +41,6 @@
 #include "kdump-format.h"
 #include "page-cache.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-#define U64 "%" G_GUINT64_FORMAT
-
 /*
  * 256 pages (1 MiB).  A gdb session reads memory in small pieces (registers'
  * stacks, 8-byte pointers, page-table entries: every kernel VA translation

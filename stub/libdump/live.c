@@ -12,7 +12,6 @@
 #include "live.h"
 #include "page-cache.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
 #define DEFAULT_CACHE_PAGES 1024u
 
 typedef struct {

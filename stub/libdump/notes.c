@@ -3,8 +3,6 @@
  * every format that carries an ELF note blob (ELF cores, kdump-compressed). */
 #include "dump-private.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 #define NOTE_HEADER_SIZE 12
 #define PRSTATUS_SIZE 336       /* x86_64 struct elf_prstatus */
 #define PRSTATUS_PID_OFFSET 32

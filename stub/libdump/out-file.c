@@ -16,8 +16,6 @@
 
 #include "writer-private.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 static GError *out_error(const OlOutFile *o, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static GError *out_error(const OlOutFile *o, const char *fmt, ...)
 {

@@ -5,8 +5,6 @@
 
 #include "dump-private.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 static int cmp_segment(const void *pa, const void *pb)
 {
 	const struct ol_segment *a = pa, *b = pb;

@@ -15,8 +15,6 @@
  */
 #include "dump-private.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 typedef struct {
 	OlDump *d;
 	guint64 start, end; /* PFNs it holds */

@@ -21,6 +21,7 @@
  * is dropped when VMCOREINFO cannot say where the sections end.
  */
 #include "mem-sections.h"
+#include "utsname.h"
 #include "vmcoreinfo.h"
 #include "writer-private.h"
 #include "xlat.h"
@@ -37,10 +38,10 @@ static gboolean kernel_end_pfn(OlDump *in, OlXlat *x, guint64 *end_pfn)
 	return TRUE;
 }
 
-static void copy_field(char *dst, const guint8 *src)
+/* A utsname field into the header's 65 bytes: at most 64 and a NUL. */
+static void copy_field(char *dst, const char *src)
 {
-	memcpy(dst, src, 64);
-	dst[64] = '\0';
+	g_strlcpy(dst, src, 65);
 }
 
 void ol_kernel_info(OlDump *in, OlKernelInfo *out)
@@ -66,23 +67,20 @@ void ol_kernel_info(OlDump *in, OlKernelInfo *out)
 
 	/* The rest of struct new_utsname from init_uts_ns, as makedumpfile
 	 * fills the header. */
-	guint64 uts, name_off;
+	guint64 uts;
+	OlUtsname u;
 	g_autoptr(OlXlat) x = NULL;
-	if (!ol_vmcoreinfo_try_u64(info, len, "SYMBOL(init_uts_ns)", &uts) ||
-	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(uts_namespace.name)", &name_off))
+	if (!ol_utsname_try_vmcoreinfo_addr(info, len, &uts))
 		return;
 	g_clear_error(&err);
-	if ((err = ol_xlat_new(in, &x)))
+	if ((err = ol_xlat_new(in, &x)) || (err = ol_utsname_read(x, uts, &u)))
 		return;
-	guint8 u[6 * 65];
-	if (!ol_xlat_try_read(x, uts + name_off, u, sizeof(u)))
-		return;
-	copy_field(out->sysname, u);
-	copy_field(out->nodename, u + 65);
-	copy_field(out->release, u + 130);
-	copy_field(out->version, u + 195);
-	copy_field(out->machine, u + 260);
-	copy_field(out->domainname, u + 325);
+	copy_field(out->sysname, u.sysname);
+	copy_field(out->nodename, u.nodename);
+	copy_field(out->release, u.release);
+	copy_field(out->version, u.version);
+	copy_field(out->machine, u.machine);
+	copy_field(out->domainname, u.domainname);
 }
 
 static gboolean page_is_zero(OlDump *in, guint64 pfn, GError **err)

@@ -3,6 +3,8 @@
 #ifndef OL_WRITER_PRIVATE_H
 #define OL_WRITER_PRIVATE_H
 
+#include <string.h>
+
 #include "dump-private.h"
 #include "dump-writer.h"
 
@@ -35,6 +37,25 @@ typedef struct {
 	guint64 n_stored;
 	OlDumpWriteStats stats;
 } OlWritePlan;
+
+/* Little-endian fields of the headers both writers write. */
+static inline void put16(guint8 *p, guint16 v)
+{
+	v = GUINT16_TO_LE(v);
+	memcpy(p, &v, 2);
+}
+
+static inline void put32(guint8 *p, guint32 v)
+{
+	v = GUINT32_TO_LE(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void put64(guint8 *p, guint64 v)
+{
+	v = GUINT64_TO_LE(v);
+	memcpy(p, &v, 8);
+}
 
 static inline gboolean ol_plan_bit(const guint8 *bm, guint64 pfn)
 {

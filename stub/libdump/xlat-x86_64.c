@@ -19,8 +19,6 @@
 #include "vmcoreinfo.h"
 #include "xlat.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 #define PTE_PRESENT (G_GUINT64_CONSTANT(1) << 0)
 #define PTE_PS (G_GUINT64_CONSTANT(1) << 7)
 #define PTE_ADDR_MASK G_GUINT64_CONSTANT(0x000ffffffffff000)

@@ -11,7 +11,6 @@
 
 #include "packet.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
 /* Target description documents we fetch (target.xml and its includes). */
 #define MAX_XML_DOCS 16
 #define MAX_QEMU_REGS 512

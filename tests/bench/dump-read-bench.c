@@ -30,7 +30,6 @@
 #include "dump.h"
 
 #define PAGE 4096u
-#define X64 "0x%" G_GINT64_MODIFIER "x"
 
 static gboolean opt_list, opt_hash;
 static char *opt_pages, *opt_seq;

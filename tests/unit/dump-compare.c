@@ -25,7 +25,6 @@
 #include "xlat.h"
 
 #define PAGE 4096u
-#define X64 "0x%" G_GINT64_MODIFIER "x"
 #define DIRECT_MAP G_GUINT64_CONSTANT(0xffff888000000000) /* page_offset_base without KASLR */
 
 static gint opt_samples = 1000, opt_text_mib = 8;

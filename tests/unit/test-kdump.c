@@ -23,7 +23,6 @@
 
 #define MAX_MAPNR 5000 /* more than one 4096-PFN section */
 #define PAGE 4096u
-#define X64 "0x%" G_GINT64_MODIFIER "x"
 
 static const OlDumpCodec codecs[] = {
 	OL_DUMP_CODEC_NONE, OL_DUMP_CODEC_ZLIB, OL_DUMP_CODEC_LZO, OL_DUMP_CODEC_SNAPPY, OL_DUMP_CODEC_ZSTD,

@@ -8,8 +8,6 @@
 #include "dumpgen.h"
 #include "xlat.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 #define K4 G_GUINT64_CONSTANT(0x1000)
 #define M2 G_GUINT64_CONSTANT(0x200000)
 #define G1 G_GUINT64_CONSTANT(0x40000000)

@@ -19,8 +19,6 @@
 #include "dump.h"
 #include "xlat.h"
 
-#define X64 "0x%" G_GINT64_MODIFIER "x"
-
 static char *opt_va, *opt_compare, *opt_bench, *opt_link_text;
 
 static const GOptionEntry entries[] = {
