@@ -201,7 +201,7 @@ char *run_cmdline(const Run *r)
 	if (r->lab->append)
 		g_string_append_printf(cmd, " %s", r->lab->append);
 	if (r->kdump) {
-		g_autofree char *collector = kdump_collector_cmdline(o->collector);
+		g_autofree char *collector = capture_disk_collector_cmdline(o->collector);
 
 		/* crash_kexec_post_notifiers: an oops with oops=panic goes to the
 		 * capture kernel from panic(), not straight from oops_end(), so the

@@ -152,9 +152,9 @@ static GError *kdump_take_flattened(Run *r)
 	g_autofree char *mdf = g_find_program_in_path("makedumpfile");
 	GError *err;
 
-	if ((err = kdump_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, flat)))
+	if ((err = capture_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, flat)))
 		return err;
-	if (kdump_collector_keeps_flattened(r->opt->collector)) {
+	if (capture_disk_collector_keeps_flattened(r->opt->collector)) {
 		r->kdump_note = g_strdup("kept flattened, as -F asked");
 	} else if (!mdf) {
 		r->kdump_note = g_strdup("kept flattened: no makedumpfile on this host");
@@ -186,11 +186,11 @@ static GError *kdump_collect(Run *r)
 	GError *err;
 	double t = run_now(r);
 
-	if ((err = kdump_disk_read_header(r->disk_path, &r->kh)))
+	if ((err = capture_disk_read_header(r->disk_path, &r->kh)))
 		return err;
 	if (r->kh.dmesg_bytes) {
 		r->dmesg_path = g_build_filename(r->dir, "vmcore-dmesg.txt", NULL);
-		if ((err = kdump_disk_extract(r->disk_path, r->kh.dmesg_offset, r->kh.dmesg_bytes, r->dmesg_path)))
+		if ((err = capture_disk_extract(r->disk_path, r->kh.dmesg_offset, r->kh.dmesg_bytes, r->dmesg_path)))
 			return err;
 	}
 	if (!g_str_equal(r->kh.status, "ok"))
@@ -200,10 +200,10 @@ static GError *kdump_collect(Run *r)
 	if (g_strcmp0(r->kh.vmcore_format, "flattened") == 0)
 		err = kdump_take_flattened(r);
 	else
-		err = kdump_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, r->dump_path);
+		err = capture_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, r->dump_path);
 	if (err)
 		return err;
-	r->dump_format = g_strdup(kdump_collector_format(r->opt->collector));
+	r->dump_format = g_strdup(capture_disk_collector_format(r->opt->collector));
 	if (g_stat(r->dump_path, &st) == 0)
 		r->dump_bytes = st.st_size;
 	r->t_extract = run_now(r) - t;

@@ -17,7 +17,7 @@
 #include "console.h"
 #include "dump-writer.h"
 #include "guest-kit.h"
-#include "kdump.h"
+#include "capture-disk.h"
 #include "kernel-info.h"
 #include "labs.h"
 #include "oops.h"
@@ -131,7 +131,7 @@ typedef struct {
 	/* --capture kdump */
 	gboolean kdump;
 	char *disk_path;      /* the capture disk (deleted after the run) */
-	KdumpHeader kh;       /* its header */
+	CaptureDiskHeader kh;       /* its header */
 	char *dump_format;    /* of the dump kept: kdump's differs from --format */
 	char *dmesg_path;     /* vmcore-dmesg.txt */
 	char *kdump_note;     /* how the vmcore was made plain, or why not */

@@ -61,7 +61,7 @@ static GError *validate_kdump(RunOptions *o)
 	if (!o->collector)
 		o->collector = g_strdup("makedumpfile -l -d 31");
 	g_strstrip(o->collector);
-	if ((err = kdump_collector_check(o->collector)))
+	if ((err = capture_disk_collector_check(o->collector)))
 		return err;
 	if (o->format_given)
 		return run_usage_error("--format is for --capture host; with kdump the collector decides the format");

@@ -60,7 +60,7 @@ void run_clear(Run *r)
 	g_free(r->error);
 	g_free(r->dump_path);
 	g_free(r->disk_path);
-	kdump_header_clear(&r->kh);
+	capture_disk_header_clear(&r->kh);
 	g_free(r->dump_format);
 	g_free(r->dmesg_path);
 	g_free(r->kdump_note);
@@ -102,7 +102,7 @@ static GError *prepare(Run *r, Vm **vm)
 		g_autofree char *disk = g_build_filename(r->dir, "kdump-disk.img", NULL);
 
 		r->disk_path = g_canonicalize_filename(disk, NULL);
-		if ((err = kdump_disk_create(r->disk_path, r->opt->memory_mib)))
+		if ((err = capture_disk_create(r->disk_path, r->opt->memory_mib)))
 			return err;
 	}
 	return NULL;

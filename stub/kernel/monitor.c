@@ -110,7 +110,7 @@ static const struct {
 	{"help", mon_help, NULL, "help", "this list"},
 	{"info version", mon_version, NULL, "info version", "the server's version (the kernel's gdb scripts ask)"},
 	{"info", mon_info, NULL, "info", "the dump, format, stop thread and why, page tables, vmlinux"},
-	{"ps", ol_tasks_ps, NULL, "ps", "the tasks (crash ps); threads: CPU n = n+1, 1000000+pid, idle 900000+CPU"},
+	{"ps", ol_tasks_monitor_ps, NULL, "ps", "the tasks (crash ps); threads: CPU n = n+1, 1000000+pid, idle 900000+CPU"},
 	{"task", ol_cmd_task, NULL, "task [PID]", "a task, and the gdb command that prints its task_struct"},
 	{"bt", ol_cmd_bt, NULL, "bt -a", "each CPU's stop reason and top frame"},
 	{"foreach", ol_cmd_foreach, NULL, "foreach [SEL] bt|files|vm|task", "over tasks: pid, comm, RU IN UN ..., kernel, user, active"},

@@ -431,7 +431,7 @@ static gint by_pid(gconstpointer a, gconstpointer b)
 	return x->idle_cpu < y->idle_cpu ? -1 : x->idle_cpu > y->idle_cpu;
 }
 
-char *ol_tasks_ps(OlKmem *t, const char *args, GError **error)
+char *ol_tasks_monitor_ps(OlKmem *t, const char *args, GError **error)
 {
 	g_autoptr(GArray) tasks = NULL;
 	GString *out;

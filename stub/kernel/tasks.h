@@ -51,4 +51,4 @@ GError *ol_tasks_read(OlKmem *t, GArray **out, GPtrArray *warnings) G_GNUC_WARN_
 
 /* `monitor ps`: one line per task like crash's ps, running tasks marked
  * with ">". */
-char *ol_tasks_ps(OlKmem *t, const char *args, GError **error);
+char *ol_tasks_monitor_ps(OlKmem *t, const char *args, GError **error);

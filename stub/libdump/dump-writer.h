@@ -63,7 +63,7 @@ typedef struct {
 	guint64 unneeded_pages;   /* of those, free or LRU pages (exclude_free, exclude_lru) */
 	/* kdump: pages at and above dropped_from_pfn were left out because the
 	 * kernel's memory sections (VMCOREINFO mem_section) end there; see
-	 * write-plan.c.  dropped_from_pfn is G_MAXUINT64 if nothing was. */
+	 * dump-writer.c.  dropped_from_pfn is G_MAXUINT64 if nothing was. */
 	guint64 dropped_pages;
 	guint64 dropped_from_pfn;
 	guint64 bytes;            /* size of the file written */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Writing a plain kdump-compressed file from a write plan (write-plan.c),
+ * Writing a plain kdump-compressed file from a write plan (dump-writer.c),
  * laid out as makedumpfile's write_kdump_header() and
  * write_kdump_pages_and_bitmap_cyclic() do, so that crash and makedumpfile
  * both read it:
@@ -109,7 +109,7 @@ static guint fill_batch(Batch *b, const OlWritePlan *plan, guint64 *cursor)
 	return b->n;
 }
 
-static void write_header(guint8 *h, const OlWritePlan *plan, const OlKernelInfo *ki, guint32 status,
+static void write_header(guint8 *h, const OlWritePlan *plan, const OlWriteHeaderInfo *ki, guint32 status,
 			 guint32 sub_hdr_size, guint32 bitmap_blocks, guint32 nr_cpus)
 {
 	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
@@ -218,8 +218,8 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 		       OlDumpWriteStats *stats)
 {
-	OlKernelInfo ki;
-	ol_kernel_info(in, &ki);
+	OlWriteHeaderInfo ki;
+	ol_write_header_info(in, &ki);
 	gsize note_len, vmci_desc;
 	const guint8 *notes = ol_dump_note_blob(in, &note_len, &vmci_desc);
 

@@ -3,7 +3,7 @@
  * The kernel's memory sections (SPARSEMEM) and the free pages of its buddy
  * allocator, read through VMCOREINFO and the page tables, as makedumpfile
  * does for its dump levels: what lets a writer end a kdump file at the last
- * section (write-plan.c) and leave free pages out (makedumpfile -d 16).
+ * section (dump-writer.c) and leave free pages out (makedumpfile -d 16).
  */
 #include "mem-sections.h"
 #include "vmcoreinfo.h"

@@ -5,7 +5,7 @@
  * the end, even if the process is killed; at the end it gets a temporary
  * name (linkat through /proc/self/fd) and is renamed over the target, which
  * replaces an existing file atomically.  Filesystems without O_TMPFILE get a
- * named temporary file "PATH.tmp-XXXXXX" that ol_out_abort() removes.
+ * named temporary file "PATH.tmp-XXXXXX" that ol_out_close() removes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +95,7 @@ GError *ol_out_commit(OlOutFile *o)
 	return out_error(o, "cannot find a free temporary name beside it");
 }
 
-void ol_out_abort(OlOutFile *o)
+void ol_out_close(OlOutFile *o)
 {
 	if (o->fd >= 0)
 		close(o->fd);

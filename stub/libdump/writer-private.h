@@ -23,11 +23,11 @@ GError *ol_out_open(OlOutFile *o, const char *path) G_GNUC_WARN_UNUSED_RESULT;
 GError *ol_out_pwrite(OlOutFile *o, guint64 off, const void *buf, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 /* Flush to disk and give the file its name. */
 GError *ol_out_commit(OlOutFile *o) G_GNUC_WARN_UNUSED_RESULT;
-/* Drop the file (nothing is left at PATH or beside it).  Safe after commit
- * and on a zeroed struct. */
-void ol_out_abort(OlOutFile *o);
+/* Close the file and free O. Before a commit this drops it (nothing is left
+ * at PATH or beside it); after one it only closes. Safe on a zeroed struct. */
+void ol_out_close(OlOutFile *o);
 
-/* ---- which pages go where (write-plan.c) ---- */
+/* ---- which pages go where (dump-writer.c) ---- */
 
 typedef struct {
 	guint64 max_mapnr;   /* PFNs [0, max_mapnr) */
@@ -62,14 +62,15 @@ static inline gboolean ol_plan_bit(const guint8 *bm, guint64 pfn)
 	return (bm[pfn >> 3] >> (pfn & 7)) & 1;
 }
 
-/* What the kdump writer needs from the kernel, via VMCOREINFO and the page
- * tables: uts name fields (empty if unknown) and phys_base. */
+/* What a written dump's header records about the dumped machine, via
+ * VMCOREINFO and the page tables: uts name fields (empty if unknown),
+ * phys_base and the crash time. */
 typedef struct {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 	guint64 phys_base;
 	guint64 crash_time; /* VMCOREINFO CRASHTIME, 0 if none */
-} OlKernelInfo;
-void ol_kernel_info(OlDump *in, OlKernelInfo *out);
+} OlWriteHeaderInfo;
+void ol_write_header_info(OlDump *in, OlWriteHeaderInfo *out);
 
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 		       OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

@@ -44,7 +44,7 @@ static void copy_field(char *dst, const char *src)
 	g_strlcpy(dst, src, 65);
 }
 
-void ol_kernel_info(OlDump *in, OlKernelInfo *out)
+void ol_write_header_info(OlDump *in, OlWriteHeaderInfo *out)
 {
 	memset(out, 0, sizeof(*out));
 	g_strlcpy(out->machine, "x86_64", sizeof(out->machine));
@@ -192,7 +192,7 @@ GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *op
 
 	OlOutFile out;
 	if ((err = ol_out_open(&out, path))) {
-		ol_out_abort(&out);
+		ol_out_close(&out);
 		return err;
 	}
 	OlDumpWriteStats st = plan.stats;
@@ -203,7 +203,7 @@ GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *op
 	st.bytes = out.size;
 	if (!err)
 		err = ol_out_commit(&out);
-	ol_out_abort(&out);
+	ol_out_close(&out);
 	if (!err && stats)
 		*stats = st;
 	return err;

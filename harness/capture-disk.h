@@ -1,7 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Guest-side kdump (`oopslab run --capture kdump`): the run's capture disk,
  * which the capture kernel's /init (guests/initramfs/kdump-init) fills, and
  * what the harness takes out of it afterwards.
+ *
+ * guests/initramfs/kdump-init writes this layout (its comment still names
+ * this file by its old name, harness/kdump.h).
  *
  * Disk layout (a sparse raw image, attached as virtio disk vda):
  *   bytes 0..4095   text header, "key=value" lines after a first line
@@ -14,9 +18,9 @@
 #pragma once
 #include <glib.h>
 
-#define KDUMP_DMESG_OFFSET (1 << 20)
-#define KDUMP_VMCORE_OFFSET (16 << 20)
-/* What crashkernel= reserves in the lab guest; see kdump.c. */
+#define CAPTURE_DISK_DMESG_OFFSET (1 << 20)
+#define CAPTURE_DISK_VMCORE_OFFSET (16 << 20)
+/* What crashkernel= reserves in the lab guest; see capture-disk.c. */
 #define KDUMP_CRASHKERNEL "64M"
 
 typedef struct {
@@ -28,20 +32,20 @@ typedef struct {
 	guint64 vmcore_offset, vmcore_bytes;
 	guint64 dmesg_offset, dmesg_bytes;
 	double uptime;        /* capture kernel uptime when done */
-} KdumpHeader;
+} CaptureDiskHeader;
 
-void kdump_header_clear(KdumpHeader *h);
+void capture_disk_header_clear(CaptureDiskHeader *h);
 
 /* The collector string is passed on the kernel command line with commas for
  * spaces: only a plain character set is accepted. */
-GError *kdump_collector_check(const char *collector) G_GNUC_WARN_UNUSED_RESULT;
-char *kdump_collector_cmdline(const char *collector);
-gboolean kdump_collector_keeps_flattened(const char *collector);
+GError *capture_disk_collector_check(const char *collector) G_GNUC_WARN_UNUSED_RESULT;
+char *capture_disk_collector_cmdline(const char *collector);
+gboolean capture_disk_collector_keeps_flattened(const char *collector);
 /* "kdump-lzo", "kdump-zlib", ..., "elf": what the collector writes. */
-const char *kdump_collector_format(const char *collector);
+const char *capture_disk_collector_format(const char *collector);
 
 /* A sparse disk big enough for a dump of a memory_mib guest. */
-GError *kdump_disk_create(const char *path, int memory_mib) G_GNUC_WARN_UNUSED_RESULT;
-GError *kdump_disk_read_header(const char *path, KdumpHeader *h) G_GNUC_WARN_UNUSED_RESULT;
+GError *capture_disk_create(const char *path, int memory_mib) G_GNUC_WARN_UNUSED_RESULT;
+GError *capture_disk_read_header(const char *path, CaptureDiskHeader *h) G_GNUC_WARN_UNUSED_RESULT;
 /* Copy [offset, offset+bytes) of the disk to a new file. */
-GError *kdump_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *capture_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out) G_GNUC_WARN_UNUSED_RESULT;

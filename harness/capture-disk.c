@@ -1,4 +1,4 @@
-#include "kdump.h"
+#include "capture-disk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
  * the lab.
  */
 
-void kdump_header_clear(KdumpHeader *h)
+void capture_disk_header_clear(CaptureDiskHeader *h)
 {
 	g_free(h->status);
 	g_free(h->message);
@@ -29,7 +29,7 @@ void kdump_header_clear(KdumpHeader *h)
 	memset(h, 0, sizeof(*h));
 }
 
-GError *kdump_collector_check(const char *collector)
+GError *capture_disk_collector_check(const char *collector)
 {
 	g_auto(GStrv) words = NULL;
 
@@ -54,14 +54,14 @@ GError *kdump_collector_check(const char *collector)
 
 /* -F in the collector: the capture always streams flattened; -F asks to
  * keep the file flattened, as `makedumpfile -F` would have written it. */
-gboolean kdump_collector_keeps_flattened(const char *collector)
+gboolean capture_disk_collector_keeps_flattened(const char *collector)
 {
 	g_auto(GStrv) words = g_strsplit_set(collector, " ", -1);
 
 	return g_str_equal(words[0], "makedumpfile") && g_strv_contains((const char *const *)words, "-F");
 }
 
-char *kdump_collector_cmdline(const char *collector)
+char *capture_disk_collector_cmdline(const char *collector)
 {
 	g_auto(GStrv) words = g_strsplit_set(collector, " ", -1);
 	g_autoptr(GString) s = g_string_new(NULL);
@@ -76,7 +76,7 @@ char *kdump_collector_cmdline(const char *collector)
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-const char *kdump_collector_format(const char *collector)
+const char *capture_disk_collector_format(const char *collector)
 {
 	g_auto(GStrv) words = g_strsplit_set(collector, " ", -1);
 	const char *fmt = "kdump";
@@ -96,10 +96,10 @@ const char *kdump_collector_format(const char *collector)
 	return fmt;
 }
 
-GError *kdump_disk_create(const char *path, int memory_mib)
+GError *capture_disk_create(const char *path, int memory_mib)
 {
 	/* header and log areas, the guest's memory, a margin for headers */
-	off_t size = (off_t)KDUMP_VMCORE_OFFSET + ((off_t)memory_mib << 20) + (16 << 20);
+	off_t size = (off_t)CAPTURE_DISK_VMCORE_OFFSET + ((off_t)memory_mib << 20) + (16 << 20);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (fd < 0 || ftruncate(fd, size) < 0) {
@@ -114,7 +114,7 @@ GError *kdump_disk_create(const char *path, int memory_mib)
 	return NULL;
 }
 
-GError *kdump_disk_read_header(const char *path, KdumpHeader *h)
+GError *capture_disk_read_header(const char *path, CaptureDiskHeader *h)
 {
 	char buf[4097] = {0};
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -171,7 +171,7 @@ GError *kdump_disk_read_header(const char *path, KdumpHeader *h)
 	return NULL;
 }
 
-GError *kdump_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out)
+GError *capture_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out)
 {
 	int in = open(disk, O_RDONLY | O_CLOEXEC), o = -1;
 	loff_t off_in = offset;
