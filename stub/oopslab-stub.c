@@ -3,8 +3,9 @@
  * oopslab-stub: serve a Linux x86_64 crash dump to gdb over the remote serial
  * protocol (--stdio, --listen, --unix), or describe it (--info).
  *
- * Exit status: 0 ok, 1 error (one line on stderr).
+ * Exit status: 0 ok, 1 error, 2 bad usage (one line on stderr).
  */
+#include <gio/gio.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,21 @@ static int fail(const char *msg)
 {
 	fprintf(stderr, "oopslab-stub: %s\n", msg);
 	return 1;
+}
+
+/* Bad usage: an option, or options that do not go together. */
+static int usage(const char *msg)
+{
+	fprintf(stderr, "oopslab-stub: %s\n", msg);
+	return 2;
+}
+
+/* An error from a library: an option's value it refused is bad usage. */
+static int fail_error(const GError *err)
+{
+	if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+		return usage(err->message);
+	return fail(err->message);
 }
 
 static void print_ranges(OlDump *d)
@@ -73,17 +89,21 @@ static void print_vmcoreinfo(OlDump *d)
 {
 	gsize len;
 	const char *info = ol_dump_vmcoreinfo(d, &len);
+	g_autofree char *osrelease = NULL;
+	guint64 v;
+	gint64 phys_base;
+	g_autoptr(GError) err = NULL;
+
 	if (!info) {
 		printf("vmcoreinfo:   no\n");
 		printf("phys_base:    unknown (no VMCOREINFO)\n");
 		return;
 	}
 	printf("vmcoreinfo:   yes (%" G_GSIZE_FORMAT " bytes)\n", len);
-	g_autofree char *osrelease = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
+	osrelease = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
 	printf("osrelease:    %s\n", osrelease ? osrelease : "(not in VMCOREINFO)");
 
-	guint64 v;
-	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, "KERNELOFFSET", &v);
+	err = ol_vmcoreinfo_get_u64(info, len, "KERNELOFFSET", &v);
 	if (!err)
 		printf("kerneloffset: " X64 "\n", v);
 	else if (!g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT))
@@ -92,7 +112,6 @@ static void print_vmcoreinfo(OlDump *d)
 
 	/* Signed: with KASLR the kernel can sit lower in physical memory than
 	 * its link address implies, and 6.1 then prints e.g. -218103808. */
-	gint64 phys_base;
 	err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &phys_base);
 	if (err) {
 		if (g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT))
@@ -117,6 +136,9 @@ static int do_info(const char *path)
 {
 	g_autoptr(OlDump) d = NULL;
 	g_autoptr(GError) err = ol_dump_open(path, &d);
+	OlDumpKdumpInfo k;
+	OlDumpPageCounts pc;
+
 	if (err)
 		return fail(err->message);
 
@@ -126,11 +148,10 @@ static int do_info(const char *path)
 	printf("file size:    %" G_GUINT64_FORMAT " bytes\n", ol_dump_file_size(d));
 	if (ol_dump_warning(d))
 		printf("warning:      %s\n", ol_dump_warning(d));
-	OlDumpKdumpInfo k;
 	if (ol_dump_kdump_info(d, &k)) {
 		printf("kdump header: version %d, status 0x%x, dump_level %u, max_mapnr 0x%" G_GINT64_MODIFIER "x, "
-		       "phys_base 0x%" G_GINT64_MODIFIER "x", k.header_version, k.status, k.dump_level, k.max_mapnr,
-		       k.phys_base);
+		       "phys_base 0x%" G_GINT64_MODIFIER "x", k.header_version, k.status, k.dump_level,
+		       k.max_mapnr, k.phys_base);
 		if (k.incomplete)
 			printf(", incomplete");
 		if (k.split)
@@ -140,7 +161,6 @@ static int do_info(const char *path)
 			printf(", %" G_GUINT64_FORMAT " flattened records", k.n_flat_records);
 		printf("\n");
 	}
-	OlDumpPageCounts pc;
 	if ((err = ol_dump_page_counts(d, &pc)))
 		return fail(err->message);
 	/* Counts of 4 KiB pages: RAM = present + excluded. */
@@ -205,7 +225,7 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 		g_autofree char *where = NULL;
 
 		if ((err = rsp_listen_tcp(listen_spec, &lfd, &where)))
-			return fail(err->message);
+			return fail_error(err);
 		fprintf(stderr, "oopslab-stub: serving %s on %s (gdb: target remote %s)\n", dump, where, where);
 	} else {
 		if ((err = rsp_listen_unix(unix_path, &lfd)))
@@ -230,7 +250,8 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 }
 
 /* --live: the proxy in front of QEMU's gdbstub, one gdb session at a time. */
-static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *listen_spec, const char *unix_path)
+static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *listen_spec,
+		      const char *unix_path)
 {
 	g_autoptr(GError) err = NULL;
 	int lfd = -1;
@@ -244,7 +265,7 @@ static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *li
 		g_autofree char *where = NULL;
 
 		if ((err = rsp_listen_tcp(listen_spec, &lfd, &where)))
-			return fail(err->message);
+			return fail_error(err);
 		fprintf(stderr, "oopslab-stub: serving the live guest of %s on %s (gdb: target remote %s)\n",
 			opt->qemu_socket, where, where);
 	} else {
@@ -267,49 +288,66 @@ static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *li
 	}
 }
 
-int main(int argc, char **argv)
-{
-	gboolean info = FALSE, version = FALSE, use_stdio = FALSE, strict = FALSE, no_kernel_library = FALSE;
-	g_autofree char *listen_spec = NULL;
-	g_autofree char *unix_path = NULL;
-	g_autofree char *vmlinux = NULL;
-	g_autofree char *log_path = NULL;
-	g_auto(GStrv) module_dirs = NULL;
+/* The command line. */
+typedef struct {
+	gboolean info, version, use_stdio, strict, no_kernel_library;
+	char *listen_spec, *unix_path, *vmlinux, *log_path;
+	char **module_dirs;
 	/* --live */
-	g_autofree char *live_socket = NULL, *ram_file = NULL, *ram_region = NULL;
-	gboolean allow_writes = FALSE;
+	char *live_socket, *ram_file, *ram_region;
+	gboolean allow_writes;
+} Args;
+
+static void args_clear(Args *a)
+{
+	g_free(a->listen_spec);
+	g_free(a->unix_path);
+	g_free(a->vmlinux);
+	g_free(a->log_path);
+	g_strfreev(a->module_dirs);
+	g_free(a->live_socket);
+	g_free(a->ram_file);
+	g_free(a->ram_region);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Args, args_clear)
+
+static void add_options(GOptionContext *ctx, Args *a)
+{
 	const GOptionEntry entries[] = {
-		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve one gdb session on stdin/stdout", NULL },
-		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen_spec, "Serve gdb on TCP (HOST defaults to 127.0.0.1)", "[HOST:]PORT" },
-		{ "unix", 0, 0, G_OPTION_ARG_FILENAME, &unix_path, "Serve gdb on a Unix socket", "PATH" },
-		{ "vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &vmlinux, "The dump's vmlinux (default: the one run.json beside the dump names)", "PATH" },
-		{ "modules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &module_dirs,
+		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &a->use_stdio, "Serve one gdb session on stdin/stdout", NULL },
+		{ "listen", 0, 0, G_OPTION_ARG_STRING, &a->listen_spec, "Serve gdb on TCP (HOST defaults to 127.0.0.1)", "[HOST:]PORT" },
+		{ "unix", 0, 0, G_OPTION_ARG_FILENAME, &a->unix_path, "Serve gdb on a Unix socket", "PATH" },
+		{ "vmlinux", 0, 0, G_OPTION_ARG_FILENAME, &a->vmlinux, "The dump's vmlinux (default: the one run.json beside the dump names)", "PATH" },
+		{ "modules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a->module_dirs,
 		  "Where to look for the modules' .ko files, recursively (repeatable; DIR:DIR... too; default: the "
 		  "run directory, and the lab module and kernel build directories run.json names)", "DIR" },
-		{ "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+		{ "strict", 0, 0, G_OPTION_ARG_NONE, &a->strict,
 		  "Reading memory the dump left out (kdump excluded pages, incomplete dumps, ELF p_memsz tails) is an "
 		  "error, not zeros", NULL },
-		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &no_kernel_library,
+		{ "no-kernel-library", 0, 0, G_OPTION_ARG_NONE, &a->no_kernel_library,
 		  "Never hand vmlinux to gdb in the library list (the caller loads it itself, as oopslab gdb does)", NULL },
-		{ "live", 0, 0, G_OPTION_ARG_FILENAME, &live_socket,
+		{ "live", 0, 0, G_OPTION_ARG_FILENAME, &a->live_socket,
 		  "No dump: be a kernel-aware proxy in front of QEMU's gdbstub on this Unix socket (-gdb unix:PATH,server)",
 		  "SOCKET" },
-		{ "ram", 0, 0, G_OPTION_ARG_FILENAME, &ram_file,
+		{ "ram", 0, 0, G_OPTION_ARG_FILENAME, &a->ram_file,
 		  "With --live: the guest's RAM file (memory-backend-file share=on), read directly instead of through the "
 		  "gdbstub", "FILE" },
-		{ "ram-region", 0, 0, G_OPTION_ARG_STRING, &ram_region,
+		{ "ram-region", 0, 0, G_OPTION_ARG_STRING, &a->ram_region,
 		  "With --ram: the file's memory region in QEMU's `info mtree -f` (default: the largest RAM region)", "NAME" },
-		{ "allow-writes", 0, 0, G_OPTION_ARG_NONE, &allow_writes, "With --live: let gdb write guest memory", NULL },
-		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
+		{ "allow-writes", 0, 0, G_OPTION_ARG_NONE, &a->allow_writes, "With --live: let gdb write guest memory", NULL },
+		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &a->log_path,
 		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
 		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
-		{ "info", 0, 0, G_OPTION_ARG_NONE, &info, "Describe the dump and exit", NULL },
-		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+		{ "info", 0, 0, G_OPTION_ARG_NONE, &a->info, "Describe the dump and exit", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &a->version, "Print the version and exit", NULL },
 		G_OPTION_ENTRY_NULL
 	};
-	/* Character set only: --info output must not change with the locale. */
-	setlocale(LC_CTYPE, "");
-	g_autoptr(GOptionContext) ctx = g_option_context_new("DUMP");
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+static void describe(GOptionContext *ctx)
+{
 	g_option_context_set_summary(ctx,
 		"Serve a Linux x86_64 crash dump to gdb as a stopped, read-only remote target: one thread per\n"
 		"vCPU (the CPU that panicked first), memory through the kernel's page tables.");
@@ -330,53 +368,69 @@ int main(int argc, char **argv)
 		"\n"
 		"--live SOCKET (no dump): the same, kernel-aware, in front of QEMU's gdbstub on a running guest:\n"
 		"    oopslab-stub --listen 1234 --live /tmp/qemu-gdb.sock --ram /tmp/guest-ram --vmlinux VMLINUX\n"
-		"  run control goes to QEMU; tasks, modules and monitor commands are rebuilt at every stop.\n");
-	g_option_context_add_main_entries(ctx, entries, NULL);
+		"  run control goes to QEMU; tasks, modules and monitor commands are rebuilt at every stop.\n"
+		"\n"
+		"Exit status: 0 ok, 1 error, 2 bad usage (one line on stderr).\n");
+}
 
+/* --live: the run directory, for the defaults, is where the guest's memory is. */
+static int main_live(const Args *a, int modes, int argc)
+{
+	g_auto(OlRunDir) run = {0};
+	g_auto(GStrv) run_module_dirs = NULL;
+	LiveOptions lo = {.qemu_socket = a->live_socket, .ram_file = a->ram_file, .ram_region = a->ram_region,
+			  .target = {.kmem.vmlinux = a->vmlinux,
+				     .module_dirs = (const char *const *)a->module_dirs},
+			  .allow_writes = a->allow_writes};
+
+	if (argc != 1)
+		return usage("--live takes no dump");
+	if (a->info || a->strict)
+		return usage("--info and --strict are for dumps, not --live");
+	if (!modes)
+		return usage("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
+	ol_run_dir_read(a->ram_file ? a->ram_file : a->live_socket, &run);
+	run_module_dirs = ol_run_dir_module_dirs(&run);
+	lo.target.kmem.vmlinux_hint = run.vmlinux;
+	lo.target.run_module_dirs = (const char *const *)run_module_dirs;
+	return serve_live(&lo, a->use_stdio, a->listen_spec, a->unix_path);
+}
+
+int main(int argc, char **argv)
+{
+	g_auto(Args) a = {0};
+	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GError) err = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &err))
-		return fail(err->message);
+	int modes;
 
-	if (version) {
+	/* Character set only: --info output must not change with the locale. */
+	setlocale(LC_CTYPE, "");
+	ctx = g_option_context_new("DUMP");
+	add_options(ctx, &a);
+	describe(ctx);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err))
+		return usage(err->message);
+	if (a.version) {
 		printf("oopslab-stub %s\n", OOPSLAB_VERSION);
 		return 0;
 	}
-	int modes = (use_stdio ? 1 : 0) + (listen_spec ? 1 : 0) + (unix_path ? 1 : 0);
-	if (info && modes)
-		return fail("--info cannot be combined with --stdio, --listen or --unix");
+	modes = (a.use_stdio ? 1 : 0) + (a.listen_spec ? 1 : 0) + (a.unix_path ? 1 : 0);
+	if (a.info && modes)
+		return usage("--info cannot be combined with --stdio, --listen or --unix");
 	if (modes > 1)
-		return fail("choose one of --stdio, --listen and --unix");
-	if (!live_socket && (ram_file || ram_region || allow_writes))
-		return fail("--ram, --ram-region and --allow-writes go with --live");
-	if (live_socket) {
-		LiveOptions lo = {.qemu_socket = live_socket, .ram_file = ram_file, .ram_region = ram_region,
-				  .target = {.kmem.vmlinux = vmlinux, .module_dirs = (const char *const *)module_dirs},
-				  .allow_writes = allow_writes};
-
-		g_auto(OlRunDir) run = {0};
-		g_auto(GStrv) run_module_dirs = NULL;
-
-		/* as for a dump: the run directory is where the guest's memory is */
-		ol_run_dir_read(ram_file ? ram_file : live_socket, &run);
-		run_module_dirs = ol_run_dir_module_dirs(&run);
-		lo.target.kmem.vmlinux_hint = run.vmlinux;
-		lo.target.run_module_dirs = (const char *const *)run_module_dirs;
-		if (argc != 1)
-			return fail("--live takes no dump");
-		if (info || strict)
-			return fail("--info and --strict are for dumps, not --live");
-		if (!modes)
-			return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
-		return serve_live(&lo, use_stdio, listen_spec, unix_path);
-	}
+		return usage("choose one of --stdio, --listen and --unix");
+	if (!a.live_socket && (a.ram_file || a.ram_region || a.allow_writes))
+		return usage("--ram, --ram-region and --allow-writes go with --live");
+	if (a.live_socket)
+		return main_live(&a, modes, argc);
 	if (argc != 2)
-		return fail(argc < 2 ? "no dump given (see --help)" : "more than one dump given (see --help)");
-	if (info && log_path)
-		return fail("--log is for serving (--stdio, --listen, --unix), not --info");
-	if (info)
+		return usage(argc < 2 ? "no dump given (see --help)" : "more than one dump given (see --help)");
+	if (a.info && a.log_path)
+		return usage("--log is for serving (--stdio, --listen, --unix), not --info");
+	if (a.info)
 		return do_info(argv[1]);
 	if (!modes)
-		return fail("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
-	return serve(argv[1], vmlinux, (const char *const *)module_dirs, use_stdio, listen_spec, unix_path, strict,
-		     log_path, no_kernel_library);
+		return usage("choose how gdb connects: --stdio, --listen [HOST:]PORT or --unix PATH (see --help)");
+	return serve(argv[1], a.vmlinux, (const char *const *)a.module_dirs, a.use_stdio, a.listen_spec,
+		     a.unix_path, a.strict, a.log_path, a.no_kernel_library);
 }

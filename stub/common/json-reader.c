@@ -97,9 +97,84 @@ static char *parse_string(Parser *p)
 	return g_string_free(out, FALSE);
 }
 
+static JsonValue *parse_value(Parser *p, int depth);
+
+/* The members of an object or the items of an array, P at its '{' or '['
+ * (V's type says which): TRUE at the closing bracket. */
+static gboolean parse_container(Parser *p, int depth, JsonValue *v)
+{
+	gboolean object = v->type == JSON_OBJECT;
+	char close = object ? '}' : ']';
+
+	p->pos++;
+	skip_ws(p);
+	if (p->pos < p->len && p->s[p->pos] == close) {
+		p->pos++;
+		return TRUE;
+	}
+	for (;;) {
+		JsonValue *item;
+
+		skip_ws(p);
+		if (object) {
+			char *key;
+
+			if (p->pos >= p->len || p->s[p->pos] != '"' || !(key = parse_string(p))) {
+				fail(p, "expected a key");
+				return FALSE;
+			}
+			g_ptr_array_add(v->keys, key);
+			skip_ws(p);
+			if (p->pos >= p->len || p->s[p->pos++] != ':') {
+				fail(p, "expected ':'");
+				return FALSE;
+			}
+		}
+		if (!(item = parse_value(p, depth + 1)))
+			return FALSE;
+		g_ptr_array_add(v->items, item);
+		skip_ws(p);
+		if (p->pos < p->len && p->s[p->pos] == ',') {
+			p->pos++;
+			continue;
+		}
+		if (p->pos < p->len && p->s[p->pos] == close) {
+			p->pos++;
+			return TRUE;
+		}
+		fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
+		return FALSE;
+	}
+}
+
+/* true, false, null or a number. */
+static gboolean parse_scalar(Parser *p, JsonValue *v)
+{
+	g_autofree char *num = NULL;
+	char *end;
+
+	if (lit(p, "true") || lit(p, "false")) {
+		v->type = JSON_BOOL;
+		v->boolean = p->s[p->pos - 1] == 'e' && p->s[p->pos - 4] == 't';
+		return TRUE;
+	}
+	if (lit(p, "null"))
+		return TRUE;
+	num = g_strndup(p->s + p->pos, MIN(p->len - p->pos, 64));
+	v->number = g_ascii_strtod(num, &end);
+	if (end == num) {
+		fail(p, "unexpected character");
+		return FALSE;
+	}
+	v->type = JSON_NUMBER;
+	p->pos += end - num;
+	return TRUE;
+}
+
 static JsonValue *parse_value(Parser *p, int depth)
 {
 	JsonValue *v;
+	gboolean ok;
 
 	skip_ws(p);
 	if (p->pos >= p->len) {
@@ -113,86 +188,26 @@ static JsonValue *parse_value(Parser *p, int depth)
 	v = g_new0(JsonValue, 1);
 	switch (p->s[p->pos]) {
 	case '{':
-	case '[': {
-		gboolean object = p->s[p->pos] == '{';
-		char close = object ? '}' : ']';
-
-		v->type = object ? JSON_OBJECT : JSON_ARRAY;
+	case '[':
+		v->type = p->s[p->pos] == '{' ? JSON_OBJECT : JSON_ARRAY;
 		v->items = g_ptr_array_new_with_free_func((GDestroyNotify)json_value_free);
-		if (object)
+		if (v->type == JSON_OBJECT)
 			v->keys = g_ptr_array_new_with_free_func(g_free);
-		p->pos++;
-		skip_ws(p);
-		if (p->pos < p->len && p->s[p->pos] == close) {
-			p->pos++;
-			return v;
-		}
-		for (;;) {
-			JsonValue *item;
-
-			skip_ws(p);
-			if (object) {
-				char *key;
-
-				if (p->pos >= p->len || p->s[p->pos] != '"' || !(key = parse_string(p))) {
-					fail(p, "expected a key");
-					break;
-				}
-				g_ptr_array_add(v->keys, key);
-				skip_ws(p);
-				if (p->pos >= p->len || p->s[p->pos++] != ':') {
-					fail(p, "expected ':'");
-					break;
-				}
-			}
-			if (!(item = parse_value(p, depth + 1)))
-				break;
-			g_ptr_array_add(v->items, item);
-			skip_ws(p);
-			if (p->pos < p->len && p->s[p->pos] == ',') {
-				p->pos++;
-				continue;
-			}
-			if (p->pos < p->len && p->s[p->pos] == close) {
-				p->pos++;
-				return v;
-			}
-			fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
-			break;
-		}
+		ok = parse_container(p, depth, v);
+		break;
+	case '"':
+		v->type = JSON_STRING;
+		ok = (v->string = parse_string(p)) != NULL;
+		break;
+	default:
+		ok = parse_scalar(p, v);
+		break;
+	}
+	if (!ok) {
 		json_value_free(v);
 		return NULL;
 	}
-	case '"':
-		v->type = JSON_STRING;
-		if (!(v->string = parse_string(p))) {
-			json_value_free(v);
-			return NULL;
-		}
-		return v;
-	default:
-		if (lit(p, "true") || lit(p, "false")) {
-			v->type = JSON_BOOL;
-			v->boolean = p->s[p->pos - 1] == 'e' && p->s[p->pos - 4] == 't';
-			return v;
-		}
-		if (lit(p, "null"))
-			return v;
-		{
-			g_autofree char *num = g_strndup(p->s + p->pos, MIN(p->len - p->pos, 64));
-			char *end;
-
-			v->number = g_ascii_strtod(num, &end);
-			if (end == num) {
-				fail(p, "unexpected character");
-				json_value_free(v);
-				return NULL;
-			}
-			v->type = JSON_NUMBER;
-			p->pos += end - num;
-			return v;
-		}
-	}
+	return v;
 }
 
 GError *json_parse(const char *text, gsize len, JsonValue **out)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The stub as a gdb target: a read-only, stopped kernel. continue and step
 say why and stay put; writes fail; monitor commands; detach ends the session;
---listen (loopback) and --unix; bad input gets one line and exit 1; the dump
+--listen (loopback) and --unix; bad input gets one line and exit 1 (2 for bad usage); the dump
 is never written."""
 import os
 import re
@@ -61,14 +61,19 @@ p.wait()
 os.unlink(sock)
 
 
-def stub_error(args, needle):
+def stub_error(args, needle, status=1):
     p = subprocess.run([STUB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     lines = p.stderr.strip().splitlines()
-    check(p.returncode == 1 and len(lines) == 1 and needle in lines[0], f"{args}: one line with {needle!r}: {lines}")
+    check(p.returncode == status and len(lines) == 1 and needle in lines[0],
+          f"{args}: exit {p.returncode} (want {status}), one line with {needle!r}: {lines}")
 
 
 stub_error(["--stdio", "/nonexistent/vmcore"], "/nonexistent/vmcore")
-stub_error(["--listen", "nonsense:port", dump], "expected [HOST:]PORT")
+# bad usage: exit 2
+stub_error(["--listen", "nonsense:port", dump], "expected [HOST:]PORT", 2)
+stub_error(["--bogus", dump], "--bogus", 2)
+stub_error(["--stdio", "--listen", "1234", dump], "choose one of", 2)
+stub_error([], "no dump given", 2)
 cut = os.path.join(runs_dir(), "truncated-vmcore")
 # Cut inside the program headers: nothing can be read, one line names the offset.
 with open(dump, "rb") as src, open(cut, "wb") as dst:
