@@ -40,3 +40,6 @@ static inline void ol_regs_set(OlRegs *r, OlGdbReg n, guint64 v)
 
 /* NT_PRSTATUS (and the QEMU note's system registers) in this layout. */
 void ol_regs_from_cpu_note(const OlCpuNote *n, OlRegs *r);
+/* The other way: CPU's note as QEMU's dump writer would fill it (a live
+ * guest's registers, so that the model reads them as a dump's). */
+void ol_regs_to_cpu_note(const OlRegs *r, guint cpu, OlCpuNote *note);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "live-proxy.h"
 #include "transport.h"
 
@@ -124,7 +125,7 @@ static GError *read_vcpus(Live *s)
 
 		if ((err = live_qemu_read_regs(s->q, g_array_index(s->tids, guint64, i), r)))
 			return err;
-		live_regs_to_note(r, i, &g_array_index(notes, OlCpuNote, i));
+		ol_regs_to_cpu_note(r, i, &g_array_index(notes, OlCpuNote, i));
 	}
 	ol_dump_live_set_cpus(s->dump, (const OlCpuNote *)notes->data, notes->len);
 	return NULL;
@@ -297,9 +298,10 @@ static void h_read_memory(Live *s, const char *args, GString *reply)
 	 * RAM); anything else (user space) as the stopped vCPU sees it. */
 	err = ol_kmem_read(ol_target_kmem(s->t), addr, buf, len, &done);
 	if (done == 0 && len > 0) {
+		guint64 tid = reg_tid(s) && vcpu_index(s, reg_tid(s)) >= 0 ? reg_tid(s) : s->stop_tid;
+
 		g_clear_error(&err);
-		err = live_qemu_read_virt(s->q, reg_tid(s) && vcpu_index(s, reg_tid(s)) >= 0 ? reg_tid(s) : s->stop_tid,
-					  addr, buf, len, &done);
+		err = live_qemu_read_virt(s->q, tid, addr, buf, len, &done);
 	}
 	if (done == 0 && len > 0)
 		return (void)g_string_assign(reply, "E0e");
@@ -638,7 +640,8 @@ static GError *open_memory(Live *s)
 	if (!s->opt->ram_file)
 		return ol_dump_open_live_reader(s->opt->qemu_socket, live_qemu_read_phys, s->q,
 						(const OlLiveRange *)ranges->data, ranges->len, 0, &s->dump);
-	return ol_dump_open_live_file(s->opt->ram_file, (const OlLiveRange *)ranges->data, ranges->len, &s->dump);
+	return ol_dump_open_live_file(s->opt->ram_file, (const OlLiveRange *)ranges->data, ranges->len,
+				      &s->dump);
 }
 
 static GError *start(Live *s)
@@ -661,12 +664,14 @@ static void serve_loop(Live *s)
 	guint8 buf[65536];
 
 	while (!s->done && !s->io_error) {
-		struct pollfd p[2] = {{.fd = s->in_fd, .events = POLLIN}, {.fd = live_qemu_fd(s->q), .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = s->in_fd, .events = POLLIN},
+				      {.fd = live_qemu_fd(s->q), .events = POLLIN}};
 		ssize_t n;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno != EINTR)
-				s->io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "poll: %s", g_strerror(errno));
+				s->io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "poll: %s",
+							  g_strerror(errno));
 			continue;
 		}
 		if (p[1].revents)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "live-qemu.h"
 
 #include <errno.h>
@@ -127,7 +128,8 @@ static GError *feed(LiveQemu *q, guint8 c, GString *reply, GString *console, gbo
 			return q_error(q, "reply longer than %u bytes", LIVE_QEMU_MAX_PACKET);
 		expand_rle(q->reader.payload, reply);
 		/* `O` + hex is console output; "OK" is a reply. */
-		if (reply->str[0] == 'O' && reply->len > 1 && reply->len % 2 == 1 && strcmp(reply->str, "OK") != 0) {
+		if (reply->str[0] == 'O' && reply->len > 1 && reply->len % 2 == 1 &&
+		    strcmp(reply->str, "OK") != 0) {
 			g_autoptr(GByteArray) text = g_byte_array_new();
 
 			if (console && rsp_decode_hex(reply->str + 1, reply->len - 1, text))
@@ -297,7 +299,8 @@ static GError *read_target_xml(LiveQemu *q)
 	if (g_getenv("OOPSLAB_LIVE_DEBUG"))
 		for (guint i = 0; i < q->regs->len; i++)
 			fprintf(stderr, "qemu reg %u %s %u -> %d\n", i, g_array_index(q->regs, QemuReg, i).name,
-				g_array_index(q->regs, QemuReg, i).bits, g_array_index(q->regs, QemuReg, i).ours);
+				g_array_index(q->regs, QemuReg, i).bits,
+				g_array_index(q->regs, QemuReg, i).ours);
 	if (q->regs->len == 0)
 		return q_error(q, "its target description names no registers");
 	return NULL;
@@ -413,38 +416,6 @@ GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n, const char *hex_v
 		}
 	}
 	return q_error(q, "has no register matching our register %u", n);
-}
-
-void live_regs_to_note(const OlRegs *r, guint cpu, OlCpuNote *note)
-{
-	static const struct {
-		OlGdbReg gdb;
-		OlPrstatusReg pr;
-	} map[] = {
-		{OL_GDB_RAX, OL_REG_RAX}, {OL_GDB_RBX, OL_REG_RBX}, {OL_GDB_RCX, OL_REG_RCX}, {OL_GDB_RDX, OL_REG_RDX},
-		{OL_GDB_RSI, OL_REG_RSI}, {OL_GDB_RDI, OL_REG_RDI}, {OL_GDB_RBP, OL_REG_RBP}, {OL_GDB_RSP, OL_REG_RSP},
-		{OL_GDB_R8, OL_REG_R8},   {OL_GDB_R9, OL_REG_R9},   {OL_GDB_R10, OL_REG_R10}, {OL_GDB_R11, OL_REG_R11},
-		{OL_GDB_R12, OL_REG_R12}, {OL_GDB_R13, OL_REG_R13}, {OL_GDB_R14, OL_REG_R14}, {OL_GDB_R15, OL_REG_R15},
-		{OL_GDB_RIP, OL_REG_RIP}, {OL_GDB_EFLAGS, OL_REG_EFLAGS}, {OL_GDB_CS, OL_REG_CS}, {OL_GDB_SS, OL_REG_SS},
-		{OL_GDB_DS, OL_REG_DS},   {OL_GDB_ES, OL_REG_ES},   {OL_GDB_FS, OL_REG_FS},   {OL_GDB_GS, OL_REG_GS},
-		{OL_GDB_FS_BASE, OL_REG_FS_BASE}, {OL_GDB_GS_BASE, OL_REG_GS_BASE},
-	};
-
-	memset(note, 0, sizeof(*note));
-	note->pr_pid = cpu + 1;
-	for (guint i = 0; i < G_N_ELEMENTS(map); i++)
-		note->regs[map[i].pr] = r->value[map[i].gdb];
-	/* as QEMU's own dump writes it: the note says the CPU's system state */
-	note->has_qemu = TRUE;
-	note->qemu.version = 1;
-	note->qemu.cr[0] = r->value[OL_GDB_CR0];
-	note->qemu.cr[2] = r->value[OL_GDB_CR2];
-	note->qemu.cr[3] = r->value[OL_GDB_CR3];
-	note->qemu.cr[4] = r->value[OL_GDB_CR4];
-	note->qemu.has_kernel_gs_base = r->valid[OL_GDB_K_GS_BASE];
-	note->qemu.kernel_gs_base = r->value[OL_GDB_K_GS_BASE];
-	note->qemu.rip = r->value[OL_GDB_RIP];
-	note->qemu.rsp = r->value[OL_GDB_RSP];
 }
 
 GError *live_qemu_threads(LiveQemu *q, GArray **out)
@@ -631,13 +602,14 @@ GError *live_mtree_parse(const char *text, const char *region, GArray **out)
 			g_autofree char *off = g_match_info_fetch(m, 4);
 			OlLiveRange r = {.gpa = g_ascii_strtoull(a, NULL, 16)};
 			char *name = g_match_info_fetch(m, 3);
+			gsize sum;
 
 			r.size = g_ascii_strtoull(b, NULL, 16) - r.gpa + 1;
 			r.offset = off && *off ? g_ascii_strtoull(off, NULL, 16) : 0;
 			g_array_append_val(all, r);
 			g_ptr_array_add(names, name);
-			g_hash_table_insert(total, name,
-					    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(total, name)) + r.size));
+			sum = GPOINTER_TO_SIZE(g_hash_table_lookup(total, name)) + r.size;
+			g_hash_table_insert(total, name, GSIZE_TO_POINTER(sum));
 		}
 	}
 	if (!best) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A client of QEMU's gdbstub (the live proxy's upstream): packets over
  * its Unix socket, its register layout (from its target description), and
@@ -25,7 +26,8 @@ int live_qemu_fd(const LiveQemu *q);
 
 /* Send PACKET and wait for its reply. `O` console packets before the reply
  * are appended, decoded, to CONSOLE (if not NULL). */
-GError *live_qemu_request(LiveQemu *q, const char *packet, GString *reply, GString *console) G_GNUC_WARN_UNUSED_RESULT;
+GError *live_qemu_request(LiveQemu *q, const char *packet, GString *reply,
+			  GString *console) G_GNUC_WARN_UNUSED_RESULT;
 /* Send PACKET whose answer comes later (a resume: the stop reply). */
 GError *live_qemu_send(LiveQemu *q, const char *packet) G_GNUC_WARN_UNUSED_RESULT;
 /* Leave QEMU as we found it (physical-memory mode off) and detach: the
@@ -36,7 +38,8 @@ GError *live_qemu_interrupt(LiveQemu *q) G_GNUC_WARN_UNUSED_RESULT;
 /* After poll() said the socket is readable: read what is there; *got is
  * TRUE and REPLY holds a packet if one is complete (`O` packets go to
  * CONSOLE). EOF is an error. */
-GError *live_qemu_poll_packet(LiveQemu *q, GString *reply, GString *console, gboolean *got) G_GNUC_WARN_UNUSED_RESULT;
+GError *live_qemu_poll_packet(LiveQemu *q, GString *reply, GString *console,
+			      gboolean *got) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Thread ids: QEMU's form of vCPU thread TID ("p1.2" or "2"); parse
  * either form at *p (advanced); a stop reply's "thread:pP.T;" made plain. */
@@ -52,16 +55,16 @@ GError *live_qemu_threads(LiveQemu *q, GArray **tids) G_GNUC_WARN_UNUSED_RESULT;
 GError *live_qemu_read_regs(LiveQemu *q, guint64 tid, OlRegs *regs) G_GNUC_WARN_UNUSED_RESULT;
 /* Write our register N of thread TID (VALUE in target byte order, as hex
  * text of rsp_reg_size(N) bytes). */
-GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n, const char *hex_value) G_GNUC_WARN_UNUSED_RESULT;
-/* A CPU note as a dump would hold it, from our layout's registers. */
-void live_regs_to_note(const OlRegs *r, guint cpu, OlCpuNote *note);
+GError *live_qemu_write_reg(LiveQemu *q, guint64 tid, guint n,
+			    const char *hex_value) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Guest-physical memory through the gdbstub (Qqemu.PhyMemMode): an
  * OlLiveReadFn; CTX is the LiveQemu. */
 GError *live_qemu_read_phys(void *ctx, guint64 paddr, void *buf, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 /* Virtual memory as vCPU TID sees it (for what the kernel's page tables do
  * not map: user space); *done bytes were read. */
-GError *live_qemu_read_virt(LiveQemu *q, guint64 tid, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
+GError *live_qemu_read_virt(LiveQemu *q, guint64 tid, guint64 addr, void *buf, gsize len,
+			    gsize *done) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The RAM of memory region REGION (NULL: the largest RAM region) from
  * `info mtree -f`: which guest-physical ranges are which offsets of it. */
