@@ -53,6 +53,9 @@ static GArray *segments(const OlWritePlan *plan)
 	return segs;
 }
 
+static GError *write_memory(OlDump *in, OlOutFile *o, const GArray *segs, guint64 mem_off,
+			    OlDumpWriteStats *stats);
+
 GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats)
 {
 	g_autoptr(GArray) segs = segments(plan);
@@ -111,12 +114,19 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 		err = ol_out_pwrite(o, note_off, notes, note_len);
 	if (err)
 		return err;
+	return write_memory(in, o, segs, mem_off, stats);
+}
 
-	/* Memory, segment by segment, in chunks. */
+/* Memory, segment by segment, in chunks, from MEM_OFF on. */
+static GError *write_memory(OlDump *in, OlOutFile *o, const GArray *segs, guint64 mem_off,
+			    OlDumpWriteStats *stats)
+{
 	static const guint8 zeros[OL_PAGE_SIZE];
 	g_autofree guint8 *buf = g_malloc(CHUNK);
 	gsize fill = 0;
 	guint64 at = mem_off;
+	GError *err = NULL;
+
 	for (guint i = 0; i < segs->len && !err; i++) {
 		const Seg *s = &g_array_index(segs, Seg, i);
 		for (guint64 k = 0; k < s->n_stored && !err; k++) {

@@ -127,6 +127,35 @@ static void write_header(guint8 *h, const OlWritePlan *plan, const OlWriteHeader
 }
 
 /* Compress and write the pages: descs from DESC_OFF, data from DATA_OFF. */
+/* A compressed batch's page descriptors into DESCS and its stored pages into
+ * OUT (written at DATA_OFF): how many bytes of OUT. */
+static gsize batch_descs(const Batch *b, gsize bound, guint64 zero_off, guint64 data_off, guint8 *descs,
+			 guint8 *out, OlDumpWriteStats *stats)
+{
+	gsize out_len = 0;
+
+	for (guint i = 0; i < b->n; i++) {
+		guint8 *pd = descs + (gsize)i * KDUMP_PD_LEN;
+
+		memset(pd, 0, KDUMP_PD_LEN);
+		if (b->size[i] == 0) {
+			/* All zeros: the shared zero page. */
+			put64(pd + KDUMP_PD_OFFSET, zero_off);
+			put32(pd + KDUMP_PD_SIZE, OL_PAGE_SIZE);
+			stats->zero_pages++;
+			continue;
+		}
+		put64(pd + KDUMP_PD_OFFSET, data_off + out_len);
+		put32(pd + KDUMP_PD_SIZE, b->size[i]);
+		put32(pd + KDUMP_PD_FLAGS, b->flags[i]);
+		memcpy(out + out_len, b->data + (gsize)i * bound, b->size[i]);
+		out_len += b->size[i];
+		stats->compressed_pages += b->flags[i] != 0;
+	}
+	stats->stored_pages += b->n;
+	return out_len;
+}
+
 static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 			   guint64 desc_off, guint64 data_off, OlDumpWriteStats *stats)
 {
@@ -168,25 +197,7 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 		if (err)
 			continue; /* let the batches in flight finish, write nothing */
 
-		gsize out_len = 0;
-		for (guint i = 0; i < b->n; i++) {
-			guint8 *pd = descs + (gsize)i * KDUMP_PD_LEN;
-			memset(pd, 0, KDUMP_PD_LEN);
-			if (b->size[i] == 0) {
-				/* All zeros: the shared zero page. */
-				put64(pd + KDUMP_PD_OFFSET, zero_off);
-				put32(pd + KDUMP_PD_SIZE, OL_PAGE_SIZE);
-				stats->zero_pages++;
-				continue;
-			}
-			put64(pd + KDUMP_PD_OFFSET, data_off + out_len);
-			put32(pd + KDUMP_PD_SIZE, b->size[i]);
-			put32(pd + KDUMP_PD_FLAGS, b->flags[i]);
-			memcpy(out + out_len, b->data + (gsize)i * w.bound, b->size[i]);
-			out_len += b->size[i];
-			stats->compressed_pages += b->flags[i] != 0;
-		}
-		stats->stored_pages += b->n;
+		gsize out_len = batch_descs(b, w.bound, zero_off, data_off, descs, out, stats);
 		err = ol_out_pwrite(o, desc_off + desc_index * KDUMP_PD_LEN, descs, (gsize)b->n * KDUMP_PD_LEN);
 		if (!err && out_len)
 			err = ol_out_pwrite(o, data_off, out, out_len);
