@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "capture-disk.h"
 
 #include <errno.h>
@@ -179,10 +180,12 @@ GError *capture_disk_extract(const char *disk, guint64 offset, guint64 bytes, co
 	GError *err = NULL;
 
 	if (in < 0)
-		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", disk, g_strerror(errno));
+		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", disk,
+				   g_strerror(errno));
 	o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (o < 0) {
-		err = g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", out, g_strerror(errno));
+		err = g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", out,
+				  g_strerror(errno));
 		goto done;
 	}
 	while (left > 0) {
@@ -196,7 +199,8 @@ GError *capture_disk_extract(const char *disk, guint64 offset, guint64 bytes, co
 				ssize_t r = pread(in, buf, MIN(left, (guint64)1 << 20), off_in);
 
 				if (r <= 0 || write(o, buf, r) != r) {
-					err = g_error_new(G_FILE_ERROR, G_FILE_ERROR_IO, "copying %s to %s failed", disk, out);
+					err = g_error_new(G_FILE_ERROR, G_FILE_ERROR_IO,
+							  "copying %s to %s failed", disk, out);
 					break;
 				}
 				off_in += r;

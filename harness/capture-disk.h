@@ -48,4 +48,5 @@ const char *capture_disk_collector_format(const char *collector);
 GError *capture_disk_create(const char *path, int memory_mib) G_GNUC_WARN_UNUSED_RESULT;
 GError *capture_disk_read_header(const char *path, CaptureDiskHeader *h) G_GNUC_WARN_UNUSED_RESULT;
 /* Copy [offset, offset+bytes) of the disk to a new file. */
-GError *capture_disk_extract(const char *disk, guint64 offset, guint64 bytes, const char *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *capture_disk_extract(const char *disk, guint64 offset, guint64 bytes,
+			     const char *out) G_GNUC_WARN_UNUSED_RESULT;

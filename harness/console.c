@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "console.h"
 
 #include <stdio.h>
@@ -95,10 +96,11 @@ static void parse_section(ConsoleWatcher *w, const char *args)
 {
 	char module[128], section[256];
 	unsigned long long addr;
+	ConsoleSection *s;
 
 	if (sscanf(args, "section module=%127s name=%255s addr=%llx", module, section, &addr) != 3)
 		return;
-	ConsoleSection *s = g_new0(ConsoleSection, 1);
+	s = g_new0(ConsoleSection, 1);
 	s->module = g_strdup(module);
 	s->section = g_strdup(section);
 	s->addr = addr;
@@ -178,11 +180,13 @@ char *console_add_symbol_file(const ConsoleWatcher *w, const char *module, const
 
 	for (guint i = 0; i < w->sections->len; i++) {
 		const ConsoleSection *s = g_ptr_array_index(w->sections, i);
-		OlModuleSection ms = {.name = s->section, .addr = s->addr, .live = !g_str_has_prefix(s->section, ".init")};
+		OlModuleSection ms = {.name = s->section, .addr = s->addr,
+				      .live = !g_str_has_prefix(s->section, ".init")};
 
 		if (g_strcmp0(s->module, module) == 0)
 			g_array_append_val(sections, ms);
 	}
-	line = ol_add_symbol_file_line(ko_path, (const OlModuleSection *)sections->data, sections->len, &used);
+	line = ol_add_symbol_file_line(ko_path, (const OlModuleSection *)sections->data, sections->len,
+				       &used);
 	return used ? g_steal_pointer(&line) : NULL;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Following the guest's serial console log as it grows: the /init stage
  * markers, the lab module's section addresses, and the panic lines.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `oopslab convert IN [IN...] OUT --format FORMAT [--exclude zero] [--threads N]`:
  * read any dump the dump library reads (QEMU ELF, kdump /proc/vmcore ELF,
@@ -92,77 +93,88 @@ static int usage_error(const char *msg)
 	return 2;
 }
 
-int cmd_convert(int argc, char **argv)
+static GOptionContext *convert_context(char **format, char **exclude, gint *threads, const char *format_help)
 {
-	g_autofree char *format = NULL, *exclude = NULL;
-	g_autofree char *names = convert_format_names();
-	g_autofree char *format_help = g_strdup_printf("%s (kdump-raw: uncompressed pages)", names);
-	gint threads = 2;
+	GOptionContext *ctx = g_option_context_new("IN [IN...] OUT - rewrite a dump as kdump-compressed or ELF");
 	GOptionEntry entries[] = {
-		{ "format", 0, 0, G_OPTION_ARG_STRING, &format, format_help, "FORMAT" },
-		{ "exclude", 0, 0, G_OPTION_ARG_STRING, &exclude,
+		{ "format", 0, 0, G_OPTION_ARG_STRING, format, format_help, "FORMAT" },
+		{ "exclude", 0, 0, G_OPTION_ARG_STRING, exclude,
 		  "zero: all-zero pages (elf: left out, as p_memsz tails; kdump: as makedumpfile -d 1, one shared "
 		  "copy and dump_level 1, which crash reads without --zero_excluded); free (kdump only): the pages "
 		  "the kernel's buddy allocator holds free, left out as makedumpfile -d 16 does (crash reads them "
 		  "only with --zero_excluded; oopslab-stub reads them as zeros); lru (kdump only): the page cache on "
 		  "the kernel's LRU lists, as makedumpfile -d 6 (user memory stays; read as free pages are); a "
 		  "comma-separated list, e.g. zero,free,lru", "LIST" },
-		{ "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Compression threads (default 2)", "N" },
+		{ "threads", 0, 0, G_OPTION_ARG_INT, threads, "Compression threads (default 2)", "N" },
 		G_OPTION_ENTRY_NULL
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("IN [IN...] OUT - rewrite a dump as kdump-compressed or ELF");
+
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
 		"Reads any dump oopslab-stub reads (QEMU ELF, kdump ELF, kdump-compressed, flattened) and writes a plain\n"
 		"kdump-compressed file (readable by crash and makedumpfile) or a QEMU-style ELF core, with the same CPU\n"
 		"notes and VMCOREINFO. Several INs are the files of a makedumpfile --split set, merged into one. OUT is\n"
 		"written under a temporary name and renamed when complete.");
-	g_autoptr(GError) err = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &err))
-		return usage_error(err->message);
-	if (argc < 3)
-		return usage_error("give IN and OUT (see --help)");
-	if (!format) {
-		g_autofree char *msg = g_strdup_printf("--format is required: %s", names);
+	return ctx;
+}
 
-		return usage_error(msg);
-	}
-	gboolean ex_zero = FALSE, ex_free = FALSE, ex_lru = FALSE;
-	if (exclude && !convert_parse_exclude(exclude, &ex_zero, &ex_free, &ex_lru))
-		return usage_error("--exclude: give a list of zero, free and lru, or none");
-	if (threads < 1 || threads > 64)
-		return usage_error("--threads: give 1 to 64");
-
-	OlDumpWriteOptions opt = { .exclude_zero = ex_zero, .exclude_free = ex_free, .exclude_lru = ex_lru, .threads = (guint)threads };
-	if (!convert_format_lookup(format, &opt.format, &opt.codec)) {
-		g_autofree char *msg = g_strdup_printf("--format: '%s' is not one of %s", format, names);
-
-		return usage_error(msg);
-	}
-
+/* Read the INs (argv[1 .. argc-2]), write OUT, say what was written. */
+static int convert_files(int argc, char **argv, const char *format, const OlDumpWriteOptions *opt)
+{
 	const char *in_path = argv[1], *out_path = argv[argc - 1];
 	g_autoptr(OlDump) in = NULL;
-	if ((err = ol_dump_open_split((const char *const *)argv + 1, (guint)argc - 2, OL_DUMP_OPEN_DEFAULT, &in))) {
-		fprintf(stderr, "oopslab convert: %s\n", err->message);
-		return 1;
-	}
+	g_autoptr(GError) err = NULL;
+	g_autofree char *human = NULL;
 	gint64 t0 = g_get_monotonic_time();
 	OlDumpWriteStats st;
-	if ((err = ol_dump_write(in, out_path, &opt, &st))) {
+	double secs;
+
+	if ((err = ol_dump_open_split((const char *const *)argv + 1, (guint)argc - 2, OL_DUMP_OPEN_DEFAULT,
+				      &in)) ||
+	    (err = ol_dump_write(in, out_path, opt, &st))) {
 		fprintf(stderr, "oopslab convert: %s\n", err->message);
 		return 1;
 	}
-	double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
-	g_autofree char *human = g_format_size(st.bytes);
+	secs = (double)(g_get_monotonic_time() - t0) / 1e6;
+	human = g_format_size(st.bytes);
 	printf("%s: %s from %s (%s): %" G_GUINT64_FORMAT " pages of memory, %" G_GUINT64_FORMAT " stored"
 	       " (%" G_GUINT64_FORMAT " compressed, %" G_GUINT64_FORMAT " all zeros), %" G_GUINT64_FORMAT " left out"
 	       " (%" G_GUINT64_FORMAT " free or LRU); %s in %.2f s\n",
-	       out_path, format, in_path, ol_dump_format_name(in), st.ram_pages, st.stored_pages, st.compressed_pages,
-	       st.zero_pages, st.excluded_pages, st.unneeded_pages, human, secs);
+	       out_path, format, in_path, ol_dump_format_name(in), st.ram_pages, st.stored_pages,
+	       st.compressed_pages, st.zero_pages, st.excluded_pages, st.unneeded_pages, human, secs);
 	if (st.dropped_pages)
 		printf("%s: %" G_GUINT64_FORMAT " pages from pfn 0x%" G_GINT64_MODIFIER "x on were left out: they lie past the "
 		       "kernel's last memory section (firmware, e.g. QEMU's BIOS ROM), and makedumpfile cannot read a "
 		       "kdump file that describes them\n",
 		       out_path, st.dropped_pages, st.dropped_from_pfn);
 	return 0;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	g_autofree char *format = NULL, *exclude = NULL;
+	g_autofree char *names = convert_format_names();
+	g_autofree char *format_help = g_strdup_printf("%s (kdump-raw: uncompressed pages)", names);
+	g_autofree char *msg = NULL;
+	gint threads = 2;
+	g_autoptr(GOptionContext) ctx = convert_context(&format, &exclude, &threads, format_help);
+	g_autoptr(GError) err = NULL;
+	gboolean ex_zero = FALSE, ex_free = FALSE, ex_lru = FALSE;
+	OlDumpWriteOptions opt = {0};
+
+	if (!g_option_context_parse(ctx, &argc, &argv, &err))
+		return usage_error(err->message);
+	if (argc < 3)
+		return usage_error("give IN and OUT (see --help)");
+	if (!format)
+		return usage_error((msg = g_strdup_printf("--format is required: %s", names)));
+	if (exclude && !convert_parse_exclude(exclude, &ex_zero, &ex_free, &ex_lru))
+		return usage_error("--exclude: give a list of zero, free and lru, or none");
+	if (threads < 1 || threads > 64)
+		return usage_error("--threads: give 1 to 64");
+	opt = (OlDumpWriteOptions){.exclude_zero = ex_zero, .exclude_free = ex_free, .exclude_lru = ex_lru,
+				   .threads = (guint)threads};
+	if (!convert_format_lookup(format, &opt.format, &opt.codec))
+		return usage_error((msg = g_strdup_printf("--format: '%s' is not one of %s", format, names)));
+	return convert_files(argc, argv, format, &opt);
 }

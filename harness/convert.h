@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab convert`: rewrite a dump as kdump-compressed or QEMU-style ELF. */
 #pragma once
 
@@ -17,4 +18,5 @@ char *convert_format_names(void);
  * LIST is not that. */
 gboolean convert_parse_exclude(const char *list, gboolean *zero, gboolean *free_pages, gboolean *lru);
 /* Rewrite the dump at IN as OUT in FORMAT (kdump-zstd, kdump-zlib, ...). */
-GError *convert_dump(const char *in, const char *out, const char *format, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
+GError *convert_dump(const char *in, const char *out, const char *format,
+		     OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "gdb-session.h"
 
 #include <gio/gio.h>
@@ -75,7 +76,8 @@ static char *quiet(char *cmd)
  * modules and the entry-code CFI by itself (--no-kernel-library: gdb has
  * vmlinux already). Then the crash's frame is selected and listed.
  */
-static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offset, const Oops *o, gboolean batch)
+static GPtrArray *gdb_args(const CrashInput *in, const char *stub, guint64 offset, const Oops *o,
+			   gboolean batch)
 {
 	GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
 	const char *kernel_dir = in->run ? json_get_string(in->run, "kernel_dir") : NULL;

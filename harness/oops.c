@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "oops.h"
 
 #include <stdio.h>
@@ -42,7 +43,8 @@ void oops_free(Oops *o)
 char *oops_frame_symbol(const OopsFrame *f)
 {
 	return g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x/0x%" G_GINT64_MODIFIER "x%s%s%s", f->function, f->offset,
-			       f->size, f->module ? " [" : "", f->module ? f->module : "", f->module ? "]" : "");
+			       f->size, f->module ? " [" : "", f->module ? f->module : "",
+			       f->module ? "]" : "");
 }
 
 /* How a report names its bug, beyond its header's prefix. */

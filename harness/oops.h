@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Finding and parsing the first kernel crash report in a console log (or a
  * dmesg): its type, a title in the style of syzkaller's reports ("BUG: kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "report.h"
 
 #include <string.h>
@@ -29,8 +30,8 @@ static GError *dump_dmesg(const char *dump, const char *vmlinux, char **text)
 	return NULL;
 }
 
-GError *report_build(const char *rundir, const char *vmlinux, const char *module, const char *dump, Oops **out,
-		     const char **source)
+GError *report_build(const char *rundir, const char *vmlinux, const char *module, const char *dump,
+		     Oops **out, const char **source)
 {
 	g_autofree char *console_path = g_build_filename(rundir, "console.log", NULL);
 	g_autofree char *console = NULL, *dmesg = NULL;
@@ -255,9 +256,12 @@ char *report_location(const Oops *o)
 	/* the frame of the function the title names: the RIP, or its trace entry */
 	if (o->rip && g_strcmp0(o->rip->function, o->function) == 0)
 		f = o->rip;
-	for (guint i = 0; !f && i < o->trace->len; i++)
-		if (g_strcmp0(((const OopsFrame *)g_ptr_array_index(o->trace, i))->function, o->function) == 0)
-			f = g_ptr_array_index(o->trace, i);
+	for (guint i = 0; !f && i < o->trace->len; i++) {
+		const OopsFrame *frame = g_ptr_array_index(o->trace, i);
+
+		if (g_strcmp0(frame->function, o->function) == 0)
+			f = frame;
+	}
 	if (!f)
 		f = o->rip;
 	if (!f)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The guest of a run: the lab, the kernel, its modules, the initramfs and
  * the command line. Everything here happens before anything is started. */
 #include <errno.h>
@@ -174,7 +175,8 @@ GError *run_assemble(Run *r)
 	err = o->kernel || o->kernel_tree ? use_user_kernel(r) : use_lab_kernel(r);
 	if (err)
 		return err;
-	if ((err = check_readable("kernel", r->kit->bzimage)) || (err = check_readable("initrd", r->kit->initrd)))
+	if ((err = check_readable("kernel", r->kit->bzimage)) ||
+	    (err = check_readable("initrd", r->kit->initrd)))
 		return err;
 	if ((err = run_prepare_workload(r)))
 		return err;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Getting the dump: libvirt's memory-only dump of the paused guest (host),
  * or the guest's own capture kernel writing it to a disk (kdump). */
 #include <errno.h>
@@ -190,7 +191,8 @@ static GError *kdump_collect(Run *r)
 		return err;
 	if (r->kh.dmesg_bytes) {
 		r->dmesg_path = g_build_filename(r->dir, "vmcore-dmesg.txt", NULL);
-		if ((err = capture_disk_extract(r->disk_path, r->kh.dmesg_offset, r->kh.dmesg_bytes, r->dmesg_path)))
+		if ((err = capture_disk_extract(r->disk_path, r->kh.dmesg_offset, r->kh.dmesg_bytes,
+						r->dmesg_path)))
 			return err;
 	}
 	if (!g_str_equal(r->kh.status, "ok"))
@@ -200,7 +202,8 @@ static GError *kdump_collect(Run *r)
 	if (g_strcmp0(r->kh.vmcore_format, "flattened") == 0)
 		err = kdump_take_flattened(r);
 	else
-		err = capture_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes, r->dump_path);
+		err = capture_disk_extract(r->disk_path, r->kh.vmcore_offset, r->kh.vmcore_bytes,
+					   r->dump_path);
 	if (err)
 		return err;
 	r->dump_format = g_strdup(capture_disk_collector_format(r->opt->collector));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `oopslab run`, inside: the options, the run's state, and the steps that
  * share it. One file per step:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab run` options: parsing, defaults and the checks that need no guest. */
 #include <stdio.h>
 #include <string.h>
@@ -109,7 +110,8 @@ static GError *validate_kernel(const RunOptions *o)
 		return run_usage_error("--kernel-tree: %s is not a directory", o->kernel_tree);
 	if (!o->kernel)
 		return o->vmlinux && !o->kernel_tree ? run_usage_error("--vmlinux goes with --kernel") : NULL;
-	if ((err = check_file("kernel", o->kernel)) || (o->vmlinux && (err = check_file("vmlinux", o->vmlinux))) ||
+	if ((err = check_file("kernel", o->kernel)) ||
+	    (o->vmlinux && (err = check_file("vmlinux", o->vmlinux))) ||
 	    (o->initrd && (err = check_file("initrd", o->initrd))))
 		return err;
 	return NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* After the guest: what its dump says, the crash report, and run.json. */
 #include <stdio.h>
 
@@ -63,7 +64,8 @@ static void find_findings(Run *r)
 void run_build_report(Run *r)
 {
 	const char *source = NULL;
-	g_autoptr(GError) err = report_build(r->dir, r->kit->vmlinux, r->module_path, r->dump_path, &r->oops, &source);
+	g_autoptr(GError) err = report_build(r->dir, r->kit->vmlinux, r->module_path, r->dump_path, &r->oops,
+					     &source);
 
 	find_findings(r);
 	/* a plain panic that stopped the boot: syzkaller's "kernel panic: MESSAGE" */
@@ -249,11 +251,12 @@ static void json_workload(JsonWriter *w, const Run *r)
 	json_begin_array(w);
 	for (guint i = 0; r->wmodules && i < r->wmodules->len; i++) {
 		const WorkloadModule *m = r->wmodules->pdata[i];
+		gboolean copied = r->module_copies && i < r->module_copies->len;
 
 		json_begin_object(w);
 		json_member_string(w, "name", m->name);
 		json_member_string(w, "built", m->ko);
-		json_member_string(w, "path", r->module_copies && i < r->module_copies->len ? r->module_copies->pdata[i] : NULL);
+		json_member_string(w, "path", copied ? r->module_copies->pdata[i] : NULL);
 		json_member_string(w, "params", m->params);
 		json_end_object(w);
 	}

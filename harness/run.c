@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab run`: the order of its steps (see run-internal.h). */
 #include "run.h"
 

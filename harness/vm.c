@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vm.h"
 
 #include <errno.h>
@@ -58,7 +59,8 @@ static void ensure_event_impl(void)
 		/* The embedded driver logs its warnings to stderr: keep them in
 		 * a file unless the user asked for something else. */
 		if (!g_getenv("LIBVIRT_LOG_OUTPUTS")) {
-			g_autofree char *dir = g_build_filename(g_get_user_cache_dir(), "oopslab", "libvirt", NULL);
+			g_autofree char *dir = g_build_filename(g_get_user_cache_dir(), "oopslab", "libvirt",
+								NULL);
 			g_autofree char *out = g_strdup_printf("3:file:%s/libvirt.log", dir);
 
 			g_mkdir_with_parents(dir, 0700);
@@ -213,7 +215,8 @@ GError *vm_connect(const char *uri, Vm **out)
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "cannot connect to libvirt at %s: %s", vm->uri,
 				   virGetLastErrorMessage());
 	vm->lifecycle_cb = virConnectDomainEventRegisterAny(vm->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-							    VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), vm, NULL);
+							    VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), vm,
+							    NULL);
 	if (vm->lifecycle_cb < 0)
 		return virt_error("cannot register for libvirt lifecycle events");
 	if (vm->embed_root)
@@ -334,7 +337,8 @@ GError *vm_dump(Vm *vm, const char *path, const char *format)
 	for (guint i = 0; i < G_N_ELEMENTS(dump_formats); i++) {
 		if (g_strcmp0(dump_formats[i].name, format) != 0)
 			continue;
-		if (virDomainCoreDumpWithFormat(vm->dom, path, dump_formats[i].format, VIR_DUMP_MEMORY_ONLY) < 0)
+		if (virDomainCoreDumpWithFormat(vm->dom, path, dump_formats[i].format,
+						VIR_DUMP_MEMORY_ONLY) < 0)
 			return virt_error("memory dump failed");
 		return NULL;
 	}
@@ -350,7 +354,8 @@ GError *vm_monitor(Vm *vm, const char *command, gboolean hmp, char **reply)
 {
 	char *out = NULL;
 
-	if (virDomainQemuMonitorCommand(vm->dom, command, &out, hmp ? VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP : 0) < 0)
+	if (virDomainQemuMonitorCommand(vm->dom, command, &out,
+					hmp ? VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP : 0) < 0)
 		return virt_error("QEMU monitor command failed");
 	*reply = g_strdup(out);
 	free(out);

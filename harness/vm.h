@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One libvirt guest for one run: connection (embedded driver by default),
  * the event loop thread, lifecycle events, NMI, memory-only core dump, and a

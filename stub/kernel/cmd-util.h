@@ -65,4 +65,5 @@ char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset);
  * " #0 [rsp] func at rip" lines, at most OL_FP_MAX_FRAMES. */
 #define OL_FP_MAX_FRAMES 64
 #define OL_KERNEL_HALF G_GUINT64_CONSTANT(0xffff800000000000)
-void ol_cmd_fp_backtrace(OlKmem *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out);
+void ol_cmd_fp_backtrace(OlKmem *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp,
+			 GString *out);

@@ -37,10 +37,10 @@ GError *ol_elf_build_id(const char *path, char **hex) G_GNUC_WARN_UNUSED_RESULT;
 
 /* vmlinux for ID: EXPLICIT if given (an error if its build-id differs, with
  * both ids), else the first match of the search above; HINT (or NULL) is
- * what the run directory names, DUMP_PATH locates the dump's directory. The error names every place looked at and why each
- * was not taken. */
-GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint, const char *dump_path,
-			char **out) G_GNUC_WARN_UNUSED_RESULT;
+ * what the run directory names, DUMP_PATH locates the dump's directory.
+ * The error names every place looked at and why each was not taken. */
+GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint,
+			const char *dump_path, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The debug tree of the release's modules (/usr/lib/debug/lib/modules/REL),
  * or NULL if it does not exist. */

@@ -12,7 +12,8 @@
 
 typedef struct OlKernelLibrary OlKernelLibrary;
 
-GError *ol_kernel_library_new(const char *vmlinux, guint64 kaslr_offset, OlKernelLibrary **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_kernel_library_new(const char *vmlinux, guint64 kaslr_offset,
+			      OlKernelLibrary **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_kernel_library_free(OlKernelLibrary *k);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlKernelLibrary, ol_kernel_library_free)
 

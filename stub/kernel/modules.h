@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kernel's loaded modules, read from the dump: the `modules` list, each
  * module's memory (core_layout, init_layout) and the section addresses the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "printk.h"
 
 #include <stdarg.h>
@@ -305,9 +306,9 @@ static GError *prb_layout(OlKmem *t, PrbLayout *o)
 		o->desc_ring + MAX(o->head_id, o->tail_id) + o->counter + 8) > o->rb_size ||
 	    o->text_ring + MAX(o->size_bits + 4, o->data + 8) > o->rb_size)
 		return corrupt("printk ring layout from VMCOREINFO is inconsistent (offsets beyond SIZE())");
-	if (o->has_dev_info && (MAX(MAX(o->subsystem, o->subsystem_len), MAX(o->device, o->device_len)) >= OL_KMEM_LAYOUT_MAX ||
-				o->dev_info + MAX(o->subsystem + o->subsystem_len, o->device + o->device_len) >
-				o->info_size))
+	if (o->has_dev_info &&
+	    (MAX(MAX(o->subsystem, o->subsystem_len), MAX(o->device, o->device_len)) >= OL_KMEM_LAYOUT_MAX ||
+	     o->dev_info + MAX(o->subsystem + o->subsystem_len, o->device + o->device_len) > o->info_size))
 		o->has_dev_info = FALSE;
 	return NULL;
 }
@@ -369,7 +370,8 @@ static OlPrintkRecord *prb_record(const Prb *p, guint64 id)
 	if (!region_ok(&p->descs, doff, o->desc_size))
 		return NULL;
 	sv = get_u64(desc + o->state_var + o->counter);
-	if ((sv & DESC_ID_MASK) != id || (DESC_STATE(sv) != DESC_COMMITTED && DESC_STATE(sv) != DESC_FINALIZED))
+	if ((sv & DESC_ID_MASK) != id ||
+	    (DESC_STATE(sv) != DESC_COMMITTED && DESC_STATE(sv) != DESC_FINALIZED))
 		return NULL;
 	r = record_new();
 	if (!region_ok(&p->infos, ioff, o->info_size)) {
@@ -397,9 +399,10 @@ static OlPrintkRecord *prb_record(const Prb *p, guint64 id)
 	if (LPOS_DATALESS(begin))
 		return r; /* an empty line, or text that was never stored */
 	if (!block_place(p, begin, next, &boff, &blen))
-		record_problem(r, g_strdup_printf("seq " U64 ": text block lpos " X64 "-" X64 " (descriptor at " X64
-						  ") is not a block of the " X64 "-byte ring at " X64,
-						  r->seq, begin, next, p->descs.addr + doff, p->dsize, p->text.addr));
+		record_problem(r, g_strdup_printf("seq " U64 ": text block lpos " X64 "-" X64 " (descriptor at "
+						  X64 ") is not a block of the " X64 "-byte ring at " X64,
+						  r->seq, begin, next, p->descs.addr + doff, p->dsize,
+						  p->text.addr));
 	else if (blen < 8)
 		record_problem(r, g_strdup_printf("seq " U64 ": text block at " X64 " is " U64
 						  " bytes, too short for its ID",
@@ -494,10 +497,12 @@ typedef struct {
 static GError *log_layout(OlKmem *t, LogLayout *o)
 {
 	/* struct log became struct printk_log in 3.11, and VMCOREINFO with it */
-	const char *name = ol_kmem_vmcoreinfo_has(t, "SIZE(log)") && !ol_kmem_vmcoreinfo_has(t, "SIZE(printk_log)") ? "log" : "printk_log";
+	gboolean old_name = ol_kmem_vmcoreinfo_has(t, "SIZE(log)") && !ol_kmem_vmcoreinfo_has(t, "SIZE(printk_log)");
+	const char *name = old_name ? "log" : "printk_log";
 	GError *err = NULL;
 
-	if ((err = ol_kmem_layout_size(t, name, &o->size)) || (err = ol_kmem_layout_offset(t, name, "ts_nsec", &o->ts_nsec)) ||
+	if ((err = ol_kmem_layout_size(t, name, &o->size)) ||
+	    (err = ol_kmem_layout_offset(t, name, "ts_nsec", &o->ts_nsec)) ||
 	    (err = ol_kmem_layout_offset(t, name, "len", &o->len)) ||
 	    (err = ol_kmem_layout_offset(t, name, "text_len", &o->text_len)) ||
 	    (err = ol_kmem_layout_offset(t, name, "dict_len", &o->dict_len))) {
@@ -505,7 +510,8 @@ static GError *log_layout(OlKmem *t, LogLayout *o)
 		return err;
 	}
 	/* caller_id (5.1+, CONFIG_PRINTK_CALLER) is not in VMCOREINFO */
-	o->has_caller = ol_kmem_layout_try_offset(t, name, "caller_id", &o->caller_id) && o->caller_id + 4 <= o->size;
+	o->has_caller = ol_kmem_layout_try_offset(t, name, "caller_id", &o->caller_id) &&
+			o->caller_id + 4 <= o->size;
 	if (o->ts_nsec + 8 > o->size || MAX(o->len, o->text_len) + 2 > o->size || o->dict_len + 4 > o->size)
 		return corrupt("printk log_buf layout from VMCOREINFO is inconsistent (offsets beyond SIZE(%s))", name);
 	return NULL;
@@ -566,7 +572,8 @@ static GError *read_legacy(OlKmem *t, guint64 log_buf_sym, OlPrintkLog *log)
 	/* Not in VMCOREINFO; with vmlinux the records get their real numbers. */
 	if (ol_kmem_try_symbol(t, "log_first_seq", &sym) && !ol_kmem_try_read_u64(t, sym, &first_seq))
 		first_seq = 0;
-	if (buf_len < o.size || buf_len > (G_GUINT64_CONSTANT(1) << 31) || first >= buf_len || next >= buf_len)
+	if (buf_len < o.size || buf_len > (G_GUINT64_CONSTANT(1) << 31) || first >= buf_len ||
+	    next >= buf_len)
 		return corrupt("log_buf at " X64 ": log_buf_len %u, log_first_idx %u, log_next_idx %u "
 			       "do not describe a buffer",
 			       buf_addr, buf_len, first, next);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kernel log (printk ring) of a dump, as records, and its text as
  * `crash log` prints it.

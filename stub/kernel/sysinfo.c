@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sysinfo.h"
 
 #include <string.h>
@@ -416,8 +417,8 @@ char *ol_sysinfo_format(const OlSysinfo *s)
 		g_string_append(o, "      UPTIME: ");
 		if (days)
 			g_string_append_printf(o, "%" G_GUINT64_FORMAT " days, ", days);
-		g_string_append_printf(o, "%02" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT "\n",
-				       u % 86400 / 3600, u % 3600 / 60, u % 60);
+		g_string_append_printf(o, "%02" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT ":%02"
+				       G_GUINT64_FORMAT "\n", u % 86400 / 3600, u % 3600 / 60, u % 60);
 	} else
 		g_string_append_printf(o, "      UPTIME: %s\n", unknown);
 	if (s->has_load) {
@@ -426,10 +427,11 @@ char *ol_sysinfo_format(const OlSysinfo *s)
 		for (guint i = 0; i < 3; i++)
 			a[i] = s->avenrun[i] + FIXED_1 / 200;
 		g_string_append_printf(o,
-				       "LOAD AVERAGE: %" G_GUINT64_FORMAT ".%02" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-				       ".%02" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ".%02" G_GUINT64_FORMAT "\n",
-				       LOAD_INT(a[0]), LOAD_FRAC(a[0]), LOAD_INT(a[1]), LOAD_FRAC(a[1]), LOAD_INT(a[2]),
-				       LOAD_FRAC(a[2]));
+				       "LOAD AVERAGE: %" G_GUINT64_FORMAT ".%02" G_GUINT64_FORMAT ", %"
+				       G_GUINT64_FORMAT ".%02" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ".%02"
+				       G_GUINT64_FORMAT "\n",
+				       LOAD_INT(a[0]), LOAD_FRAC(a[0]), LOAD_INT(a[1]), LOAD_FRAC(a[1]),
+				       LOAD_INT(a[2]), LOAD_FRAC(a[2]));
 	} else
 		g_string_append_printf(o, "LOAD AVERAGE: %s\n", unknown);
 	if (s->tasks >= 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What crash's `sys` shows about a dump: the kernel and dump files, CPUs,
  * date, uptime, load, tasks, utsname, memory and the panic message.

@@ -72,7 +72,8 @@ static void add_task_threads(OlTarget *t, GPtrArray *warnings)
 	}
 	for (guint i = 0; i < tasks->len; i++) {
 		const OlTask *task = &g_array_index(tasks, OlTask, i);
-		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs, .task = task->addr};
+		OlThread th = {.tid = task->tid, .cpu = task->running, .regs = task->regs,
+			       .task = task->addr};
 
 		if (task->running >= 0 && (guint)task->running < ncpu)
 			th.regs = g_array_index(t->threads, OlThread, task->running).regs;
@@ -157,7 +158,8 @@ static GError *target_init(OlKmem *k, const OlTargetOptions *opt, OlTarget **out
 	return NULL;
 }
 
-GError *ol_target_open(const char *dump_path, const OlTargetOptions *opt, OlTarget **out, GPtrArray **warnings)
+GError *ol_target_open(const char *dump_path, const OlTargetOptions *opt, OlTarget **out,
+		       GPtrArray **warnings)
 {
 	OlKmem *k = NULL;
 	GError *err;
@@ -168,7 +170,8 @@ GError *ol_target_open(const char *dump_path, const OlTargetOptions *opt, OlTarg
 	return target_init(k, opt, out, *warnings);
 }
 
-GError *ol_target_open_dump(OlDump *dump, const OlTargetOptions *opt, OlTarget **out, GPtrArray **warnings)
+GError *ol_target_open_dump(OlDump *dump, const OlTargetOptions *opt, OlTarget **out,
+			    GPtrArray **warnings)
 {
 	OlKmem *k = NULL;
 	GError *err;
@@ -235,7 +238,8 @@ char *ol_target_libraries_xml(OlTarget *t)
 	if (t->entry_cfi)
 		g_string_append_printf(xml,
 				       "<library name=\"%s\"><section address=\"0x%" G_GINT64_MODIFIER "x\"/></library>\n",
-				       ENTRY_CFI_FILE, t->entry_cfi->link_base + ol_kmem_kaslr_offset(t->kmem));
+				       ENTRY_CFI_FILE,
+				       t->entry_cfi->link_base + ol_kmem_kaslr_offset(t->kmem));
 	/* The modules' .ko files: gdb loads their symbols itself. A dump whose
 	 * module list cannot be read still has the entry code's CFI. */
 	if (!(err = ol_target_modules(t, &mods)))
@@ -350,7 +354,8 @@ GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *b
 	if ((err = user_root(t, th, &root, &source)))
 		return err;
 	if (!t->user_xlat)
-		t->user_xlat = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, (GDestroyNotify)ol_xlat_free);
+		t->user_xlat = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+						     (GDestroyNotify)ol_xlat_free);
 	if (!(x = g_hash_table_lookup(t->user_xlat, &root))) {
 		if ((err = ol_xlat_new_root(ol_kmem_xlat(t->kmem), root, source, &x)))
 			return err;

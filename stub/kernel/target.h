@@ -93,4 +93,5 @@ GError *ol_target_modules(OlTarget *t, OlModules **out) G_GNUC_WARN_UNUSED_RESUL
  * user addresses (the lower half) through its page tables: a task's
  * mm->pgd, a vCPU's CR3. A kernel thread has no user memory: an error
  * that says so. */
-GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len, gsize *done) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_target_read_as(OlTarget *t, const OlThread *th, guint64 addr, void *buf, gsize len,
+			  gsize *done) G_GNUC_WARN_UNUSED_RESULT;

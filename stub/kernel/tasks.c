@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tasks.h"
 
 #include <string.h>
@@ -87,11 +88,14 @@ static GError *read_layout(OlKmem *t, Layout *l, GPtrArray *warnings)
 	GError *err;
 
 	memset(l, 0, sizeof(*l));
-	if ((err = member(t, ts, "tasks", &l->tasks, &l->span)) || (err = member(t, ts, "pid", &l->pid, &l->span)) ||
-	    (err = member(t, ts, "tgid", &l->tgid, &l->span)) || (err = member(t, ts, "comm", &l->comm, &l->span)) ||
+	if ((err = member(t, ts, "tasks", &l->tasks, &l->span)) ||
+	    (err = member(t, ts, "pid", &l->pid, &l->span)) ||
+	    (err = member(t, ts, "tgid", &l->tgid, &l->span)) ||
+	    (err = member(t, ts, "comm", &l->comm, &l->span)) ||
 	    (err = member2(t, ts, "__state", "state", &l->state, &l->span)) ||
 	    (err = member(t, ts, "exit_state", &l->exit_state, &l->span)) ||
-	    (err = member(t, ts, "parent", &l->parent, &l->span)) || (err = member(t, ts, "mm", &l->mm, &l->span)) ||
+	    (err = member(t, ts, "parent", &l->parent, &l->span)) ||
+	    (err = member(t, ts, "mm", &l->mm, &l->span)) ||
 	    (err = member(t, ts, "thread.sp", &l->sp, &l->span)) ||
 	    (err = member(t, ts, "signal", &l->signal, &l->span)) ||
 	    /* task_cpu(): in task_struct from 5.16 with THREAD_INFO_IN_TASK,
@@ -223,7 +227,8 @@ static gboolean add_task(Walk *w, guint64 addr, int idle_cpu)
 		warn(w, "task_struct at 0x%" G_GINT64_MODIFIER "x has pid %d: left out", addr, task.pid);
 		return FALSE;
 	}
-	task.tid = task.idle_cpu >= 0 ? OL_TID_IDLE_BASE + (guint)task.idle_cpu : OL_TID_TASK_BASE + (guint)task.pid;
+	task.tid = task.idle_cpu >= 0 ? OL_TID_IDLE_BASE + (guint)task.idle_cpu
+				      : OL_TID_TASK_BASE + (guint)task.pid;
 	/* Two threads with one tid would confuse gdb: the first one stays. */
 	if (g_hash_table_contains(w->tids, &task.tid)) {
 		warn(w, "task_struct at 0x%" G_GINT64_MODIFIER "x (pid %d): thread id %" G_GINT64_MODIFIER
@@ -238,7 +243,8 @@ static gboolean add_task(Walk *w, guint64 addr, int idle_cpu)
 
 /* The entries of the circular list at HEAD, as addresses of the structs
  * that hold the list_head at LINK. */
-static void walk_list(Walk *w, guint64 head, guint64 link, const char *what, void (*fn)(Walk *w, guint64 entry))
+static void walk_list(Walk *w, guint64 head, guint64 link, const char *what,
+		      void (*fn)(Walk *w, guint64 entry))
 {
 	guint64 pos;
 	guint n = 0;
@@ -280,30 +286,9 @@ static void add_process(Walk *w, guint64 leader)
 }
 
 /* Lookups whose failure only means "try another way". */
-static gboolean symbol(OlKmem *t, const char *name, guint64 *addr)
-{
-	g_autoptr(GError) err = ol_kmem_symbol(t, name, addr);
-
-	return !err;
-}
-
-static gboolean percpu(OlKmem *t, const char *name, guint cpu, guint64 *addr)
+static gboolean try_percpu(OlKmem *t, const char *name, guint cpu, guint64 *addr)
 {
 	g_autoptr(GError) err = ol_kmem_percpu(t, name, cpu, addr);
-
-	return !err;
-}
-
-static gboolean read_u64(OlKmem *t, guint64 addr, guint64 *v)
-{
-	g_autoptr(GError) err = ol_kmem_read_u64(t, addr, v);
-
-	return !err;
-}
-
-static gboolean offset_of(OlKmem *t, const char *type, const char *name, guint64 *off)
-{
-	g_autoptr(GError) err = ol_kmem_member(t, type, name, off, NULL);
 
 	return !err;
 }
@@ -318,10 +303,10 @@ static GArray *present_cpus(OlKmem *t)
 	guint32 n = 0;
 	g_autoptr(GError) err = NULL;
 
-	if (symbol(t, "__cpu_present_mask", &mask) && symbol(t, "nr_cpu_ids", &nr) &&
+	if (ol_kmem_try_symbol(t, "__cpu_present_mask", &mask) && ol_kmem_try_symbol(t, "nr_cpu_ids", &nr) &&
 	    !(err = ol_kmem_read_u32(t, nr, &n)) && n > 0 && n <= MAX_CPUS) {
 		for (guint cpu = 0; cpu < n; cpu++) {
-			if (cpu % 64 == 0 && !read_u64(t, mask + cpu / 8, &bits))
+			if (cpu % 64 == 0 && !ol_kmem_try_read_u64(t, mask + cpu / 8, &bits))
 				break;
 			if (bits & (G_GUINT64_CONSTANT(1) << (cpu % 64)))
 				g_array_append_val(cpus, cpu);
@@ -339,12 +324,12 @@ static guint64 idle_task(OlKmem *t, guint cpu)
 {
 	guint64 addr, off, task = 0;
 
-	if (percpu(t, "runqueues", cpu, &addr) && offset_of(t, "rq", "idle", &off) && read_u64(t, addr + off, &task) &&
-	    task)
+	if (try_percpu(t, "runqueues", cpu, &addr) && ol_kmem_try_member(t, "rq", "idle", &off, NULL) &&
+	    ol_kmem_try_read_u64(t, addr + off, &task) && task)
 		return task;
-	if (percpu(t, "idle_threads", cpu, &addr) && read_u64(t, addr, &task) && task)
+	if (try_percpu(t, "idle_threads", cpu, &addr) && ol_kmem_try_read_u64(t, addr, &task) && task)
 		return task;
-	if (cpu == 0 && symbol(t, "init_task", &addr))
+	if (cpu == 0 && ol_kmem_try_symbol(t, "init_task", &addr))
 		return addr;
 	return 0;
 }
@@ -357,12 +342,13 @@ static guint64 current_task(OlKmem *t, guint cpu)
 {
 	guint64 addr, off, task = 0;
 
-	if (percpu(t, "current_task", cpu, &addr) && read_u64(t, addr, &task) && task)
+	if (try_percpu(t, "current_task", cpu, &addr) && ol_kmem_try_read_u64(t, addr, &task) && task)
 		return task;
-	if (percpu(t, "pcpu_hot", cpu, &addr) && offset_of(t, "pcpu_hot", "current_task", &off) &&
-	    read_u64(t, addr + off, &task) && task)
+	if (try_percpu(t, "pcpu_hot", cpu, &addr) && ol_kmem_try_member(t, "pcpu_hot", "current_task", &off, NULL) &&
+	    ol_kmem_try_read_u64(t, addr + off, &task) && task)
 		return task;
-	if (percpu(t, "runqueues", cpu, &addr) && offset_of(t, "rq", "curr", &off) && read_u64(t, addr + off, &task))
+	if (try_percpu(t, "runqueues", cpu, &addr) && ol_kmem_try_member(t, "rq", "curr", &off, NULL) &&
+	    ol_kmem_try_read_u64(t, addr + off, &task))
 		return task;
 	return 0;
 }
@@ -449,8 +435,9 @@ char *ol_tasks_monitor_ps(OlKmem *t, const char *args, GError **error)
 
 		/* As in crash: ">" for the tasks on a CPU, kernel threads in []. */
 		g_string_append_printf(out, "%c %7d %7d %4d  %16" G_GINT64_MODIFIER "x  %c   %s%s%s\n",
-				       task->running >= 0 ? '>' : ' ', task->pid, task->ppid, task->cpu, task->addr,
-				       task->st, task->kthread ? "[" : "", task->comm, task->kthread ? "]" : "");
+				       task->running >= 0 ? '>' : ' ', task->pid, task->ppid, task->cpu,
+				       task->addr, task->st, task->kthread ? "[" : "", task->comm,
+				       task->kthread ? "]" : "");
 	}
 	g_string_append_printf(out, "%u tasks; ST is ps's state letter (R S D T t X Z P I). gdb threads: tid %u + pid, "
 				    "%u + CPU for the idle tasks (pid 0).\n",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kernel's tasks, read from the dump through vmlinux's DWARF: every
  * thread of every process (init_task.tasks, then each process's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The live proxy: oopslab-stub in front of QEMU's gdbstub, kernel-aware.
  *

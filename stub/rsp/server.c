@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "server.h"
 #include "transport.h"
 
@@ -372,7 +373,8 @@ static void h_vfile_pread(Session *s, const char *args)
 
 	if (!file)
 		return vfile_error(s, FILEIO_EBADF);
-	if (*args++ != ',' || !rsp_parse_hex(&args, &count) || *args++ != ',' || !rsp_parse_hex(&args, &offset))
+	if (*args++ != ',' || !rsp_parse_hex(&args, &count) || *args++ != ',' || !rsp_parse_hex(&args,
+												&offset))
 		return vfile_error(s, FILEIO_EINVAL);
 	data = g_bytes_get_data(file, &size);
 	offset = MIN(offset, size);
@@ -556,7 +558,8 @@ static void dispatch(Session *s, const char *packet)
 
 static void log_bad_packet(Session *s, const char *why)
 {
-	g_autofree char *text = g_strndup((const char *)s->reader.payload->data, MIN(s->reader.payload->len, 40));
+	g_autofree char *text = g_strndup((const char *)s->reader.payload->data, MIN(s->reader.payload->len,
+										     40));
 	g_autofree char *safe = g_strescape(text, NULL);
 
 	fprintf(stderr, "oopslab-stub: %s: packet \"%s%s\"\n", why, safe, s->reader.payload->len > 40 ? "..." : "");
@@ -578,7 +581,8 @@ GError *rsp_serve(OlTarget *t, int in_fd, int out_fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			s.io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "read from gdb: %s", g_strerror(errno));
+			s.io_error = g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "read from gdb: %s",
+						 g_strerror(errno));
 			break;
 		}
 		if (n == 0)
