@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	if (live_socket) {
 		LiveOptions lo = {.qemu_socket = live_socket, .ram_file = ram_file, .ram_region = ram_region,
 				  .vmlinux = vmlinux, .module_dirs = (const char *const *)module_dirs,
-				  .allow_writes = allow_writes};
+				  .allow_writes = allow_writes, .no_kernel_library = no_kernel_library};
 
 		if (argc != 1)
 			return fail("--live takes no dump");

@@ -37,6 +37,7 @@ typedef struct {
 	GString *stop;    /* the stop reply as gdb gets it */
 	char *libraries;  /* library list gdb was told about */
 	gboolean said_all_stop, said_read_only, said_panic;
+	gboolean offer_exec;  /* the kernel moved: gdb gets vmlinux from us (offer_exec_file) */
 	/* QEMU 7.2 keeps a vCPU's single-step on when a watchpoint ended the
 	 * step early: its next continue then stops after one instruction
 	 * with a bare SIGTRAP. step_cut: the last stop was such a step;
@@ -135,6 +136,27 @@ static void warn_all(GPtrArray *warnings)
 		fprintf(stderr, "oopslab-stub: warning: %s\n", (const char *)warnings->pdata[i]);
 }
 
+/*
+ * After a KASLR boot gdb is started with no file (run --gdb --kaslr). The
+ * offset the page tables gave at this first stop (the dump mode's way,
+ * kernel-library.h) is then served as in the dump mode: the exec file is
+ * offered, gdb takes it and asks qOffsets, and the library list holds
+ * vmlinux relocated (ol_target_use_exec_file), so gdb has every kernel
+ * symbol where it is with no command. Without an offset gdb has vmlinux
+ * itself, and no exec file is offered: gdb 13 would take the entry-code
+ * CFI for its program instead of that vmlinux.
+ */
+static void offer_exec_file(Live *s)
+{
+	g_autofree char *note = NULL;
+
+	ol_target_set_kernel_library(s->t, !s->opt->no_kernel_library);
+	if (!(note = ol_target_kaslr_note(s->t)))
+		return;
+	s->offer_exec = TRUE;
+	fprintf(stderr, "oopslab-stub: %s\n", note);
+}
+
 static GError *refresh(Live *s)
 {
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
@@ -158,6 +180,7 @@ static GError *refresh(Live *s)
 		ol_target_set_module_dirs(s->t, s->opt->module_dirs);
 		s->dh = rsp_dump_handler_new(s->t, s->out_fd);
 		load_vmcoreinfo(s);
+		offer_exec_file(s);
 	}
 	/* The first open said what it had to (missing vmlinux, ...); the
 	 * same warnings at every stop would drown gdb's output. */
@@ -492,15 +515,14 @@ static void handle(Live *s, const char *packet, GString *reply)
 	g_string_truncate(reply, 0);
 	if (g_str_has_prefix(packet, "qSupported")) {
 		/* what the dump server offers (libraries, threads), and resuming;
-		 * not the exec file: gdb 13 asks for it even when it has vmlinux,
-		 * and would then take the entry-code CFI for its program */
+		 * the exec file only after a KASLR boot (offer_exec_file) */
 		g_auto(GStrv) features = NULL;
 
 		delegate(s, packet, reply);
 		features = g_strsplit(reply->str, ";", -1);
 		g_string_truncate(reply, 0);
 		for (guint i = 0; features[i]; i++)
-			if (!g_str_has_prefix(features[i], "qXfer:exec-file"))
+			if (s->offer_exec || !g_str_has_prefix(features[i], "qXfer:exec-file"))
 				g_string_append_printf(reply, "%s;", features[i]);
 		g_string_append(reply, "vContSupported+");
 	} else if (g_str_equal(packet, "QStartNoAckMode")) {
