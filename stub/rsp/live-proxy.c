@@ -457,6 +457,15 @@ static void forward(Live *s, const char *packet, GString *reply)
 		s->io_error = err;
 }
 
+/* QEMU's single-step settings (`maintenance packet qqemu.sstep`): QEMU's
+ * to answer. Its other qqemu/Qqemu packets stay ours: the proxy keeps
+ * QEMU's physical-memory mode itself (live-qemu.c). */
+static gboolean is_sstep_packet(const char *packet)
+{
+	return g_str_equal(packet, "qqemu.sstepbits") || g_str_equal(packet, "qqemu.sstep") ||
+	       g_str_has_prefix(packet, "Qqemu.sstep=");
+}
+
 static void monitor_qemu(Live *s, const char *cmd, GString *reply)
 {
 	g_autoptr(GString) req = g_string_new("qRcmd,"), out = g_string_new(NULL);
@@ -540,7 +549,7 @@ static void handle(Live *s, const char *packet, GString *reply)
 		h_read_memory(s, packet + 1, reply);
 	else if (packet[0] == 'M')
 		h_write_memory(s, packet, reply);
-	else if (packet[0] == 'Z' || packet[0] == 'z')
+	else if (packet[0] == 'Z' || packet[0] == 'z' || is_sstep_packet(packet))
 		forward(s, packet, reply);
 	else if (g_str_equal(packet, "vCont?"))
 		g_string_assign(reply, "vCont;c;C;s;S");
@@ -665,11 +674,15 @@ static GError *open_memory(Live *s)
 static GError *start(Live *s)
 {
 	g_autoptr(GString) reply = g_string_new(NULL);
+	gboolean masked = FALSE;
 	GError *err;
 
 	if ((err = live_qemu_connect(s->opt->qemu_socket, &s->q)) || (err = open_memory(s)) ||
-	    (err = live_qemu_request(s->q, "?", reply, NULL)))
+	    (err = live_qemu_request(s->q, "?", reply, NULL)) || (err = live_qemu_mask_irqs_in_steps(s->q, &masked)))
 		return err;
+	if (!masked)
+		fprintf(stderr, "oopslab-stub: QEMU does not mask interrupts during a single step (qqemu.sstep; KVM "
+			"without KVM_GUESTDBG_BLOCKIRQ): `step` and `next` may stop in an interrupt handler\n");
 	s->running = TRUE;
 	/* oopslab run --gdb waits for this line (harness/run-gdb.c) */
 	fprintf(stderr, "oopslab-stub: attached to QEMU's gdbstub %s: the guest is stopped (memory: %s)\n",

@@ -11,7 +11,12 @@ and continues into the panic. Checked:
   - `info threads` lists the vCPUs and the tasks; a sleeping task's bt runs
     through schedule(); `monitor ps` lists the guest's processes;
   - `next` from the breakpoint reads lab_current: `rwatch lab_current`
-    fires, and the stop is at the marked line; `print rec` is 0x0;
+    fires, and the stop is at the marked line; `print rec` is 0x0. Before
+    the stub attaches, another debugger (gdb straight on QEMU's gdbstub)
+    lets interrupts into single steps (`Qqemu.sstep=0x1`, which QEMU keeps
+    across sessions): the stub must turn the masking back on (qqemu.sstep
+    through it reads 0x7), or the step over the breakpoint may take an
+    interrupt instead and gdb reports the breakpoint again on line 15;
   - without --allow-writes, a memory write is refused and the guest keeps
     its value; with it, the write reaches the guest and reads back;
   - continue (after the watchpoint cut the `next` short: QEMU's leftover
@@ -70,7 +75,15 @@ def main():
                     f"--modules {kit['labs_dir']}")
             go = (f"python import socket; s = socket.socket(socket.AF_UNIX); s.connect('{tmp}/go.sock'); "
                   "s.sendall(b'go\\n'); s.close()")
+            # another debugger, straight on QEMU's gdbstub, lets interrupts in
+            # during single steps (QEMU keeps that setting for the next one)
+            qargs = ["gdb", "-q", "-nx", "-batch", "-ex", f"target remote {tmp}/gdb.sock",
+                     "-ex", "maintenance packet Qqemu.sstep=0x1", "-ex", "maintenance packet qqemu.sstep",
+                     "-ex", "detach"]
+            qout = subprocess.run(qargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=300).stdout
             cmds = ["set pagination off", "set confirm off", f"target remote | {stub}",
+                    "echo @@sstep\\n", "maintenance packet qqemu.sstep",
                     "echo @@threads\\n", "info threads",
                     "echo @@ps\\n", "monitor ps",
                     "echo @@sleeping\\n",
@@ -101,6 +114,9 @@ def main():
     print(out)
     part = dict(re.findall(r"@@(\w+)\n(.*?)(?=@@|\Z)", out, re.S))
 
+    check('received: "0x1"' in qout, "another debugger on QEMU's gdbstub turned interrupt masking in steps off")
+    check('received: "0x7"' in part.get("sstep", ""),
+          "the stub turns QEMU's masking of interrupts and timers in single steps back on (qqemu.sstep 0x7)")
     th = part.get("threads", "")
     check(re.search(r'Thread 1 "CPU 0"', th) and re.search(r'Thread 2 "CPU 1"', th), "info threads lists the vCPUs")
     check(re.search(r'Thread 1000001 "init"', th) and re.search(r'"sleep" \(pid \d+, state S', th),
