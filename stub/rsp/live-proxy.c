@@ -38,10 +38,11 @@ typedef struct {
 	char *libraries;  /* library list gdb was told about */
 	gboolean said_all_stop, said_read_only, said_panic;
 	gboolean offer_exec;  /* the kernel moved: gdb gets vmlinux from us (offer_exec_file) */
-	/* QEMU 7.2 keeps a vCPU's single-step on when a watchpoint ended the
-	 * step early: its next continue then stops after one instruction
-	 * with a bare SIGTRAP. step_cut: the last stop was such a step;
-	 * retry: the continue being waited for is the one to redo once. */
+	/* QEMU 7.2 keeps a debug event pending on a vCPU when a watchpoint
+	 * ended a step: its next resume stops at once with a bare SIGTRAP, a
+	 * step without running an instruction (gdb's `stepi` then stays
+	 * put). step_cut: the last stop was such a step; retry: the resume
+	 * being waited for is the one to redo once (try_leftover_stop). */
 	gboolean last_step, step_cut, retry;
 	char *resumed_with;
 	GError *io_error;
@@ -435,7 +436,7 @@ static void resume(Live *s, const char *packet, GString *reply)
 	}
 	ol_dump_live_invalidate(s->dump);
 	s->last_step = strstr(fwd, ";s") != NULL || fwd[0] == 's' || fwd[0] == 'S';
-	s->retry = s->step_cut && !s->last_step;
+	s->retry = s->step_cut;
 	s->step_cut = FALSE;
 	g_free(s->resumed_with);
 	s->resumed_with = g_strdup(fwd);
@@ -618,6 +619,27 @@ static void feed_gdb(Live *s, const guint8 *buf, gssize n)
 	}
 }
 
+/* The leftover of a step a watchpoint cut (Live.step_cut): after a
+ * continue, its first bare SIGTRAP; after a step, a bare SIGTRAP that left
+ * the stepped vCPU's rip where it was. */
+static gboolean try_leftover_stop(Live *s, const char *reply)
+{
+	const char *p = reply + strlen("T05thread:");
+	guint64 tid;
+	gint i;
+	OlRegs now;
+	g_autoptr(GError) err = NULL;
+
+	if (!s->retry || !g_regex_match_simple("^T05thread:[0-9a-fp.]+;$", reply, 0, 0))
+		return FALSE;
+	if (!s->last_step)
+		return TRUE;
+	if (!live_qemu_parse_tid(s->q, &p, &tid) || (i = vcpu_index(s, tid)) < 0 ||
+	    (err = live_qemu_read_regs(s->q, tid, &now)))
+		return FALSE;
+	return now.value[OL_GDB_RIP] == g_array_index(s->vcpu_regs, OlRegs, i).value[OL_GDB_RIP];
+}
+
 static void on_qemu_readable(Live *s)
 {
 	g_autoptr(GString) reply = g_string_new(NULL), out = g_string_new(NULL);
@@ -636,8 +658,8 @@ static void on_qemu_readable(Live *s)
 		fprintf(stderr, "oopslab-stub: unexpected packet from QEMU: %.40s\n", reply->str);
 		return;
 	}
-	if (s->retry && g_regex_match_simple("^T05thread:[0-9a-fp.]+;$", reply->str, 0, 0)) {
-		/* the leftover single step (see Live.step_cut): continue again */
+	if (try_leftover_stop(s, reply->str)) {
+		/* the leftover debug event (see Live.step_cut): resume again */
 		s->retry = FALSE;
 		if ((err = live_qemu_send(s->q, s->resumed_with)))
 			s->io_error = err;

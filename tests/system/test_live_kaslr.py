@@ -9,8 +9,10 @@ Offset" and nm's link-time values as the oracles:
   - `break null_deref_crash` + continue stops in the module function at its
     first line, and `bt` there is symbolized through the module and
     vmlinux (file:line for the lab's frames and param_attr_store);
-  - continue ends in the panic, gdb reports it, and bt runs from panic()
-    to null_deref_crash at the marked line;
+  - `rwatch lab_current` fires in `next`, at the marked line;
+  - continue then (QEMU's leftover debug event from the step the watchpoint
+    cut must not stop it) ends in the panic, gdb reports it, and bt runs
+    from panic() to null_deref_crash at the marked line;
   - the run then ends as any run does: exit 0, outcome panic, the dump in
     the run directory, and `oopslab report` names the crash.
 """
@@ -26,7 +28,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from oopslab_test import OOPSLAB, backtrace, check, finish, labs, marker_line, runs_dir  # noqa: E402
 
 SCRIPT = ["set pagination off", "set width 0", "echo @@addr\\n", "print/x (unsigned long)&param_attr_store",
-          "break null_deref_crash", "echo @@break\\n", "continue", "bt", "echo @@panic\\n", "continue", "bt", "quit", ""]
+          "break null_deref_crash", "rwatch lab_current", "echo @@break\\n", "continue", "bt", "echo @@next\\n", "next",
+          "echo @@panic\\n", "continue", "bt", "quit", ""]
 
 
 def console_offset(rundir):
@@ -84,6 +87,9 @@ def main():
                                                           "param_attr_store")) and "??" not in b,
           "bt at the breakpoint is symbolized: the module's frames and vmlinux's, each with its file and line")
 
+    check(re.search(r"Hardware read watchpoint 2: lab_current", part.get("next", "")) and
+          re.search(rf"^{marked}\s", part.get("next", ""), re.M),
+          f"rwatch lab_current (at its relocated address) cuts the next short at the marked line {marked}")
     pan = part.get("panic", "")
     names = [f[1] for f in backtrace(pan)]
     check("received signal SIGABRT" in pan and "kernel panicked" in pan, "continue ends in the panic and gdb reports it")

@@ -19,8 +19,9 @@ and continues into the panic. Checked:
     interrupt instead and gdb reports the breakpoint again on line 15;
   - without --allow-writes, a memory write is refused and the guest keeps
     its value; with it, the write reaches the guest and reads back;
-  - continue (after the watchpoint cut the `next` short: QEMU's leftover
-    single step must not stop it) ends in the panic: gdb reports SIGABRT and bt runs from
+  - `stepi` after the watchpoint cut the `next` short runs the faulting
+    store (QEMU's leftover debug event must not end it in place);
+  - continue ends in the panic: gdb reports SIGABRT and bt runs from
     panic() to null_deref_crash at the marked line.
 """
 import os
@@ -93,6 +94,7 @@ def main():
                     "break null_deref_crash", "rwatch lab_current", go,
                     "echo @@break\\n", "continue", "bt 1",
                     "echo @@next\\n", "next", "print rec",
+                    "echo @@stepi\\n", "stepi", "print $pc",
                     "echo @@panic\\n", "delete", "continue", "bt"]
             # --allow-writes: a write reaches the guest (read back through the
             # RAM mapping), and is undone for the session below
@@ -148,6 +150,9 @@ def main():
     check(re.search(rf"^{marked}\s", n, re.M), f"next reaches the marked line {marked}")
     check(re.search(r"\(struct lab_record \*\) 0x0", n), "print rec shows 0x0")
 
+    check(re.search(r"\$\d+ = .* <asm_exc_page_fault>", part.get("stepi", "")),
+          "stepi after the step the watchpoint cut runs the faulting store (QEMU's leftover debug event is "
+          "not taken for the step): pc is at asm_exc_page_fault")
     p = part.get("panic", "")
     check("received signal SIGABRT" in p and "kernel panicked" in p, "continue ends in the panic and gdb reports the stop")
     frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+)", p, re.M)
