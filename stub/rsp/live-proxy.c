@@ -700,7 +700,8 @@ static GError *start(Live *s)
 	GError *err;
 
 	if ((err = live_qemu_connect(s->opt->qemu_socket, &s->q)) || (err = open_memory(s)) ||
-	    (err = live_qemu_request(s->q, "?", reply, NULL)) || (err = live_qemu_mask_irqs_in_steps(s->q, &masked)))
+	    (err = live_qemu_request(s->q, "?", reply, NULL)) ||
+	    (err = live_qemu_mask_irqs_in_steps(s->q, &masked)))
 		return err;
 	if (!masked)
 		fprintf(stderr, "oopslab-stub: QEMU does not mask interrupts during a single step (qqemu.sstep; KVM "

@@ -575,7 +575,10 @@ static GError *sstep_flags(LiveQemu *q, guint64 *flags, gboolean *known)
 
 GError *live_qemu_mask_irqs_in_steps(LiveQemu *q, gboolean *masked)
 {
-	static const guint64 wanted[] = {SSTEP_ENABLE | SSTEP_NOIRQ | SSTEP_NOTIMER, SSTEP_ENABLE | SSTEP_NOIRQ};
+	static const guint64 wanted[] = {
+		SSTEP_ENABLE | SSTEP_NOIRQ | SSTEP_NOTIMER,
+		SSTEP_ENABLE | SSTEP_NOIRQ,
+	};
 	g_autoptr(GString) reply = g_string_new(NULL);
 	guint64 flags = 0;
 	gboolean known;
