@@ -146,6 +146,9 @@ static GError *start_stub(Run *r)
 		g_ptr_array_add(argv, g_strdup("--ram"));
 		g_ptr_array_add(argv, g_strdup(g->ram));
 	}
+	/* --kaslr: gdb has no file, even if the boot landed at offset 0 */
+	if (r->opt->kaslr)
+		g_ptr_array_add(argv, g_strdup("--serve-vmlinux"));
 	if (r->kit->vmlinux) {
 		g_ptr_array_add(argv, g_strdup("--vmlinux"));
 		g_ptr_array_add(argv, g_strdup(r->kit->vmlinux));

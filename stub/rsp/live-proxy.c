@@ -144,18 +144,20 @@ static void warn_all(GPtrArray *warnings)
  * offered, gdb takes it and asks qOffsets, and the library list holds
  * vmlinux relocated (ol_target_use_exec_file), so gdb has every kernel
  * symbol where it is with no command. Without an offset gdb has vmlinux
- * itself, and no exec file is offered: gdb 13 would take the entry-code
- * CFI for its program instead of that vmlinux.
+ * itself, and no exec file is offered (unless --serve-vmlinux says gdb
+ * has none): gdb 13 would take the entry-code CFI for its program instead
+ * of that vmlinux.
  */
 static void offer_exec_file(Live *s)
 {
 	g_autofree char *note = NULL;
 
 	ol_target_set_kernel_library(s->t, !s->opt->no_kernel_library);
-	if (!(note = ol_target_kaslr_note(s->t)))
-		return;
-	s->offer_exec = TRUE;
-	fprintf(stderr, "oopslab-stub: %s\n", note);
+	if ((note = ol_target_kaslr_note(s->t)))
+		fprintf(stderr, "oopslab-stub: %s\n", note);
+	/* --serve-vmlinux: a KASLR boot may land at offset 0, and gdb has no file */
+	s->offer_exec = note ||
+			(s->opt->serve_vmlinux && !s->opt->no_kernel_library && ol_target_exec_file(s->t));
 }
 
 static GError *refresh(Live *s)

@@ -21,6 +21,8 @@ and continues into the panic. Checked:
     its value; with it, the write reaches the guest and reads back;
   - `stepi` after the watchpoint cut the `next` short runs the faulting
     store (QEMU's leftover debug event must not end it in place);
+  - gdb with no file gets vmlinux from the stub with --serve-vmlinux (here
+    the kernel did not move: nm's address), and none without it;
   - continue ends in the panic: gdb reports SIGABRT and bt runs from
     panic() to null_deref_crash at the marked line.
 """
@@ -40,6 +42,11 @@ def guest_kit():
     out = subprocess.run([os.path.join(SOURCE, "guests", "build-guest")], check=True, stdout=subprocess.PIPE,
                          text=True).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def nm(path, sym):
+    out = subprocess.run(["nm", path], stdout=subprocess.PIPE, text=True).stdout
+    return int(re.search(rf"^([0-9a-f]+) \w {re.escape(sym)}$", out, re.M).group(1), 16)
 
 
 def start_qemu(kit, tmp, lab):
@@ -105,6 +112,15 @@ def main():
                 wargs += ["-ex", c]
             wout = subprocess.run(wargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                   timeout=300).stdout
+            # gdb with no file on a kernel that did not move (nokaslr): vmlinux
+            # from the stub only with --serve-vmlinux (what run --gdb --kaslr
+            # passes, as a KASLR boot may land at offset 0)
+            nofile = {}
+            for extra in ("", " --serve-vmlinux"):
+                nargs = ["gdb", "-q", "-nx", "-batch", "-ex", f"target remote | {stub}{extra}",
+                         "-ex", "print/x (unsigned long)&param_attr_store"]
+                nofile[extra] = subprocess.run(nargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                               timeout=300).stdout
             args = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in cmds:
                 args += ["-ex", c]
@@ -139,6 +155,10 @@ def main():
           re.search(r"\$4 = \(struct lab_record \* volatile\) 0x0\b", wout),
           "with --allow-writes a write reaches the guest and reads back")
 
+    m = re.search(r"\$1 = (0x[0-9a-f]+)", nofile[" --serve-vmlinux"])
+    check(m and int(m.group(1), 16) == nm(kit["vmlinux"], "param_attr_store"),
+          "--serve-vmlinux: gdb with no file gets vmlinux from the stub at offset 0 (nm's address)")
+    check("No symbol table" in nofile[""], "without it (and no KASLR offset) gdb with no file is offered no vmlinux")
     b = part.get("break", "")
     check(re.search(r"Breakpoint 1, null_deref_crash \(\) at .*null_deref\.c:\d+", b),
           "break null_deref_crash + continue stops in the module function")
