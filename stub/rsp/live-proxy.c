@@ -37,7 +37,7 @@ typedef struct {
 	GString *stop;    /* the stop reply as gdb gets it */
 	char *libraries;  /* library list gdb was told about */
 	gboolean said_all_stop, said_read_only, said_panic;
-	gboolean offer_exec;  /* the kernel moved: gdb gets vmlinux from us (offer_exec_file) */
+	gboolean offer_exec;  /* gdb gets vmlinux from us: KASLR or --serve-vmlinux (offer_exec_file) */
 	/* QEMU 7.2 keeps a debug event pending on a vCPU when a watchpoint
 	 * ended a step: its next resume stops at once with a bare SIGTRAP, a
 	 * step without running an instruction (gdb's `stepi` then stays
