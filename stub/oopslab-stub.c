@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 	g_auto(GStrv) module_dirs = NULL;
 	/* --live */
 	g_autofree char *live_socket = NULL, *ram_file = NULL, *ram_region = NULL;
-	gboolean allow_writes = FALSE;
+	gboolean allow_writes = FALSE, serve_vmlinux = FALSE;
 	const GOptionEntry entries[] = {
 		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &use_stdio, "Serve one gdb session on stdin/stdout", NULL },
 		{ "listen", 0, 0, G_OPTION_ARG_STRING, &listen_spec, "Serve gdb on TCP (HOST defaults to 127.0.0.1)", "[HOST:]PORT" },
@@ -293,6 +293,9 @@ int main(int argc, char **argv)
 		{ "ram-region", 0, 0, G_OPTION_ARG_STRING, &ram_region,
 		  "With --ram: the file's memory region in QEMU's `info mtree -f` (default: the largest RAM region)", "NAME" },
 		{ "allow-writes", 0, 0, G_OPTION_ARG_NONE, &allow_writes, "With --live: let gdb write guest memory", NULL },
+		{ "serve-vmlinux", 0, 0, G_OPTION_ARG_NONE, &serve_vmlinux,
+		  "With --live: hand gdb vmlinux (exec file, then library list) even if the kernel did not move, for a gdb "
+		  "started with no file (after a KASLR boot it is handed anyway)", NULL },
 		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path,
 		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
 		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
@@ -339,12 +342,13 @@ int main(int argc, char **argv)
 		return fail("--info cannot be combined with --stdio, --listen or --unix");
 	if (modes > 1)
 		return fail("choose one of --stdio, --listen and --unix");
-	if (!live_socket && (ram_file || ram_region || allow_writes))
-		return fail("--ram, --ram-region and --allow-writes go with --live");
+	if (!live_socket && (ram_file || ram_region || allow_writes || serve_vmlinux))
+		return fail("--ram, --ram-region, --allow-writes and --serve-vmlinux go with --live");
 	if (live_socket) {
 		LiveOptions lo = {.qemu_socket = live_socket, .ram_file = ram_file, .ram_region = ram_region,
 				  .vmlinux = vmlinux, .module_dirs = (const char *const *)module_dirs,
-				  .allow_writes = allow_writes};
+				  .allow_writes = allow_writes, .no_kernel_library = no_kernel_library,
+				  .serve_vmlinux = serve_vmlinux};
 
 		if (argc != 1)
 			return fail("--live takes no dump");

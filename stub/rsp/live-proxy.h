@@ -19,6 +19,8 @@ typedef struct {
 	const char *vmlinux;       /* or NULL */
 	const char *const *module_dirs;
 	gboolean allow_writes;     /* forward memory writes */
+	gboolean no_kernel_library; /* never serve vmlinux, even after a KASLR boot */
+	gboolean serve_vmlinux;    /* serve it even if the kernel did not move (gdb has no file) */
 } LiveOptions;
 
 /* One gdb session over IN_FD/OUT_FD: connects to QEMU (which pauses the
