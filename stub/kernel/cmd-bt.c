@@ -22,7 +22,10 @@ static const char *const regs_names[] = {
 	"ip", "sp", "flags", "ax", "bx", "cx", "dx", "si", "di", "bp",
 	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "orig_ax", "cs", "ss",
 };
-enum { IP, SP, FLAGS, AX, BX, CX, DX, SI, DI, BP, R8, R9, R10, R11, R12, R13, R14, R15, ORIG_AX, CS, SS, N_REGS };
+enum {
+	IP, SP, FLAGS, AX, BX, CX, DX, SI, DI, BP, R8, R9, R10, R11, R12, R13, R14, R15,
+	ORIG_AX, CS, SS, N_REGS
+};
 
 static GError *read_regs(OlTarget *t, guint64 addr, guint64 v[N_REGS])
 {
@@ -62,8 +65,8 @@ static void print_frame(const OlSymtab *syms, guint n, guint64 rsp, guint64 rip,
 	const char *mod = ol_symtab_module(syms, n ? rip - 1 : rip);
 
 	g_string_append_printf(out, "%s#%u [%016" G_GINT64_MODIFIER "x] %s at %016" G_GINT64_MODIFIER "x%s%s%s\n",
-			       n < 10 ? " " : "", n, rsp, name ? name : "?", rip, mod ? " [" : "", mod ? mod : "",
-			       mod ? "]" : "");
+			       n < 10 ? " " : "", n, rsp, name ? name : "?", rip, mod ? " [" : "",
+			       mod ? mod : "", mod ? "]" : "");
 }
 
 /* One frame-pointer step: a frame is [saved rbp, return address], and each
@@ -112,13 +115,14 @@ static guint64 unframed_slot(OlTarget *t, const OlSymtab *syms, guint64 ip, guin
 }
 
 /* After the pt_regs of an interrupted kernel frame: its caller. */
-static gboolean cross(OlTarget *t, const OlSymtab *syms, const guint64 regs[N_REGS], guint64 *rip, guint64 *slot,
-		      guint64 *rbp)
+static gboolean cross(OlTarget *t, const OlSymtab *syms, const guint64 regs[N_REGS], guint64 *rip,
+		      guint64 *slot, guint64 *rbp)
 {
 	guint64 at = unframed_slot(t, syms, regs[IP], regs[SP]), ret = 0;
 
 	*rbp = regs[BP];
-	if (at && ol_target_try_read_u64(t, at, &ret) && ret >= OL_KERNEL_HALF && ol_symtab_start(syms, ret)) {
+	if (at && ol_target_try_read_u64(t, at, &ret) && ret >= OL_KERNEL_HALF &&
+	    ol_symtab_start(syms, ret)) {
 		*slot = at;
 		*rip = ret;
 		return TRUE;
@@ -127,7 +131,8 @@ static gboolean cross(OlTarget *t, const OlSymtab *syms, const guint64 regs[N_RE
 	return fp_step(t, regs[SP], rip, slot, rbp);
 }
 
-void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out)
+void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp,
+			 GString *out)
 {
 	guint64 slot = rsp;
 
@@ -169,5 +174,6 @@ void ol_cmd_task_bt(OlTarget *t, const OlSymtab *syms, const OlTask *task, GStri
 		g_string_append(out, "    (no registers: the switch frame cannot be read)\n");
 		return;
 	}
-	ol_cmd_fp_backtrace(t, syms, regs->value[OL_GDB_RIP], regs->value[OL_GDB_RSP], regs->value[OL_GDB_RBP], out);
+	ol_cmd_fp_backtrace(t, syms, regs->value[OL_GDB_RIP], regs->value[OL_GDB_RSP],
+			    regs->value[OL_GDB_RBP], out);
 }

@@ -181,7 +181,8 @@ static char *hrtimers(OlTarget *t, GError **error)
 				       base);
 		for (guint c = 0; c < bsize / csize && !r.err; c++) {
 			guint64 cb = base + boff + c * csize;
-			g_autofree char *get = ol_symtab_lookup(syms, ol_rd_member(&r, cb, "hrtimer_clock_base", "get_time"), TRUE);
+			guint64 get_fn = ol_rd_member(&r, cb, "hrtimer_clock_base", "get_time");
+			g_autofree char *get = ol_symtab_lookup(syms, get_fn, TRUE);
 			guint64 root = ol_rd_member(&r, cb, "hrtimer_clock_base", "active.rb_root.rb_root.rb_node");
 			gint64 offset = (gint64)ol_rd_member(&r, cb, "hrtimer_clock_base", "offset");
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -239,6 +240,20 @@ GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const c
 			   "no vmlinux for release %s, build-id %s (give --vmlinux); looked at: %s",
 			   id->release ? id->release : "(unknown)", id->build_id ? id->build_id : "(unknown)",
 			   looked->len ? looked->str : "nothing: neither is known");
+}
+
+char *ol_debug_build_id_file(const char *build_id)
+{
+	g_autofree char *path = NULL;
+	char *real;
+
+	if (!build_id || strlen(build_id) < 4 || strlen(build_id) > 2 * BUILD_ID_MAX ||
+	    strspn(build_id, "0123456789abcdef") != strlen(build_id))
+		return NULL;
+	path = rooted(g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", build_id, build_id + 2));
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || !(real = realpath(path, NULL)))
+		return NULL;
+	return real; /* malloc'd: g_free is free here (glib 2.46 and later) */
 }
 
 char *ol_debug_modules_dir(const OlKernelId *id)

@@ -226,6 +226,7 @@ void ol_entry_cfi_free(OlEntryCfi *c)
 OlEntryKind ol_entry_cfi_kind(const OlEntryCfi *c, guint64 link_addr)
 {
 	guint lo = 0, hi = c->frames->len;
+	const Frame *f;
 
 	while (lo < hi) { /* the last frame starting at or below LINK_ADDR */
 		guint mid = lo + (hi - lo) / 2;
@@ -235,7 +236,10 @@ OlEntryKind ol_entry_cfi_kind(const OlEntryCfi *c, guint64 link_addr)
 		else
 			hi = mid;
 	}
-	if (lo == 0 || link_addr - g_array_index(c->frames, Frame, lo - 1).start >= g_array_index(c->frames, Frame, lo - 1).size)
+	if (lo == 0)
 		return OL_ENTRY_NONE;
-	return g_array_index(c->frames, Frame, lo - 1).kind == FRAME_PT_REGS ? OL_ENTRY_PT_REGS : OL_ENTRY_BOTTOM;
+	f = &g_array_index(c->frames, Frame, lo - 1);
+	if (link_addr - f->start >= f->size)
+		return OL_ENTRY_NONE;
+	return f->kind == FRAME_PT_REGS ? OL_ENTRY_PT_REGS : OL_ENTRY_BOTTOM;
 }
