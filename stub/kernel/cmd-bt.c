@@ -147,9 +147,11 @@ void ol_cmd_fp_backtrace(OlTarget *t, const OlSymtab *syms, guint64 rip, guint64
 				break;
 			continue;
 		}
-		/* the pt_regs is where the entry code's stack pointer was */
+		/* the pt_regs is where the entry code's stack pointer was; a
+		 * stack's bottom need not have one (CPU startup) */
 		if ((err = read_regs(t, slot + (n ? 8 : 0), regs))) {
-			g_string_append_printf(out, "    (no pt_regs: %s)\n", err->message);
+			if (kind == OL_ENTRY_PT_REGS)
+				g_string_append_printf(out, "    (no pt_regs: %s)\n", err->message);
 			break;
 		}
 		if (regs[CS] & 3 || kind == OL_ENTRY_BOTTOM) {

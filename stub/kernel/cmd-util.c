@@ -259,10 +259,9 @@ static void add_module_syms(OlSymtab *s, OlTarget *t, const OlModule *m)
 
 OlSymtab *ol_symtab_new(OlTarget *t)
 {
+	OlSymtab *s = g_new0(OlSymtab, 1);
 	OlModules *mods = NULL;
 	g_autoptr(GError) merr = NULL;
-
-	OlSymtab *s = g_new0(OlSymtab, 1);
 
 	s->syms = g_array_new(FALSE, FALSE, sizeof(Sym));
 	s->names = g_string_chunk_new(1 << 16);

@@ -61,6 +61,22 @@ g = subprocess.run(["gdb", "-q", "-nx", "-batch", "-ex",
                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600).stdout
 check(re.search(r"Yes\s+\S*/modules/drivers/pvpanic-pci\.ko", g), "gdb has pvpanic-pci's symbols from -dbg")
 
+# The same debug file found by build-id alone (--modules an empty
+# directory, so no name matches): the id of the .ko the guest loaded, as
+# readelf prints it, names -dbg's .build-id link.
+loaded = subprocess.run(["modinfo", "-k", release, "-n", "pvpanic-pci"], stdout=subprocess.PIPE, text=True).stdout.strip()
+bid = re.search(r"Build ID: ([0-9a-f]+)", subprocess.run(["readelf", "-n", loaded], stdout=subprocess.PIPE,
+                                                         text=True).stdout)
+link = f"/usr/lib/debug/.build-id/{bid.group(1)[:2]}/{bid.group(1)[2:]}.debug" if bid else None
+empty = tmpdir("debian-no-modules")
+g = subprocess.run(["gdb", "-q", "-nx", "-batch", "-ex",
+                    f"target remote | {STUB} --stdio --modules {empty} --vmlinux {rj['vmlinux']} {rj['dump']['path']}",
+                    "-ex", "monitor lsmod"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                   timeout=600).stdout
+row = re.search(r"^[0-9a-f]{16}  pvpanic_pci +[0-9a-f]{16} +\d+  (\S.*?)\s*$", g, re.M)
+check(link and os.path.exists(link) and row and row.group(1) == os.path.realpath(link),
+      f"pvpanic-pci found by build-id {bid and bid.group(1)} in -dbg's tree: {row and row.group(1)}")
+
 # A lab module of the tree, rebuilt against the kernel's headers.
 rc, err, rj, out = run("debian-null-deref", "--lab", "null-deref", "--kernel", kernel, "--kaslr")
 common("null-deref", rj, rc, out)
