@@ -45,6 +45,7 @@ struct OlModules {
 	GPtrArray *libs;     /* Library *, parallel to modules; NULL entries */
 	char **dirs;
 	GHashTable *ko_index; /* normalized module name -> GPtrArray of paths, search order */
+	GHashTable *id_index; /* the release's debug tree by build-id (debug-files.h), or NULL */
 };
 
 static void module_free(gpointer p)
@@ -86,6 +87,8 @@ void ol_modules_free(OlModules *m)
 		g_ptr_array_unref(m->libs);
 	if (m->ko_index)
 		g_hash_table_unref(m->ko_index);
+	if (m->id_index)
+		g_hash_table_unref(m->id_index);
 	g_strfreev(m->dirs);
 	g_free(m);
 }
@@ -441,7 +444,9 @@ static Library *find_ko(OlTarget *t, OlModules *mods, OlModule *m, guint64 *park
 {
 	g_autofree char *key = normalize(m->name);
 	GPtrArray *by_name = g_hash_table_lookup(mods->ko_index, key);
-	g_autofree char *by_id = ol_debug_build_id_file(m->build_id);
+	/* the tree is read for build-ids only when the names did not match */
+	g_autofree char *by_id = by_name ? ol_debug_build_id_file(m->build_id)
+					 : ol_debug_module_file(ol_target_kernel_id(t), m->build_id, &mods->id_index);
 	g_autoptr(GPtrArray) paths = g_ptr_array_new();
 	g_autofree char *mismatch = NULL;
 
@@ -630,8 +635,8 @@ char *ol_modules_monitor_lsmod(OlTarget *t, const char *args, GError **error)
 		n_libs += m->libs->pdata[i] != NULL;
 	}
 	dirs = g_strjoinv(":", m->dirs);
-	g_string_append_printf(out, "\n.ko files searched for by build-id in the debug tree (.build-id/xx/yyyy.debug),"
-			       " then by name in %s\n", *dirs ? dirs : "(no directories)");
+	g_string_append_printf(out, "\n.ko files searched for by build-id in the debug tree (.build-id/xx/yyyy.debug,"
+			       " lib/modules/REL), then by name in %s\n", *dirs ? dirs : "(no directories)");
 	for (guint i = 0; i < m->modules->len; i++) {
 		const OlModule *mod = m->modules->pdata[i];
 

@@ -44,8 +44,9 @@ typedef struct {
 
 /* Walk the module list of the dump T shows, and look for each module's .ko:
  * first by the build-id its note in memory holds, in the debug tree
- * (ol_debug_build_id_file(): /usr/lib/debug/.build-id/xx/yyyy.debug), then
- * by name in DIRS (recursively; '-' and '_' in file names are the same, as
+ * (ol_debug_module_file(): /usr/lib/debug/.build-id/xx/yyyy.debug, else,
+ * if no file has its name, the release's /usr/lib/debug/lib/modules/REL/
+ * read for build-ids), then by name in DIRS (recursively; '-' and '_' in file names are the same, as
  * for modprobe). Needs vmlinux with DWARF. */
 GError *ol_modules_read(OlTarget *t, const char *const *dirs, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_modules_free(OlModules *m);

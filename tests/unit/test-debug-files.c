@@ -128,6 +128,25 @@ static void test_module_build_id(Fixture *f, gconstpointer data)
 	g_assert_null(ol_debug_build_id_file(NULL));
 }
 
+/* without a link (Debian's -dbg), the .ko in lib/modules/REL whose own
+ * build-id is the module's, whatever its name */
+static void test_module_tree(Fixture *f, gconstpointer data)
+{
+	OlKernelId id = {.release = "9.9.9-test", .build_id = NULL};
+	const char *ko = "/usr/lib/debug/lib/modules/9.9.9-test/kernel/drivers/renamed.ko";
+	g_autofree char *want = g_build_filename(f->root, ko, NULL);
+	g_autofree char *got = NULL;
+	GHashTable *index = NULL;
+
+	put(f, ko, f->self);
+	put(f, "/usr/lib/debug/lib/modules/9.9.9-test/kernel/notes.txt", f->self);
+	got = ol_debug_module_file(&id, f->self_id, &index);
+	g_assert_cmpstr(got, ==, want);
+	g_assert_null(ol_debug_module_file(&id, "00112233445566778899aabbccddeeff00112233", &index));
+	g_assert_cmpuint(g_hash_table_size(index), ==, 1);
+	g_hash_table_unref(index);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -135,5 +154,6 @@ int main(int argc, char **argv)
 	g_test_add("/debug-files/other-build", Fixture, NULL, setup, test_other_build, teardown);
 	g_test_add("/debug-files/debuginfod", Fixture, NULL, setup, test_debuginfod, teardown);
 	g_test_add("/debug-files/module-build-id", Fixture, NULL, setup, test_module_build_id, teardown);
+	g_test_add("/debug-files/module-tree", Fixture, NULL, setup, test_module_tree, teardown);
 	return g_test_run();
 }
