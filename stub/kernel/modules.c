@@ -446,7 +446,8 @@ static Library *find_ko(OlTarget *t, OlModules *mods, OlModule *m, guint64 *park
 	GPtrArray *by_name = g_hash_table_lookup(mods->ko_index, key);
 	/* the tree is read for build-ids only when the names did not match */
 	g_autofree char *by_id = by_name ? ol_debug_build_id_file(m->build_id)
-					 : ol_debug_module_file(ol_target_kernel_id(t), m->build_id, &mods->id_index);
+					 : ol_debug_module_file(ol_target_kernel_id(t), m->build_id,
+								&mods->id_index);
 	g_autoptr(GPtrArray) paths = g_ptr_array_new();
 	g_autofree char *mismatch = NULL;
 
