@@ -96,7 +96,7 @@ static const struct {
 	{"info", mon_info, "info", "the dump, format, stop thread and why, page tables, vmlinux"},
 	{"ps", ol_tasks_ps, "ps", "the tasks (crash ps); threads: CPU n = n+1, 1000000+pid, idle 900000+CPU"},
 	{"task", ol_cmd_task, "task [PID]", "a task, and the gdb command that prints its task_struct"},
-	{"bt", ol_cmd_bt, "bt -a", "each CPU's stop reason and top frame"},
+	{"bt", ol_cmd_bt, "bt [PID|-a]", "a task's stack (default: the panicking one); -a: each CPU's stop and top frame"},
 	{"foreach", ol_cmd_foreach, "foreach [SEL] bt|files|vm|task", "over tasks: pid, comm, RU IN UN ..., kernel, user, active"},
 	{"files", ol_cmd_files, "files [PID]", "root, cwd, open files and paths (crash files)"},
 	{"vm", ol_cmd_vm, "vm [PID]", "mm, pgd, RSS and VMAs (crash vm)"},

@@ -455,6 +455,14 @@ guint64 ol_target_exec_text_offset(OlTarget *t)
 	return t->entry_cfi ? t->entry_cfi->link_base + off : off;
 }
 
+OlEntryKind ol_target_entry_kind(OlTarget *t, guint64 addr)
+{
+	guint64 off = 0;
+
+	ol_xlat_kaslr_offset(t->xlat, &off);
+	return t->entry_cfi ? ol_entry_cfi_kind(t->entry_cfi, addr - off) : OL_ENTRY_NONE;
+}
+
 void ol_target_use_exec_file(OlTarget *t)
 {
 	t->cfi_as_exec = ol_target_exec_file(t) != NULL;

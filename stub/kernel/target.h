@@ -82,6 +82,10 @@ char *ol_target_kaslr_note(OlTarget *t);
 /* FALSE: never serve vmlinux (the caller's gdb loads it: --no-kernel-library). */
 void ol_target_set_kernel_library(OlTarget *t, gboolean allowed);
 
+/* What the kernel entry code at runtime address ADDR leaves on the stack
+ * (entry-cfi.h: the knowledge gdb's unwinding through the stub uses). */
+OlEntryKind ol_target_entry_kind(OlTarget *t, guint64 addr);
+
 /* Where modules' .ko files are looked for, recursively (--modules). Each
  * entry may hold several directories separated by ':'. NULL or none: the
  * defaults of ol_modules_default_dirs(). */
