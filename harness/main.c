@@ -6,7 +6,9 @@
 #include "convert.h"
 #include "gdb-session.h"
 #include "labs.h"
+#include "kvm-mask.h"
 #include "oopslab-config.h"
+#include "reaper.h"
 #include "report.h"
 #include "run.h"
 
@@ -56,6 +58,11 @@ int main(int argc, char **argv)
 		return lab_cmd_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lab") == 0)
 		return cmd_lab(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "batch") == 0) {
+		/* before any thread: QEMU is reaped at once, /dev/kvm can be hidden */
+		reaper_split();
+		kvm_mask_prepare();
+	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)

@@ -146,6 +146,9 @@ static GError *start_stub(Run *r)
 		g_ptr_array_add(argv, g_strdup("--ram"));
 		g_ptr_array_add(argv, g_strdup(g->ram));
 	}
+	/* --kaslr: gdb has no file, even if the boot landed at offset 0 */
+	if (r->opt->kaslr)
+		g_ptr_array_add(argv, g_strdup("--serve-vmlinux"));
 	if (r->kit->vmlinux) {
 		g_ptr_array_add(argv, g_strdup("--vmlinux"));
 		g_ptr_array_add(argv, g_strdup(r->kit->vmlinux));
@@ -188,7 +191,8 @@ static GError *start_gdb(Run *r)
 		g_ptr_array_add(argv, g_strdup("-iex"));
 		g_ptr_array_add(argv, g_strdup_printf("add-auto-load-safe-path %s", r->kit->kernel_dir));
 	}
-	/* With KASLR gdb takes no file: the stub serves vmlinux relocated. */
+	/* With KASLR gdb takes no file: the stub serves vmlinux relocated
+	 * (live-proxy.c, offer_exec_file). */
 	if (r->kit->vmlinux && !r->opt->kaslr)
 		g_ptr_array_add(argv, g_strdup(r->kit->vmlinux));
 	g_ptr_array_add(argv, g_strdup("-ex"));
@@ -238,8 +242,10 @@ GError *run_gdb_attach(Run *r, Vm *vm)
 		if ((err = start_gdb(r)))
 			return err;
 	} else {
-		run_say(r, "--gdb: waiting for a debugger on 127.0.0.1:%s (gdb VMLINUX -ex 'target remote :%s'); "
-			   "stub log %s", r->opt->gdb + strlen("listen:"), r->opt->gdb + strlen("listen:"), g->stub_log);
+		/* after a KASLR boot the stub hands gdb vmlinux, relocated */
+		run_say(r, "--gdb: waiting for a debugger on 127.0.0.1:%s (gdb %s-ex 'target remote :%s'); "
+			   "stub log %s", r->opt->gdb + strlen("listen:"), r->opt->kaslr ? "" : "VMLINUX ",
+			   r->opt->gdb + strlen("listen:"), g->stub_log);
 	}
 	/* The go line sits in ttyS1 until the guest runs again: sent once a
 	 * debugger holds it stopped, the lab starts at the user's continue. */

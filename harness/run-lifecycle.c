@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "domain-xml.h"
+#include "reaper.h"
 #include "run-gdb.h"
 #include "run-internal.h"
 
@@ -82,7 +83,7 @@ GError *run_start(Run *r, Vm *vm)
 	g_autofree char *xml = NULL;
 	g_autoptr(GError) err = NULL;
 
-	r->domain = g_strdup_printf("oopslab-%s-%d", r->lab->name, (int)getpid());
+	r->domain = g_strdup_printf("oopslab-%s-%d", r->lab->name, (int)reaper_user_pid());
 	r->shared_ram = run_wants_shared_ram(r, vm);
 	xml = domain_xml(&(DomainSpec){
 		.name = r->domain,

@@ -85,8 +85,6 @@ static GError *validate_gdb(RunOptions *o)
 		return NULL;
 	if (g_str_equal(o->capture, "kdump"))
 		return run_usage_error("--gdb goes with --capture host");
-	if (o->kaslr)
-		return run_usage_error("--gdb does not go with --kaslr yet (gdb is started with vmlinux at its link address)");
 	if (!g_str_equal(o->gdb, "attach")) {
 		if (!g_str_has_prefix(o->gdb, "listen:"))
 			return run_usage_error("--gdb: '%s' is not listen:PORT", o->gdb);

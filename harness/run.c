@@ -2,6 +2,8 @@
 /* `oopslab run`: the order of its steps (see run-internal.h). */
 #include "run.h"
 
+#include "kvm-mask.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,15 +84,27 @@ static void rm_rf(const char *dir)
 /* Everything that can be refused before a guest exists. */
 static GError *prepare(Run *r, Vm **vm)
 {
+	g_autofree char *why = NULL;
+	gboolean masked;
 	GError *err;
 
 	if ((err = run_find_lab(r)) || (err = run_options_validate(r->opt, r->lab)))
 		return err;
 	r->kdump = g_str_equal(r->opt->capture, "kdump");
-	if ((err = run_assemble(r)) || (err = vm_connect(r->opt->connect, vm)))
+	if ((err = run_assemble(r)))
+		return err;
+	/* the embedded driver probes QEMU as it opens: hide a /dev/kvm TCG
+	 * does not use before that (kvm-mask.h) */
+	masked = !r->opt->connect && accel_resolve(r->opt->requested, FALSE, &why) == ACCEL_TCG && kvm_mask_apply();
+	if ((err = vm_connect(r->opt->connect, vm)))
 		return err;
 	r->uri = g_strdup(vm_uri(*vm));
 	r->accel = accel_resolve(r->opt->requested, vm_is_remote(*vm), &r->accel_reason);
+	if (masked) {
+		g_free(why);
+		why = r->accel_reason;
+		r->accel_reason = g_strconcat(why, "; /dev/kvm hidden from libvirt (kvm-mask.h)", NULL);
+	}
 	r->cmdline = run_cmdline(r);
 	/* From here on a run directory exists and always gets a run.json. */
 	r->made_dir = !g_file_test(r->dir, G_FILE_TEST_EXISTS);

@@ -295,7 +295,7 @@ typedef struct {
 	char **module_dirs;
 	/* --live */
 	char *live_socket, *ram_file, *ram_region;
-	gboolean allow_writes;
+	gboolean allow_writes, serve_vmlinux;
 } Args;
 
 static void args_clear(Args *a)
@@ -335,6 +335,9 @@ static void add_options(GOptionContext *ctx, Args *a)
 		{ "ram-region", 0, 0, G_OPTION_ARG_STRING, &a->ram_region,
 		  "With --ram: the file's memory region in QEMU's `info mtree -f` (default: the largest RAM region)", "NAME" },
 		{ "allow-writes", 0, 0, G_OPTION_ARG_NONE, &a->allow_writes, "With --live: let gdb write guest memory", NULL },
+		{ "serve-vmlinux", 0, 0, G_OPTION_ARG_NONE, &a->serve_vmlinux,
+		  "With --live: hand gdb vmlinux (exec file, then library list) even if the kernel did not move, for a gdb "
+		  "started with no file (after a KASLR boot it is handed anyway)", NULL },
 		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &a->log_path,
 		  "Append diagnostics to FILE once serving has started (default: stderr, except under gdb's "
 		  "`target remote |`, where they are dropped: gdb reads that stderr once per byte received)", "FILE" },
@@ -380,8 +383,9 @@ static int main_live(const Args *a, int modes, int argc)
 	g_auto(GStrv) run_module_dirs = NULL;
 	LiveOptions lo = {.qemu_socket = a->live_socket, .ram_file = a->ram_file, .ram_region = a->ram_region,
 			  .target = {.kmem.vmlinux = a->vmlinux,
-				     .module_dirs = (const char *const *)a->module_dirs},
-			  .allow_writes = a->allow_writes};
+				     .module_dirs = (const char *const *)a->module_dirs,
+				     .no_kernel_library = a->no_kernel_library},
+			  .allow_writes = a->allow_writes, .serve_vmlinux = a->serve_vmlinux};
 
 	if (argc != 1)
 		return usage("--live takes no dump");
@@ -419,8 +423,8 @@ int main(int argc, char **argv)
 		return usage("--info cannot be combined with --stdio, --listen or --unix");
 	if (modes > 1)
 		return usage("choose one of --stdio, --listen and --unix");
-	if (!a.live_socket && (a.ram_file || a.ram_region || a.allow_writes))
-		return usage("--ram, --ram-region and --allow-writes go with --live");
+	if (!a.live_socket && (a.ram_file || a.ram_region || a.allow_writes || a.serve_vmlinux))
+		return usage("--ram, --ram-region, --allow-writes and --serve-vmlinux go with --live");
 	if (a.live_socket)
 		return main_live(&a, modes, argc);
 	if (argc != 2)

@@ -45,20 +45,6 @@ static gboolean selected(const OlTask *task, char **sel, guint n)
 	return FALSE;
 }
 
-static void task_bt(OlKmem *t, const OlSymtab *syms, const OlTask *task, GString *out)
-{
-	const OlRegs *regs = &task->regs;
-
-	if (task->running >= 0)
-		regs = ol_kmem_cpu_regs(t, (guint)task->running);
-	ol_cmd_task_header(out, task);
-	if (!regs->valid[OL_GDB_RIP]) {
-		g_string_append(out, "    (no registers: the switch frame cannot be read)\n");
-		return;
-	}
-	ol_cmd_fp_backtrace(t, syms, regs->value[OL_GDB_RIP], regs->value[OL_GDB_RSP], regs->value[OL_GDB_RBP], out);
-}
-
 char *ol_cmd_foreach(OlKmem *t, const char *args, GError **error)
 {
 	g_auto(GStrv) words = g_strsplit_set(args, " \t", -1);
@@ -94,7 +80,7 @@ char *ol_cmd_foreach(OlKmem *t, const char *args, GError **error)
 		if (out->len)
 			g_string_append_c(out, '\n');
 		if (g_str_equal(cmd, "bt"))
-			task_bt(t, syms, task, out);
+			ol_cmd_task_bt(t, syms, task, out);
 		else if (g_str_equal(cmd, "files"))
 			err = ol_cmd_files_task(t, task, out);
 		else if (g_str_equal(cmd, "vm"))

@@ -47,9 +47,14 @@ char *ol_cmd_bt(OlKmem *t, const char *args, GError **error)
 	guint ncpu = ol_kmem_n_cpus(t);
 
 	if (!g_str_equal(args, "-a")) {
-		*error = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
-				     "only bt -a (every CPU's stop and top frame) is here; gdb's own bt does the rest");
-		return NULL;
+		OlTask task;
+
+		if ((*error = ol_cmd_find_task(t, args, &task)))
+			return NULL;
+		syms = ol_symtab_new(t);
+		ol_cmd_task_bt(t, syms, &task, out);
+		g_string_append_printf(out, "gdb: thread %" G_GINT64_MODIFIER "u, then bt\n", task.tid);
+		return g_string_free(g_steal_pointer(&out), FALSE);
 	}
 	syms = ol_symtab_new(t);
 	if (ol_kmem_dwarf(t))

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "modules.h"
+
 guint64 ol_rd_u64(OlRd *r, guint64 addr)
 {
 	guint64 v = 0;
@@ -192,7 +194,11 @@ GError *ol_cmd_d_path(OlKmem *t, guint64 mnt, guint64 dentry, char **out)
 typedef struct {
 	guint64 addr;
 	const char *name;
+	const char *module; /* NULL: vmlinux */
 } Sym;
+
+/* Symbols of one module's kallsyms: far more is a corrupt count. */
+#define MAX_MODULE_SYMS (1u << 20)
 
 struct OlSymtab {
 	GArray *syms; /* Sym, by address */
@@ -203,7 +209,7 @@ struct OlSymtab {
 static gboolean add_sym(const char *name, guint64 addr, gpointer data)
 {
 	OlSymtab *s = data;
-	Sym sym = {addr + s->offset, g_string_chunk_insert_const(s->names, name)};
+	Sym sym = {addr + s->offset, g_string_chunk_insert_const(s->names, name), NULL};
 
 	/* text and data of the kernel image; not per-CPU offsets or absolutes */
 	if (addr >= OL_XLAT_START_KERNEL_MAP && *name != '$')
@@ -218,15 +224,54 @@ static gint sym_cmp(gconstpointer a, gconstpointer b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* A module's functions and data from its kallsyms in memory (mod_kallsyms:
+ * Elf64_Sym entries whose st_value the kernel already relocated), as crash
+ * reads them: no .ko needed. */
+static void add_module_syms(OlSymtab *s, OlKmem *t, const OlModule *m)
+{
+	OlRd r = OL_RD_INIT(t);
+	guint64 ks = ol_rd_member(&r, m->addr, "module", "kallsyms");
+	guint64 tab = ks ? ol_rd_member(&r, ks, "mod_kallsyms", "symtab") : 0;
+	guint64 n = ks ? ol_rd_member(&r, ks, "mod_kallsyms", "num_symtab") : 0;
+	guint64 str = ks ? ol_rd_member(&r, ks, "mod_kallsyms", "strtab") : 0;
+	const char *mod = g_string_chunk_insert_const(s->names, m->name);
+	g_autoptr(GError) err = ol_rd_finish(&r);
+
+	for (guint64 i = 0; !err && tab && str && i < MIN(n, MAX_MODULE_SYMS); i++) {
+		guint8 e[24]; /* Elf64_Sym: name u32, info u8, other u8, shndx u16, value u64, size u64 */
+		gsize done = 0;
+		g_autofree char *name = NULL;
+		guint32 st_name;
+		Sym sym = {0, NULL, mod};
+
+		if ((err = ol_kmem_read(t, tab + 24 * i, e, sizeof(e), &done)))
+			break;
+		memcpy(&st_name, e, 4);
+		memcpy(&sym.addr, e + 8, 8);
+		if (((e[4] & 0xf) != 1 && (e[4] & 0xf) != 2) || !st_name || sym.addr < OL_KERNEL_HALF)
+			continue; /* only STT_OBJECT and STT_FUNC */
+		if ((err = ol_kmem_read_string(t, str + st_name, 255, &name)))
+			break;
+		sym.name = g_string_chunk_insert_const(s->names, name);
+		g_array_append_val(s->syms, sym);
+	}
+}
+
 OlSymtab *ol_symtab_new(OlKmem *t)
 {
 	OlSymtab *s = g_new0(OlSymtab, 1);
+	g_autoptr(OlModules) mods = NULL;
+	g_autoptr(GError) merr = NULL;
 
 	s->syms = g_array_new(FALSE, FALSE, sizeof(Sym));
 	s->names = g_string_chunk_new(1 << 16);
 	ol_xlat_kaslr_offset(ol_kmem_xlat(t), &s->offset);
 	if (ol_kmem_vmlinux(t))
 		ol_vmlinux_foreach(ol_kmem_vmlinux(t), add_sym, s);
+	/* without the module list, vmlinux's symbols alone */
+	if (ol_kmem_dwarf(t) && !(merr = ol_modules_read_list(t, &mods)))
+		for (guint i = 0; i < ol_modules_count(mods); i++)
+			add_module_syms(s, t, ol_modules_get(mods, i));
 	g_array_sort(s->syms, sym_cmp);
 	return s;
 }
@@ -240,7 +285,7 @@ void ol_symtab_free(OlSymtab *s)
 	g_free(s);
 }
 
-char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset)
+static const Sym *find_sym(const OlSymtab *s, guint64 addr)
 {
 	guint lo = 0, hi = s->syms->len;
 	const Sym *hit;
@@ -256,32 +301,30 @@ char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset)
 	if (lo == 0)
 		return NULL;
 	hit = &g_array_index(s->syms, Sym, lo - 1);
-	if (addr - hit->addr >= (1u << 20))
+	return addr - hit->addr < (1u << 20) ? hit : NULL;
+}
+
+guint64 ol_symtab_start(const OlSymtab *s, guint64 addr)
+{
+	const Sym *hit = find_sym(s, addr);
+
+	return hit ? hit->addr : 0;
+}
+
+const char *ol_symtab_module(const OlSymtab *s, guint64 addr)
+{
+	const Sym *hit = find_sym(s, addr);
+
+	return hit ? hit->module : NULL;
+}
+
+char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset)
+{
+	const Sym *hit = find_sym(s, addr);
+
+	if (!hit)
 		return NULL;
 	if (!with_offset || addr == hit->addr)
 		return g_strdup(hit->name);
 	return g_strdup_printf("%s+%" G_GINT64_MODIFIER "u", hit->name, addr - hit->addr);
-}
-
-void ol_cmd_fp_backtrace(OlKmem *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp, GString *out)
-{
-	for (guint n = 0; n < OL_FP_MAX_FRAMES; n++) {
-		g_autofree char *name = ol_symtab_lookup(syms, rip, FALSE);
-		guint64 frame[2];
-		gsize done = 0;
-		g_autoptr(GError) err = NULL;
-
-		g_string_append_printf(out, "%s#%u [%016" G_GINT64_MODIFIER "x] %s at %016" G_GINT64_MODIFIER "x\n",
-				       n < 10 ? " " : "", n, rsp, name ? name : "?", rip);
-		/* a frame is [saved rbp, return address]; stacks grow down, so
-		 * each caller's frame is above the last */
-		if (rbp < OL_KERNEL_HALF || rbp < rsp || (rbp & 7))
-			break;
-		err = ol_kmem_read(t, rbp, frame, sizeof(frame), &done);
-		if (err || !frame[1] || frame[1] < OL_KERNEL_HALF)
-			break;
-		rsp = rbp + 16;
-		rip = frame[1];
-		rbp = frame[0];
-	}
 }

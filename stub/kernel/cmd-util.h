@@ -53,17 +53,29 @@ GError *ol_cmd_d_path(OlKmem *t, guint64 mnt, guint64 dentry, char **out) G_GNUC
 /* One-line error for a structure this kernel does not have. */
 GError *ol_cmd_missing(const char *what, const GError *why) G_GNUC_WARN_UNUSED_RESULT;
 
-/* "name+0x1f" for a kernel address (vmlinux's symbols, KASLR applied), or
- * NULL when no symbol precedes it closely (within 1 MiB). */
+/* "name+31" for a kernel address (vmlinux's symbols, KASLR applied, and
+ * the loaded modules' from their kallsyms in memory), or NULL when no
+ * symbol precedes it closely (within 1 MiB). */
 typedef struct OlSymtab OlSymtab;
 OlSymtab *ol_symtab_new(OlKmem *t);
 void ol_symtab_free(OlSymtab *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlSymtab, ol_symtab_free)
 char *ol_symtab_lookup(const OlSymtab *s, guint64 addr, gboolean with_offset);
+/* The name of the module holding that symbol, or NULL (vmlinux, or none). */
+const char *ol_symtab_module(const OlSymtab *s, guint64 addr);
+/* The address of that symbol, or 0. */
+guint64 ol_symtab_start(const OlSymtab *s, guint64 addr);
 
 /* A kernel stack followed by frame pointers from RIP, RBP: crash's
- * " #0 [rsp] func at rip" lines, at most OL_FP_MAX_FRAMES. */
+ * " #0 [rsp] func at rip [module]" lines, at most OL_FP_MAX_FRAMES. An
+ * exception or interrupt entry's frame is crossed through its pt_regs, as
+ * gdb does with the entry-code CFI (entry-cfi.h), and printed as crash does
+ * ("[exception RIP: ...]" and the registers); a system call's user
+ * registers end the stack (cmd-bt.c). */
 #define OL_FP_MAX_FRAMES 64
 #define OL_KERNEL_HALF G_GUINT64_CONSTANT(0xffff800000000000)
 void ol_cmd_fp_backtrace(OlKmem *t, const OlSymtab *syms, guint64 rip, guint64 rsp, guint64 rbp,
 			 GString *out);
+/* crash's task header, then its stack: from its CPU's registers when it is
+ * running, else from its switch frame. */
+void ol_cmd_task_bt(OlKmem *t, const OlSymtab *syms, const OlTask *task, GString *out);

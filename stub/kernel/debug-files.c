@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -223,6 +224,63 @@ GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const c
 			   "no vmlinux for release %s, build-id %s (give --vmlinux); looked at: %s",
 			   id->release ? id->release : "(unknown)", id->build_id ? id->build_id : "(unknown)",
 			   looked->len ? looked->str : "nothing: neither is known");
+}
+
+char *ol_debug_build_id_file(const char *build_id)
+{
+	g_autofree char *path = NULL;
+	char *real;
+
+	if (!build_id || strlen(build_id) < 4 || strlen(build_id) > 2 * BUILD_ID_MAX ||
+	    strspn(build_id, "0123456789abcdef") != strlen(build_id))
+		return NULL;
+	path = rooted(g_strdup_printf("/usr/lib/debug/.build-id/%.2s/%s.debug", build_id, build_id + 2));
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) || !(real = realpath(path, NULL)))
+		return NULL;
+	return real; /* malloc'd: g_free is free here (glib 2.46 and later) */
+}
+
+/* Directory levels followed under the modules' debug tree (kernel/drivers/
+ * misc/pvpanic/ is 4), and .ko files read: far more than any release has. */
+#define MODULES_TREE_DEPTH 16
+#define MODULES_TREE_FILES 100000u
+
+static void index_tree(GHashTable *index, const char *dir, guint depth)
+{
+	g_autoptr(GDir) d = depth < MODULES_TREE_DEPTH ? g_dir_open(dir, 0, NULL) : NULL;
+	const char *n;
+
+	while (d && (n = g_dir_read_name(d)) && g_hash_table_size(index) < MODULES_TREE_FILES) {
+		g_autofree char *path = g_build_filename(dir, n, NULL);
+		g_autofree char *bid = NULL;
+		g_autoptr(GError) err = NULL;
+
+		if (g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+			continue;
+		if (g_file_test(path, G_FILE_TEST_IS_DIR))
+			index_tree(index, path, depth + 1);
+		else if (g_str_has_suffix(n, ".ko") && !(err = ol_elf_build_id(path, &bid)) && bid &&
+			 !g_hash_table_contains(index, bid))
+			g_hash_table_insert(index, g_steal_pointer(&bid), g_steal_pointer(&path));
+	}
+}
+
+char *ol_debug_module_file(const OlKernelId *id, const char *build_id, GHashTable **index)
+{
+	char *link = ol_debug_build_id_file(build_id);
+	const char *hit;
+
+	if (link || !build_id)
+		return link;
+	if (!*index) {
+		g_autofree char *dir = ol_debug_modules_dir(id);
+
+		*index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		if (dir)
+			index_tree(*index, dir, 0);
+	}
+	hit = g_hash_table_lookup(*index, build_id);
+	return hit ? g_strdup(hit) : NULL;
 }
 
 char *ol_debug_modules_dir(const OlKernelId *id)

@@ -42,6 +42,19 @@ GError *ol_elf_build_id(const char *path, char **hex) G_GNUC_WARN_UNUSED_RESULT;
 GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint,
 			const char *dump_path, char **out) G_GNUC_WARN_UNUSED_RESULT;
 
+/* A module's (or any object's) debug file by its build-id (lowercase
+ * hex): /usr/lib/debug/.build-id/xx/yyyy.debug, with the symbolic link
+ * Debian's -dbg packages make resolved (to .../lib/modules/REL/...ko), or
+ * NULL if there is none or BUILD_ID is not hex. */
+char *ol_debug_build_id_file(const char *build_id);
+
+/* A module's debug file by its build-id: the .build-id link above, else
+ * the .ko in the release's debug tree (/usr/lib/debug/lib/modules/REL/)
+ * whose own build-id note is BUILD_ID: Debian's -dbg packages make no
+ * links for modules. *INDEX caches that tree's build-ids across calls
+ * (NULL at first; free with g_hash_table_unref). NULL: none. */
+char *ol_debug_module_file(const OlKernelId *id, const char *build_id, GHashTable **index);
+
 /* The debug tree of the release's modules (/usr/lib/debug/lib/modules/REL),
  * or NULL if it does not exist. */
 char *ol_debug_modules_dir(const OlKernelId *id);

@@ -16,7 +16,7 @@ enum { DW_RAX, DW_RDX, DW_RCX, DW_RBX, DW_RSI, DW_RDI, DW_RBP, DW_RSP, DW_R8, DW
  * di orig_ax ip cs flags sp ss, 8 bytes each. It is also the user ABI
  * (user_regs_struct starts with it), so it does not change between kernels.
  */
-#define PT_REGS_SIZE 168
+#define PT_REGS_SIZE OL_PT_REGS_SIZE
 static const struct {
 	guint8 dwarf;
 	guint8 offset;
@@ -26,7 +26,7 @@ static const struct {
 	{DW_RDX, 96}, {DW_RSI, 104}, {DW_RDI, 112}, {DW_RIP, 128}, {DW_EFLAGS, 144}, {DW_RSP, 152},
 };
 
-typedef enum { FRAME_PT_REGS, FRAME_BOTTOM } FrameKind;
+typedef enum { FRAME_PT_REGS, FRAME_BOTTOM } FrameKind; /* also the CIEs' index */
 
 typedef struct {
 	guint64 start, size;
@@ -210,6 +210,7 @@ OlEntryCfi *ol_entry_cfi_build(const OlVmlinux *v)
 	out->elf = write_elf(df, end - base);
 	out->link_base = base;
 	out->n_frames = frames->len;
+	out->frames = g_steal_pointer(&frames);
 	return out;
 }
 
@@ -218,5 +219,27 @@ void ol_entry_cfi_free(OlEntryCfi *c)
 	if (!c)
 		return;
 	g_bytes_unref(c->elf);
+	g_array_unref(c->frames);
 	g_free(c);
+}
+
+OlEntryKind ol_entry_cfi_kind(const OlEntryCfi *c, guint64 link_addr)
+{
+	guint lo = 0, hi = c->frames->len;
+	const Frame *f;
+
+	while (lo < hi) { /* the last frame starting at or below LINK_ADDR */
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(c->frames, Frame, mid).start <= link_addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return OL_ENTRY_NONE;
+	f = &g_array_index(c->frames, Frame, lo - 1);
+	if (link_addr - f->start >= f->size)
+		return OL_ENTRY_NONE;
+	return f->kind == FRAME_PT_REGS ? OL_ENTRY_PT_REGS : OL_ENTRY_BOTTOM;
 }

@@ -21,8 +21,18 @@
 
 #include "vmlinux.h"
 
+/* What an entry function leaves on the stack. OL_ENTRY_PT_REGS: the
+ * interrupted context as a struct pt_regs, at the stack pointer the entry
+ * code called its C handler with (the CFA less OL_PT_REGS_SIZE): in a frame
+ * walk, where the return address into the entry function was found plus 8.
+ * OL_ENTRY_BOTTOM: the first frame of a stack; a system call entry has the
+ * user context's pt_regs at the same place. */
+typedef enum { OL_ENTRY_NONE, OL_ENTRY_PT_REGS, OL_ENTRY_BOTTOM } OlEntryKind;
+#define OL_PT_REGS_SIZE 168
+
 typedef struct {
 	GBytes *elf;        /* the file */
+	GArray *frames;     /* the entry functions described, by address (private) */
 	guint64 link_base;  /* link-time address that .text offset 0 stands for */
 	guint n_frames;     /* entry functions described */
 } OlEntryCfi;
@@ -30,4 +40,6 @@ typedef struct {
 /* NULL if vmlinux has none of the entry symbols. */
 OlEntryCfi *ol_entry_cfi_build(const OlVmlinux *v);
 void ol_entry_cfi_free(OlEntryCfi *c);
+/* The kind of the entry function holding LINK_ADDR (a link-time address). */
+OlEntryKind ol_entry_cfi_kind(const OlEntryCfi *c, guint64 link_addr);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlEntryCfi, ol_entry_cfi_free)

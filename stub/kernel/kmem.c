@@ -16,6 +16,7 @@ struct OlKmem {
 	OlXlat *xlat;
 	OlVmlinux *vmlinux;
 	OlDwarf *dwarf;   /* or NULL without vmlinux */
+	OlEntryCfi *entry_cfi; /* or NULL without vmlinux */
 	OlKernelId kid;   /* release and build-id (debug-files.h) */
 	GArray *cpu_regs; /* OlRegs, one per CPU note */
 	guint panic_cpu;
@@ -29,6 +30,7 @@ void ol_kmem_free(OlKmem *k)
 	if (k->cpu_regs)
 		g_array_unref(k->cpu_regs);
 	ol_dwarf_free(k->dwarf);
+	ol_entry_cfi_free(k->entry_cfi);
 	ol_xlat_free(k->xlat);
 	ol_vmlinux_free(k->vmlinux);
 	ol_dump_free(k->dump);
@@ -215,6 +217,7 @@ GError *ol_kmem_open_dump(OlDump *dump, const OlKmemOptions *opt, OlKmem **out, 
 
 		if (derr)
 			g_ptr_array_add(warnings, g_strdup_printf("no kernel data structures: %s", derr->message));
+		k->entry_cfi = ol_entry_cfi_build(k->vmlinux);
 	}
 	find_panic_cpu(k);
 	*out = g_steal_pointer(&k);
@@ -260,6 +263,15 @@ guint ol_kmem_n_cpus(OlKmem *k) { return k->cpu_regs->len; }
 const OlRegs *ol_kmem_cpu_regs(OlKmem *k, guint cpu) { return &g_array_index(k->cpu_regs, OlRegs, cpu); }
 guint ol_kmem_panic_cpu(OlKmem *k) { return k->panic_cpu; }
 const char *ol_kmem_panic_reason(OlKmem *k) { return k->panic_reason; }
+
+const OlEntryCfi *ol_kmem_entry_cfi(OlKmem *k) { return k->entry_cfi; }
+
+OlEntryKind ol_kmem_entry_kind(OlKmem *k, guint64 addr)
+{
+	if (!k->entry_cfi)
+		return OL_ENTRY_NONE;
+	return ol_entry_cfi_kind(k->entry_cfi, addr - ol_kmem_kaslr_offset(k));
+}
 
 guint64 ol_kmem_kaslr_offset(OlKmem *k)
 {

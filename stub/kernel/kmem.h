@@ -13,6 +13,7 @@
 #include "debug-files.h"
 #include "dump.h"
 #include "dwarf-types.h"
+#include "entry-cfi.h"
 #include "regs.h"
 #include "vmlinux.h"
 #include "xlat.h"
@@ -53,6 +54,11 @@ OlDwarf *ol_kmem_dwarf(OlKmem *k);
 const OlKernelId *ol_kmem_kernel_id(OlKmem *k);
 /* The KASLR offset (0 when unknown). */
 guint64 ol_kmem_kaslr_offset(OlKmem *k);
+/* The entry code's unwind information, built from vmlinux (NULL without). */
+const OlEntryCfi *ol_kmem_entry_cfi(OlKmem *k);
+/* What the kernel entry code at runtime address ADDR leaves on the stack
+ * (entry-cfi.h: the knowledge gdb's unwinding through the stub uses). */
+OlEntryKind ol_kmem_entry_kind(OlKmem *k, guint64 addr);
 
 /* ---- CPUs ---- */
 guint ol_kmem_n_cpus(OlKmem *k);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "debug-files.h"
 #include "dump.h"
 
 /* A damaged dump must not make us loop or allocate without bound. */
@@ -44,6 +45,7 @@ struct OlModules {
 	GPtrArray *libs;     /* Library *, parallel to modules; NULL entries */
 	char **dirs;
 	GHashTable *ko_index; /* normalized module name -> GPtrArray of paths, search order */
+	GHashTable *id_index; /* the release's debug tree by build-id (debug-files.h), or NULL */
 };
 
 static void module_free(gpointer p)
@@ -51,6 +53,7 @@ static void module_free(gpointer p)
 	OlModule *m = p;
 
 	g_free(m->name);
+	g_free(m->build_id);
 	if (m->sections)
 		g_array_unref(m->sections);
 	g_free(m->ko);
@@ -84,6 +87,8 @@ void ol_modules_free(OlModules *m)
 		g_ptr_array_unref(m->libs);
 	if (m->ko_index)
 		g_hash_table_unref(m->ko_index);
+	if (m->id_index)
+		g_hash_table_unref(m->id_index);
 	g_strfreev(m->dirs);
 	g_free(m);
 }
@@ -150,6 +155,33 @@ static GError *read_sections(OlKmem *t, OlModule *m)
 	return NULL;
 }
 
+static const OlModuleSection *find_section(const OlModule *m, const char *name);
+
+/* The GNU build-id note (namesz 4, descsz, type 3, "GNU\0", desc) the
+ * module's .note.gnu.build-id section holds in memory, as hex. */
+static char *read_build_id(OlKmem *t, const OlModule *m)
+{
+	const OlModuleSection *s = find_section(m, ".note.gnu.build-id");
+	guint8 note[16 + 64];
+	guint32 namesz, descsz, type;
+	gsize done = 0;
+	g_autoptr(GError) err = NULL;
+	GString *hex;
+
+	if (!s || !s->live || (err = ol_kmem_read(t, s->addr, note, 16, &done)))
+		return NULL;
+	memcpy(&namesz, note, 4);
+	memcpy(&descsz, note + 4, 4);
+	memcpy(&type, note + 8, 4);
+	if (namesz != 4 || type != 3 || memcmp(note + 12, "GNU", 4) != 0 || !descsz || descsz > 64 ||
+	    (err = ol_kmem_read(t, s->addr + 16, note + 16, descsz, &done)))
+		return NULL;
+	hex = g_string_new(NULL);
+	for (guint32 i = 0; i < descsz; i++)
+		g_string_append_printf(hex, "%02x", note[16 + i]);
+	return g_string_free(hex, FALSE);
+}
+
 static GError *read_module(OlKmem *t, guint64 addr, OlModule **out)
 {
 	g_autoptr(GError) serr = NULL;
@@ -176,6 +208,7 @@ static GError *read_module(OlKmem *t, guint64 addr, OlModule **out)
 		g_array_set_size(m->sections, 0);
 		m->ko_problem = g_strdup_printf("no section addresses: %s", serr->message);
 	}
+	m->build_id = read_build_id(t, m);
 	*out = m;
 	return NULL;
 }
@@ -375,10 +408,19 @@ static GArray *library_addresses(const OlModule *m, GArray *ko, guint64 *park)
 static Library *find_ko(OlKmem *t, OlModules *mods, OlModule *m, guint64 *park)
 {
 	g_autofree char *key = normalize(m->name);
-	GPtrArray *paths = g_hash_table_lookup(mods->ko_index, key);
+	GPtrArray *by_name = g_hash_table_lookup(mods->ko_index, key);
+	/* the tree is read for build-ids only when the names did not match */
+	g_autofree char *by_id = by_name ? ol_debug_build_id_file(m->build_id)
+					 : ol_debug_module_file(ol_kmem_kernel_id(t), m->build_id,
+								&mods->id_index);
+	g_autoptr(GPtrArray) paths = g_ptr_array_new();
 	g_autofree char *mismatch = NULL;
 
-	if (!paths)
+	if (by_id)
+		g_ptr_array_add(paths, by_id);
+	for (guint i = 0; by_name && i < by_name->len; i++)
+		g_ptr_array_add(paths, by_name->pdata[i]);
+	if (!paths->len)
 		return NULL;
 	for (guint i = 0; i < paths->len; i++) {
 		const char *path = paths->pdata[i];
@@ -416,6 +458,25 @@ static Library *find_ko(OlKmem *t, OlModules *mods, OlModule *m, guint64 *park)
 	}
 	m->ko = g_strdup(paths->pdata[0]);
 	m->ko_problem = g_steal_pointer(&mismatch);
+	return NULL;
+}
+
+GError *ol_modules_read_list(OlKmem *t, OlModules **out)
+{
+	g_autoptr(OlModules) m = g_new0(OlModules, 1);
+	GError *err;
+
+	if (!ol_kmem_dwarf(t))
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "the module list needs vmlinux with debug info (--vmlinux)");
+	m->modules = g_ptr_array_new_with_free_func(module_free);
+	m->libs = g_ptr_array_new_with_free_func(library_free);
+	m->ko_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	if ((err = read_list(t, m->modules)))
+		return err;
+	for (guint i = 0; i < m->modules->len; i++)
+		g_ptr_array_add(m->libs, NULL);
+	*out = g_steal_pointer(&m);
 	return NULL;
 }
 
@@ -562,7 +623,8 @@ char *ol_modules_monitor_lsmod(const OlModules *m)
 		n_libs += m->libs->pdata[i] != NULL;
 	}
 	dirs = g_strjoinv(":", m->dirs);
-	g_string_append_printf(out, "\n.ko files searched for in %s\n", *dirs ? dirs : "(no directories)");
+	g_string_append_printf(out, "\n.ko files searched for by build-id in the debug tree (.build-id/xx/yyyy.debug,"
+			       " lib/modules/REL), then by name in %s\n", *dirs ? dirs : "(no directories)");
 	for (guint i = 0; i < m->modules->len; i++) {
 		const OlModule *mod = m->modules->pdata[i];
 

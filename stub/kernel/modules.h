@@ -36,16 +36,23 @@ typedef struct {
 	guint64 base, size;      /* core_layout: what stays for the module's lifetime */
 	guint64 init_base, init_size; /* init_layout; 0 once the kernel freed it */
 	GArray *sections;        /* OlModuleSection, in the kernel's (the .ko's) order */
+	char *build_id;          /* its GNU build-id note in memory, as hex, or NULL */
 	char *ko;                /* the module's .ko in the search directories, or NULL */
 	char *ko_problem;        /* why gdb is not given the .ko, or NULL */
 } OlModule;
 
 typedef struct OlModules OlModules;
 
-/* Walk the module list of the dump T shows, and look for each module's .ko
- * in DIRS (recursively; '-' and '_' in file names are the same, as for
- * modprobe). Needs vmlinux with DWARF. */
+/* Walk the module list of the dump T shows, and look for each module's .ko:
+ * first by the build-id its note in memory holds, in the debug tree
+ * (ol_debug_module_file(): /usr/lib/debug/.build-id/xx/yyyy.debug, else,
+ * if no file has its name, the release's /usr/lib/debug/lib/modules/REL/
+ * read for build-ids), then by name in DIRS (recursively; '-' and '_' in file names are the same, as
+ * for modprobe). Needs vmlinux with DWARF. */
 GError *ol_modules_read(OlKmem *t, const char *const *dirs, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
+/* The module list alone, without looking for any .ko (no libraries): for
+ * the symbols the modules' kallsyms hold. */
+GError *ol_modules_read_list(OlKmem *t, OlModules **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_modules_free(OlModules *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlModules, ol_modules_free)
 

@@ -113,7 +113,7 @@ static const struct {
 	{"info", mon_info, NULL, "info", "the dump, format, stop thread and why, page tables, vmlinux"},
 	{"ps", ol_tasks_monitor_ps, NULL, "ps", "the tasks (crash ps); threads: CPU n = n+1, 1000000+pid, idle 900000+CPU"},
 	{"task", ol_cmd_task, NULL, "task [PID]", "a task, and the gdb command that prints its task_struct"},
-	{"bt", ol_cmd_bt, NULL, "bt -a", "each CPU's stop reason and top frame"},
+	{"bt", ol_cmd_bt, NULL, "bt [PID|-a]", "a task's stack (default: the panicking one); -a: each CPU's stop and top frame"},
 	{"foreach", ol_cmd_foreach, NULL, "foreach [SEL] bt|files|vm|task", "over tasks: pid, comm, RU IN UN ..., kernel, user, active"},
 	{"files", ol_cmd_files, NULL, "files [PID]", "root, cwd, open files and paths (crash files)"},
 	{"vm", ol_cmd_vm, NULL, "vm [PID]", "mm, pgd, RSS and VMAs (crash vm)"},

@@ -15,7 +15,7 @@
 struct OlTarget {
 	OlKmem *kmem;
 	GArray *threads; /* OlThread */
-	OlEntryCfi *entry_cfi; /* or NULL without vmlinux */
+	const OlEntryCfi *entry_cfi; /* the memory layer's, or NULL without vmlinux */
 	/* Kernel modules (modules.c), read on first use */
 	char **module_dirs;     /* --modules, or the defaults (target.h) */
 	OlModules *modules;
@@ -41,7 +41,6 @@ void ol_target_free(OlTarget *t)
 		return;
 	if (t->threads)
 		g_array_unref(t->threads);
-	ol_entry_cfi_free(t->entry_cfi);
 	ol_modules_free(t->modules);
 	ol_kernel_library_free(t->klib);
 	if (t->user_xlat)
@@ -143,13 +142,13 @@ static GError *target_init(OlKmem *k, const OlTargetOptions *opt, OlTarget **out
 	OlVmlinux *v = ol_kmem_vmlinux(k);
 
 	t->kmem = k;
+	t->entry_cfi = ol_kmem_entry_cfi(k);
 	t->module_dirs = module_dirs(k, opt);
 	t->no_klib = opt && opt->no_kernel_library;
 	add_cpu_threads(t);
 	if (v) {
 		g_autoptr(GError) kerr = NULL;
 
-		t->entry_cfi = ol_entry_cfi_build(v);
 		if ((kerr = ol_kernel_library_new(ol_vmlinux_path(v), ol_kmem_kaslr_offset(k), &t->klib)))
 			g_ptr_array_add(warnings, g_strdup_printf("vmlinux cannot be handed to gdb: %s", kerr->message));
 	}

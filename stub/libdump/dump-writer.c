@@ -113,6 +113,10 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 		ol_dump_range(in, i, &start, &size);
 		end = MAX(end, (start + size + OL_PAGE_SIZE - 1) >> OL_PAGE_SHIFT);
 	}
+	if (end > OL_WRITE_MAX_PFN)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT,
+				   "physical memory reaches 0x%" G_GINT64_MODIFIER "x, past the %d-bit limit of a dump copy",
+				   end << OL_PAGE_SHIFT, OL_WRITE_MAX_PHYS_BITS);
 	p->stats.dropped_from_pfn = G_MAXUINT64;
 	guint64 limit = G_MAXUINT64;
 	g_autoptr(OlXlat) x = NULL;

@@ -34,6 +34,12 @@
 
 G_BEGIN_DECLS
 
+/* A copy keeps a bitmap bit per page frame up to the highest address (kdump
+ * writes two such bitmaps): physical addresses past 46 bits (64 TiB, the
+ * x86-64 4-level limit; 2 GiB per bitmap) are refused rather than allocated. */
+#define OL_WRITE_MAX_PHYS_BITS 46
+#define OL_WRITE_MAX_PFN (1ull << (OL_WRITE_MAX_PHYS_BITS - 12))
+
 typedef enum {
 	OL_DUMP_WRITE_KDUMP,
 	OL_DUMP_WRITE_ELF,

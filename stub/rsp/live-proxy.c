@@ -38,10 +38,12 @@ typedef struct {
 	GString *stop;    /* the stop reply as gdb gets it */
 	char *libraries;  /* library list gdb was told about */
 	gboolean said_all_stop, said_read_only, said_panic;
-	/* QEMU 7.2 keeps a vCPU's single-step on when a watchpoint ended the
-	 * step early: its next continue then stops after one instruction
-	 * with a bare SIGTRAP. step_cut: the last stop was such a step;
-	 * retry: the continue being waited for is the one to redo once. */
+	gboolean offer_exec;  /* gdb gets vmlinux from us: KASLR or --serve-vmlinux (offer_exec_file) */
+	/* QEMU 7.2 keeps a debug event pending on a vCPU when a watchpoint
+	 * ended a step: its next resume stops at once with a bare SIGTRAP, a
+	 * step without running an instruction (gdb's `stepi` then stays
+	 * put). step_cut: the last stop was such a step; retry: the resume
+	 * being waited for is the one to redo once (try_leftover_stop). */
 	gboolean last_step, step_cut, retry;
 	char *resumed_with;
 	GError *io_error;
@@ -137,6 +139,28 @@ static void warn_all(GPtrArray *warnings)
 		fprintf(stderr, "oopslab-stub: warning: %s\n", (const char *)warnings->pdata[i]);
 }
 
+/*
+ * After a KASLR boot gdb is started with no file (run --gdb --kaslr). The
+ * offset the page tables gave at this first stop (the dump mode's way,
+ * kernel-library.h) is then served as in the dump mode: the exec file is
+ * offered, gdb takes it and asks qOffsets, and the library list holds
+ * vmlinux relocated (ol_target_use_exec_file), so gdb has every kernel
+ * symbol where it is with no command. Without an offset gdb has vmlinux
+ * itself, and no exec file is offered (unless --serve-vmlinux says gdb
+ * has none): gdb 13 would take the entry-code CFI for its program instead
+ * of that vmlinux.
+ */
+static void offer_exec_file(Live *s)
+{
+	g_autofree char *note = NULL;
+
+	if ((note = ol_target_kaslr_note(s->t)))
+		fprintf(stderr, "oopslab-stub: %s\n", note);
+	/* --serve-vmlinux: a KASLR boot may land at offset 0, and gdb has no file */
+	s->offer_exec = note ||
+			(s->opt->serve_vmlinux && !s->opt->target.no_kernel_library && ol_target_exec_file(s->t));
+}
+
 static GError *refresh(Live *s)
 {
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
@@ -159,6 +183,7 @@ static GError *refresh(Live *s)
 		warn_all(w);
 		s->dh = rsp_dump_handler_new(s->t, s->out_fd);
 		load_vmcoreinfo(s);
+		offer_exec_file(s);
 	}
 	/* The first open said what it had to (missing vmlinux, ...); the
 	 * same warnings at every stop would drown gdb's output. */
@@ -415,7 +440,7 @@ static void resume(Live *s, const char *packet, GString *reply)
 	}
 	ol_dump_live_invalidate(s->dump);
 	s->last_step = strstr(fwd, ";s") != NULL || fwd[0] == 's' || fwd[0] == 'S';
-	s->retry = s->step_cut && !s->last_step;
+	s->retry = s->step_cut;
 	s->step_cut = FALSE;
 	g_free(s->resumed_with);
 	s->resumed_with = g_strdup(fwd);
@@ -435,6 +460,15 @@ static void forward(Live *s, const char *packet, GString *reply)
 
 	if (err)
 		s->io_error = err;
+}
+
+/* QEMU's single-step settings (`maintenance packet qqemu.sstep`): QEMU's
+ * to answer. Its other qqemu/Qqemu packets stay ours: the proxy keeps
+ * QEMU's physical-memory mode itself (live-qemu.c). */
+static gboolean is_sstep_packet(const char *packet)
+{
+	return g_str_equal(packet, "qqemu.sstepbits") || g_str_equal(packet, "qqemu.sstep") ||
+	       g_str_has_prefix(packet, "Qqemu.sstep=");
 }
 
 static void monitor_qemu(Live *s, const char *cmd, GString *reply)
@@ -495,15 +529,14 @@ static void handle(Live *s, const char *packet, GString *reply)
 	g_string_truncate(reply, 0);
 	if (g_str_has_prefix(packet, "qSupported")) {
 		/* what the dump server offers (libraries, threads), and resuming;
-		 * not the exec file: gdb 13 asks for it even when it has vmlinux,
-		 * and would then take the entry-code CFI for its program */
+		 * the exec file only after a KASLR boot (offer_exec_file) */
 		g_auto(GStrv) features = NULL;
 
 		delegate(s, packet, reply);
 		features = g_strsplit(reply->str, ";", -1);
 		g_string_truncate(reply, 0);
 		for (guint i = 0; features[i]; i++)
-			if (!g_str_has_prefix(features[i], "qXfer:exec-file"))
+			if (s->offer_exec || !g_str_has_prefix(features[i], "qXfer:exec-file"))
 				g_string_append_printf(reply, "%s;", features[i]);
 		g_string_append(reply, "vContSupported+");
 	} else if (g_str_equal(packet, "QStartNoAckMode")) {
@@ -521,7 +554,7 @@ static void handle(Live *s, const char *packet, GString *reply)
 		h_read_memory(s, packet + 1, reply);
 	else if (packet[0] == 'M')
 		h_write_memory(s, packet, reply);
-	else if (packet[0] == 'Z' || packet[0] == 'z')
+	else if (packet[0] == 'Z' || packet[0] == 'z' || is_sstep_packet(packet))
 		forward(s, packet, reply);
 	else if (g_str_equal(packet, "vCont?"))
 		g_string_assign(reply, "vCont;c;C;s;S");
@@ -590,6 +623,27 @@ static void feed_gdb(Live *s, const guint8 *buf, gssize n)
 	}
 }
 
+/* The leftover of a step a watchpoint cut (Live.step_cut): after a
+ * continue, its first bare SIGTRAP; after a step, a bare SIGTRAP that left
+ * the stepped vCPU's rip where it was. */
+static gboolean try_leftover_stop(Live *s, const char *reply)
+{
+	const char *p = reply + strlen("T05thread:");
+	guint64 tid;
+	gint i;
+	OlRegs now;
+	g_autoptr(GError) err = NULL;
+
+	if (!s->retry || !g_regex_match_simple("^T05thread:[0-9a-fp.]+;$", reply, 0, 0))
+		return FALSE;
+	if (!s->last_step)
+		return TRUE;
+	if (!live_qemu_parse_tid(s->q, &p, &tid) || (i = vcpu_index(s, tid)) < 0 ||
+	    (err = live_qemu_read_regs(s->q, tid, &now)))
+		return FALSE;
+	return now.value[OL_GDB_RIP] == g_array_index(s->vcpu_regs, OlRegs, i).value[OL_GDB_RIP];
+}
+
 static void on_qemu_readable(Live *s)
 {
 	g_autoptr(GString) reply = g_string_new(NULL), out = g_string_new(NULL);
@@ -608,8 +662,8 @@ static void on_qemu_readable(Live *s)
 		fprintf(stderr, "oopslab-stub: unexpected packet from QEMU: %.40s\n", reply->str);
 		return;
 	}
-	if (s->retry && g_regex_match_simple("^T05thread:[0-9a-fp.]+;$", reply->str, 0, 0)) {
-		/* the leftover single step (see Live.step_cut): continue again */
+	if (try_leftover_stop(s, reply->str)) {
+		/* the leftover debug event (see Live.step_cut): resume again */
 		s->retry = FALSE;
 		if ((err = live_qemu_send(s->q, s->resumed_with)))
 			s->io_error = err;
@@ -647,11 +701,16 @@ static GError *open_memory(Live *s)
 static GError *start(Live *s)
 {
 	g_autoptr(GString) reply = g_string_new(NULL);
+	gboolean masked = FALSE;
 	GError *err;
 
 	if ((err = live_qemu_connect(s->opt->qemu_socket, &s->q)) || (err = open_memory(s)) ||
-	    (err = live_qemu_request(s->q, "?", reply, NULL)))
+	    (err = live_qemu_request(s->q, "?", reply, NULL)) ||
+	    (err = live_qemu_mask_irqs_in_steps(s->q, &masked)))
 		return err;
+	if (!masked)
+		fprintf(stderr, "oopslab-stub: QEMU does not mask interrupts during a single step (qqemu.sstep; KVM "
+			"without KVM_GUESTDBG_BLOCKIRQ): `step` and `next` may stop in an interrupt handler\n");
 	s->running = TRUE;
 	/* oopslab run --gdb waits for this line (harness/run-gdb.c) */
 	fprintf(stderr, "oopslab-stub: attached to QEMU's gdbstub %s: the guest is stopped (memory: %s)\n",

@@ -19,8 +19,10 @@ typedef struct {
 	const char *qemu_socket;   /* QEMU's gdbstub (-gdb unix:PATH,server) */
 	const char *ram_file;      /* guest RAM (memory-backend-file share=on), or NULL */
 	const char *ram_region;    /* its memory region in `info mtree -f`, or NULL: the largest */
-	OlTargetOptions target;    /* vmlinux, module directories */
+	OlTargetOptions target;    /* vmlinux, module directories; no_kernel_library: never serve
+				    * vmlinux, even after a KASLR boot */
 	gboolean allow_writes;     /* forward memory writes */
+	gboolean serve_vmlinux;    /* serve it even if the kernel did not move (gdb has no file) */
 } LiveOptions;
 
 /* One gdb session over IN_FD/OUT_FD: connects to QEMU (which pauses the

@@ -518,6 +518,61 @@ GError *live_qemu_read_virt(LiveQemu *q, guint64 tid, guint64 addr, void *buf, g
 	return read_mem(q, addr, buf, len, done);
 }
 
+/* ---- single-step ---- */
+
+/* QEMU's SSTEP_* bits (qqemu.sstepbits names them the same in every
+ * version that has them). */
+#define SSTEP_ENABLE 0x1
+#define SSTEP_NOIRQ 0x2
+#define SSTEP_NOTIMER 0x4
+
+/* The setting as QEMU prints it ("0x7"); *KNOWN FALSE if it did not say. */
+static GError *sstep_flags(LiveQemu *q, guint64 *flags, gboolean *known)
+{
+	g_autoptr(GString) reply = g_string_new(NULL);
+	const char *p;
+	GError *err;
+
+	*known = FALSE;
+	if ((err = live_qemu_request(q, "qqemu.sstep", reply, NULL)))
+		return err;
+	p = reply->str;
+	if (g_str_has_prefix(p, "0x"))
+		p += 2;
+	*known = rsp_parse_hex(&p, flags) && !*p;
+	return NULL;
+}
+
+GError *live_qemu_mask_irqs_in_steps(LiveQemu *q, gboolean *masked)
+{
+	static const guint64 wanted[] = {
+		SSTEP_ENABLE | SSTEP_NOIRQ | SSTEP_NOTIMER,
+		SSTEP_ENABLE | SSTEP_NOIRQ,
+	};
+	g_autoptr(GString) reply = g_string_new(NULL);
+	guint64 flags = 0;
+	gboolean known;
+	GError *err;
+
+	*masked = FALSE;
+	if ((err = sstep_flags(q, &flags, &known)) || !known)
+		return err; /* !known: a QEMU without the setting, nothing to do */
+	if ((flags & (SSTEP_ENABLE | SSTEP_NOIRQ)) == (SSTEP_ENABLE | SSTEP_NOIRQ)) {
+		*masked = TRUE;
+		return NULL;
+	}
+	/* QEMU refuses bits its accelerator cannot do (E22): KVM without
+	 * KVM_GUESTDBG_BLOCKIRQ masks nothing. */
+	for (guint i = 0; i < G_N_ELEMENTS(wanted) && !*masked; i++) {
+		g_autofree char *req = g_strdup_printf("Qqemu.sstep=0x%" G_GINT64_MODIFIER "x", wanted[i]);
+
+		if ((err = live_qemu_request(q, req, reply, NULL)))
+			return err;
+		*masked = g_str_equal(reply->str, "OK");
+	}
+	return NULL;
+}
+
 GError *live_qemu_detach(LiveQemu *q)
 {
 	g_autoptr(GString) reply = g_string_new(NULL);

@@ -30,6 +30,18 @@ GError *live_qemu_request(LiveQemu *q, const char *packet, GString *reply,
 			  GString *console) G_GNUC_WARN_UNUSED_RESULT;
 /* Send PACKET whose answer comes later (a resume: the stop reply). */
 GError *live_qemu_send(LiveQemu *q, const char *packet) G_GNUC_WARN_UNUSED_RESULT;
+/*
+ * QEMU masks interrupts and timers during a gdb single step only if its
+ * setting says so (qqemu.sstep; TCG's default does, but the setting is
+ * QEMU's, kept across debugger sessions, and anyone may have changed it).
+ * Without it a step can take an interrupt instead of the instruction: it
+ * ends in the handler, or where it started (an APIC poll), and gdb's
+ * `next` over a breakpoint then reports that breakpoint again. Turn the
+ * masking on; *MASKED says whether QEMU does it (KVM without
+ * KVM_GUESTDBG_BLOCKIRQ cannot). A QEMU without the setting: *MASKED
+ * FALSE and no error.
+ */
+GError *live_qemu_mask_irqs_in_steps(LiveQemu *q, gboolean *masked) G_GNUC_WARN_UNUSED_RESULT;
 /* Leave QEMU as we found it (physical-memory mode off) and detach: the
  * guest resumes. */
 GError *live_qemu_detach(LiveQemu *q) G_GNUC_WARN_UNUSED_RESULT;

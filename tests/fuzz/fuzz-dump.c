@@ -75,11 +75,17 @@ static void translate_some(OlDump *d)
 
 static char *scratch;
 
+/* What a copy would cover: the bytes described, or past 64 MiB when the
+ * highest address would make the copy's bitmaps large (a copy writes a bit
+ * per page frame up to there: fuzzing stays fast, the limit is tested too). */
 static guint64 described(OlDump *d)
 {
 	guint64 total = 0, start, size;
-	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++)
+	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++) {
+		if (start + size > (1ull << 36) && start + size <= (OL_WRITE_MAX_PFN << 12))
+			return G_MAXUINT64;
 		total += size > (1u << 26) ? (1u << 27) : size;
+	}
 	return total;
 }
 

@@ -18,6 +18,8 @@ check(release is not None, f"a Debian cloud kernel is installed: {kernel}")
 
 
 def vmcoreinfo(rj):
+    """The VMCOREINFO note, read by this test's own ELF parser (hence the
+    runs' --format elf: the default kdump-zstd is not ELF)."""
     _, _, notes = elf_notes(rj["dump"]["path"])
     info = [d for n, _, d in notes if n == "VMCOREINFO"]
     return dict(l.split("=", 1) for l in info[0].decode(errors="replace").split("\n") if "=" in l) if info else {}
@@ -45,7 +47,7 @@ def gdb_batch(out):
     return g
 
 
-rc, err, rj, out = run("debian-sysrq", "--lab", "sysrq-crash", "--kernel", kernel, "--kaslr")
+rc, err, rj, out = run("debian-sysrq", "--lab", "sysrq-crash", "--kernel", kernel, "--kaslr", "--format", "elf")
 common("sysrq-crash", rj, rc, out)
 check(rj["title"] == "sysrq triggered crash in sysrq_handle_crash", f"sysrq-crash: title {rj['title']}")
 g = gdb_batch(out)
@@ -61,8 +63,29 @@ g = subprocess.run(["gdb", "-q", "-nx", "-batch", "-ex",
                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600).stdout
 check(re.search(r"Yes\s+\S*/modules/drivers/pvpanic-pci\.ko", g), "gdb has pvpanic-pci's symbols from -dbg")
 
+# The same debug file found by build-id alone (--modules an empty
+# directory, so no name matches): -dbg makes no .build-id links for modules,
+# so the stub reads its lib/modules/REL tree for the id of the .ko the guest
+# loaded, both as readelf prints them.
+def build_id(path):
+    m = re.search(r"Build ID: ([0-9a-f]+)", subprocess.run(["readelf", "-n", path], stdout=subprocess.PIPE,
+                                                           text=True).stdout)
+    return m and m.group(1)
+
+
+loaded = subprocess.run(["modinfo", "-k", release, "-n", "pvpanic-pci"], stdout=subprocess.PIPE, text=True).stdout.strip()
+dbg = os.path.join(f"/usr/lib/debug/lib/modules/{release}", os.path.relpath(loaded, f"/lib/modules/{release}"))
+empty = tmpdir("debian-no-modules")
+g = subprocess.run(["gdb", "-q", "-nx", "-batch", "-ex",
+                    f"target remote | {STUB} --stdio --modules {empty} --vmlinux {rj['vmlinux']} {rj['dump']['path']}",
+                    "-ex", "monitor lsmod"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                   timeout=600).stdout
+row = re.search(r"^[0-9a-f]{16}  pvpanic_pci +[0-9a-f]{16} +\d+  (\S.*?)\s*$", g, re.M)
+check(build_id(loaded) and build_id(dbg) == build_id(loaded) and row and row.group(1) == dbg,
+      f"pvpanic-pci found by build-id {build_id(loaded)} in -dbg's tree: {row and row.group(1)} == {dbg}")
+
 # A lab module of the tree, rebuilt against the kernel's headers.
-rc, err, rj, out = run("debian-null-deref", "--lab", "null-deref", "--kernel", kernel, "--kaslr")
+rc, err, rj, out = run("debian-null-deref", "--lab", "null-deref", "--kernel", kernel, "--kaslr", "--format", "elf")
 common("null-deref", rj, rc, out)
 check(rj["title"] == "BUG: kernel NULL pointer dereference in null_deref_crash", f"null-deref: {rj['title']}")
 check("/oopslab/modules/" in rj["module"], f"null-deref: its module built for {release}: {rj['module']}")
@@ -70,7 +93,7 @@ check("/oopslab/modules/" in rj["module"], f"null-deref: its module built for {r
 parent = tmpdir("debian")
 src = write_timer_module(parent)
 line = marked_line(os.path.join(src, "timer_crash.c"), TIMER_MARKER)
-rc, err, rj, out = run("debian-module", "--module", src, "--exec", "sleep 10", "--kernel", kernel, "--kaslr")
+rc, err, rj, out = run("debian-module", "--module", src, "--exec", "sleep 10", "--kernel", kernel, "--kaslr", "--format", "elf")
 common("module", rj, rc, out)
 check("/oopslab/modules/" in rj["workload"]["modules"][0]["built"], "built in the cache, against its headers")
 check(rj["title"] == "BUG: kernel NULL pointer dereference in timer_crash_fn", f"module: title {rj['title']}")

@@ -11,11 +11,19 @@ and continues into the panic. Checked:
   - `info threads` lists the vCPUs and the tasks; a sleeping task's bt runs
     through schedule(); `monitor ps` lists the guest's processes;
   - `next` from the breakpoint reads lab_current: `rwatch lab_current`
-    fires, and the stop is at the marked line; `print rec` is 0x0;
+    fires, and the stop is at the marked line; `print rec` is 0x0. Before
+    the stub attaches, another debugger (gdb straight on QEMU's gdbstub)
+    lets interrupts into single steps (`Qqemu.sstep=0x1`, which QEMU keeps
+    across sessions): the stub must turn the masking back on (qqemu.sstep
+    through it reads 0x7), or the step over the breakpoint may take an
+    interrupt instead and gdb reports the breakpoint again on line 15;
   - without --allow-writes, a memory write is refused and the guest keeps
     its value; with it, the write reaches the guest and reads back;
-  - continue (after the watchpoint cut the `next` short: QEMU's leftover
-    single step must not stop it) ends in the panic: gdb reports SIGABRT and bt runs from
+  - `stepi` after the watchpoint cut the `next` short runs the faulting
+    store (QEMU's leftover debug event must not end it in place);
+  - gdb with no file gets vmlinux from the stub with --serve-vmlinux (here
+    the kernel did not move: nm's address), and none without it;
+  - continue ends in the panic: gdb reports SIGABRT and bt runs from
     panic() to null_deref_crash at the marked line.
 """
 import os
@@ -34,6 +42,11 @@ def guest_kit():
     out = subprocess.run([os.path.join(SOURCE, "guests", "build-guest")], check=True, stdout=subprocess.PIPE,
                          text=True).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def nm(path, sym):
+    out = subprocess.run(["nm", path], stdout=subprocess.PIPE, text=True).stdout
+    return int(re.search(rf"^([0-9a-f]+) \w {re.escape(sym)}$", out, re.M).group(1), 16)
 
 
 def start_qemu(kit, tmp, lab):
@@ -70,7 +83,15 @@ def main():
                     f"--modules {kit['labs_dir']}")
             go = (f"python import socket; s = socket.socket(socket.AF_UNIX); s.connect('{tmp}/go.sock'); "
                   "s.sendall(b'go\\n'); s.close()")
+            # another debugger, straight on QEMU's gdbstub, lets interrupts in
+            # during single steps (QEMU keeps that setting for the next one)
+            qargs = ["gdb", "-q", "-nx", "-batch", "-ex", f"target remote {tmp}/gdb.sock",
+                     "-ex", "maintenance packet Qqemu.sstep=0x1", "-ex", "maintenance packet qqemu.sstep",
+                     "-ex", "detach"]
+            qout = subprocess.run(qargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=300).stdout
             cmds = ["set pagination off", "set confirm off", f"target remote | {stub}",
+                    "echo @@sstep\\n", "maintenance packet qqemu.sstep",
                     "echo @@threads\\n", "info threads",
                     "echo @@ps\\n", "monitor ps",
                     "echo @@sleeping\\n",
@@ -80,6 +101,7 @@ def main():
                     "break null_deref_crash", "rwatch lab_current", go,
                     "echo @@break\\n", "continue", "bt 1",
                     "echo @@next\\n", "next", "print rec",
+                    "echo @@stepi\\n", "stepi", "print $pc",
                     "echo @@panic\\n", "delete", "continue", "bt"]
             # --allow-writes: a write reaches the guest (read back through the
             # RAM mapping), and is undone for the session below
@@ -90,6 +112,15 @@ def main():
                 wargs += ["-ex", c]
             wout = subprocess.run(wargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                   timeout=300).stdout
+            # gdb with no file on a kernel that did not move (nokaslr): vmlinux
+            # from the stub only with --serve-vmlinux (what run --gdb --kaslr
+            # passes, as a KASLR boot may land at offset 0)
+            nofile = {}
+            for extra in ("", " --serve-vmlinux"):
+                nargs = ["gdb", "-q", "-nx", "-batch", "-ex", f"target remote | {stub}{extra}",
+                         "-ex", "print/x (unsigned long)&param_attr_store"]
+                nofile[extra] = subprocess.run(nargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                               timeout=300).stdout
             args = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in cmds:
                 args += ["-ex", c]
@@ -101,6 +132,9 @@ def main():
     print(out)
     part = dict(re.findall(r"@@(\w+)\n(.*?)(?=@@|\Z)", out, re.S))
 
+    check('received: "0x1"' in qout, "another debugger on QEMU's gdbstub turned interrupt masking in steps off")
+    check('received: "0x7"' in part.get("sstep", ""),
+          "the stub turns QEMU's masking of interrupts and timers in single steps back on (qqemu.sstep 0x7)")
     th = part.get("threads", "")
     check(re.search(r'Thread 1 "CPU 0"', th) and re.search(r'Thread 2 "CPU 1"', th), "info threads lists the vCPUs")
     check(re.search(r'Thread 1000001 "init"', th) and re.search(r'"sleep" \(pid \d+, state S', th),
@@ -121,6 +155,10 @@ def main():
           re.search(r"\$4 = \(struct lab_record \* volatile\) 0x0\b", wout),
           "with --allow-writes a write reaches the guest and reads back")
 
+    m = re.search(r"\$1 = (0x[0-9a-f]+)", nofile[" --serve-vmlinux"])
+    check(m and int(m.group(1), 16) == nm(kit["vmlinux"], "param_attr_store"),
+          "--serve-vmlinux: gdb with no file gets vmlinux from the stub at offset 0 (nm's address)")
+    check("No symbol table" in nofile[""], "without it (and no KASLR offset) gdb with no file is offered no vmlinux")
     b = part.get("break", "")
     check(re.search(r"Breakpoint 1, null_deref_crash \(\) at .*null_deref\.c:\d+", b),
           "break null_deref_crash + continue stops in the module function")
@@ -132,6 +170,9 @@ def main():
     check(re.search(rf"^{marked}\s", n, re.M), f"next reaches the marked line {marked}")
     check(re.search(r"\(struct lab_record \*\) 0x0", n), "print rec shows 0x0")
 
+    check(re.search(r"\$\d+ = .* <asm_exc_page_fault>", part.get("stepi", "")),
+          "stepi after the step the watchpoint cut runs the faulting store (QEMU's leftover debug event is "
+          "not taken for the step): pc is at asm_exc_page_fault")
     p = part.get("panic", "")
     check("received signal SIGABRT" in p and "kernel panicked" in p, "continue ends in the panic and gdb reports the stop")
     frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+)", p, re.M)

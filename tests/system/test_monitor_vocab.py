@@ -64,10 +64,11 @@ fixture_pids = sorted(int(t.split("/")[1]) for t in proc if t.startswith("task/"
 check(len(fixture_pids) >= 5, f"the guest printed /proc views of the fixture processes: {fixture_pids}")
 
 cmds = ["help", "files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "timer -r", "sig", "task", "bt -a",
-        "log -m", "log -T", "dmesg", "foreach sleep files", "foreach RU bt", "foreach bt", "foreach vm", "ps"]
+        "log -m", "log -T", "dmesg", "bt", "foreach sleep files", "foreach RU bt", "foreach bt", "foreach vm", "ps"]
 cmds += [f"files {p}" for p in fixture_pids] + [f"vm {p}" for p in fixture_pids]
 mon = monitor(*cmds)
-cr = crash("files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "timer -r", "sig", "log -m")
+cr = crash("bt", "files", "vm", "kmem -i", "mount", "net", "runq", "irq", "timer", "timer -r", "sig", "log -m",
+           *[f"p shadow_timekeeper.tkr_mono.{f}" for f in ("base", "xtime_nsec", "shift")])
 
 # help: one usage line per command, and each listed command is known
 usages = re.findall(r"^  monitor (\w+)", mon["help"], re.M)
@@ -152,21 +153,62 @@ for c, start in [("irq", " IRQ   IRQ_DESC/_DATA      IRQACTION      NAME"), ("ti
     diff = [(x, y) for x, y in zip(a, b) if x != y][:2]
     check(a == b and any(l.startswith(start) for l in a), f"{c} == crash {c} ({len(a)}, {len(b)} lines) {diff or (a[-1:], b[-1:])}")
 
-# timer -r: the same hrtimers on the same clock bases as crash (crash's
-# CURRENT and TTE columns are not printed)
-def hr_rows(text, tte):
-    rows = []
-    for l in text.splitlines():
-        f = l.split()
-        if l.startswith("CPU: ") or l.startswith("  CLOCK: "):
-            rows.append(" ".join(f))
-        elif len(f) == 5 + tte and f[-1].startswith("<") and f[0].isdigit():
-            rows.append(" ".join(f[:2] + f[2 + tte:]))
-    return rows
+# timer -r: crash's text, column for column, but for CURRENT (and so TTE):
+# crash counts jiffies since boot, we take the kernel's own ktime_get() at
+# the dump plus the clock base's offset, as /proc/timer_list does. The
+# oracle for it is crash printing the timekeeper and each base's offset;
+# the expected text is crash's with that CURRENT, laid out by crash's rules
+# (kernel.c: dump_active_timers, print_timer; tools.c: mkstring).
+def crash_value(text):
+    m = re.search(r"= (-?\d+)\s*$", text.strip())
+    return int(m.group(1)) if m else None
 
 
-check(hr_rows(mon["timer -r"], 0) == hr_rows(cr["timer -r"], 1) and any("<" in r for r in hr_rows(cr["timer -r"], 1)),
-      f"timer -r: crash's clock bases and hrtimers ({len(hr_rows(cr['timer -r'], 1))} lines)")
+tkr = {f: crash_value(cr[f"p shadow_timekeeper.tkr_mono.{f}"]) for f in ("base", "xtime_nsec", "shift")}
+ktime = tkr["base"] + (tkr["xtime_nsec"] >> tkr["shift"])
+bases = re.findall(r"HRTIMER_CLOCK_BASE: ([0-9a-f]+)", cr["timer -r"])
+offs = crash(*[f"p ((struct hrtimer_clock_base *)0x{b})->offset" for b in bases])
+base_now = {b: ktime + crash_value(offs[f"p ((struct hrtimer_clock_base *)0x{b})->offset"]) for b in bases}
+
+
+def mk(s, w, centre, ljust=False):
+    """mkstring(): CENTER|RJUST, CENTER|LJUST or RJUST."""
+    extra = max(w - len(s), 0)
+    left = (extra // 2 if ljust else extra - extra // 2) if centre else extra
+    return " " * left + s + " " * (extra - left)
+
+
+def expected_timer_r(text):
+    out, lines, i, now = [], text.strip("\n").splitlines(), 0, None
+    while i < len(lines):
+        m = re.match(r"  CLOCK: \d+  HRTIMER_CLOCK_BASE: ([0-9a-f]+)", lines[i])
+        if m:
+            now = base_now[m.group(1)]
+        if lines[i].strip() != "CURRENT":
+            out.append(lines[i])
+            i += 1
+            continue
+        rows = []
+        for l in lines[i + 3:]:
+            if not l.strip():
+                break
+            rows.append(l.split())
+        w = [max(len(rows[-1][0]), 11), max(len(rows[-1][1]), 7), len(str(int(rows[-1][1]) - now))]
+        out += ["  " + mk("CURRENT", w[0], True), "  " + mk(str(now), w[0], True),
+                "  " + "  ".join([mk("SOFTEXPIRES", w[0], True), mk("EXPIRES", w[1], True), mk("TTE", w[2], True),
+                                  mk("HRTIMER", 16, True, True), mk("FUNCTION", 16, True, True)])]
+        out += ["  " + "  ".join([mk(r[0], w[0], True), mk(r[1], w[1], True), mk(str(int(r[1]) - now), w[2], False)]
+                                 + r[3:]) for r in rows]
+        i += 3 + len(rows)
+    return out
+
+
+want = expected_timer_r(cr["timer -r"])
+have = mon["timer -r"].strip("\n").splitlines()[:len(want)]
+diff = [(a, b) for a, b in zip(want, have) if a != b][:2]
+check(want == have and any("<hrtimer_wakeup>" in l for l in want) and 0 < ktime < 10 ** 12,
+      f"timer -r == crash timer -r with CURRENT the kernel's ktime {ktime} ({len(want)} lines) {diff}")
+check("CURRENT" in cr["timer -r"] and "TTE" in mon["timer -r"], "timer -r: crash's CURRENT and TTE columns")
 
 # runq: each CPU's run queue and current task as crash; queued tasks are
 # checked against monitor ps (crash 8.0.2 knows only 3 tasks here)
@@ -181,6 +223,26 @@ ru = sorted({p for p, s in ps_state.items() if s == "R"})
 got = sorted({int(p) for p in re.findall(r"^PID: (\d+) ", mon["foreach RU bt"], re.M)})
 check(got == ru and "#0 [" in mon["foreach RU bt"], f"foreach RU bt: the RU tasks {ru}")
 check("panic at " in mon["foreach bt"], "foreach bt: the panicking task's stack goes through panic()")
+
+# bt (and foreach bt): the panicking task's stack as crash's bt from panic()
+# on, through the page fault's exception frame (its RIP and registers) to
+# the system call's user registers. Where a noreturn call ends a function,
+# we name the caller (return address - 1, as gdb); crash drops that frame:
+# it is allowed only where crash's `sym` puts the return address at a
+# symbol's first byte.
+def bt_from_panic(text):
+    lines = [l for l in text.splitlines() if not l.startswith("gdb: ")]
+    i = next((i for i, l in enumerate(lines) if " panic at " in l), len(lines))
+    return [re.sub(r"^ *#\d+ ", "", l) for l in lines[i:] if l.strip() and not l.startswith("PID: ")]
+
+
+ours, theirs = bt_from_panic(mon["bt"]), bt_from_panic(cr["bt"])
+extra = [l for l in ours if l not in theirs]
+syms = crash(*[f"sym {l.split()[-1]}" for l in extra]) if extra else {}
+starts = all(re.match(rf"{l.split()[-1]} \(\w\) [\w.]+ ", syms[f"sym {l.split()[-1]}"]) for l in extra)
+check([l for l in ours if l in theirs] == theirs and len(theirs) > 10 and any("[exception RIP: " in l for l in theirs)
+      and starts and len(extra) <= 2, f"bt == crash bt from panic() on ({len(theirs)} lines; extra {extra})")
+check(bt_from_panic(mon["foreach bt"])[:len(ours)] == ours, "foreach bt: the panicking task as bt")
 
 # net: crash's devices and addresses; on a kernel without CONFIG_NET, one
 # line saying so and no table (crash: no dev_base either)

@@ -29,8 +29,14 @@ def start_and_wait_for_boot(out):
         print(line, end="")
         if "starting guest" in line:
             break
+    # QEMU exists once libvirt has let it start (before that, a killed
+    # libvirt takes its half-started child with it).
+    domain = f"oopslab-hang-{proc.pid}"
+    deadline = time.time() + 60
+    while not qemu_pids(domain) and time.time() < deadline:
+        time.sleep(0.1)
     time.sleep(0.5)
-    return proc, f"oopslab-hang-{proc.pid}"
+    return proc, domain
 
 
 base = runs_dir()

@@ -4,7 +4,9 @@
  * with a known build-id (this test's own executable). */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "debug-files.h"
 
@@ -101,11 +103,57 @@ static void test_debuginfod(Fixture *f, gconstpointer data)
 	g_assert_true(g_str_has_suffix(got, rel));
 }
 
+/* a module's debug file by build-id: Debian's link from .build-id to the
+ * .ko under lib/modules/REL, resolved; nothing for an absent or bad id */
+static void test_module_build_id(Fixture *f, gconstpointer data)
+{
+	const char *id = "0123456789abcdef0123456789abcdef01234567";
+	const char *ko = "/usr/lib/debug/lib/modules/9.9.9-test/kernel/drivers/misc/pvpanic-pci.ko";
+	g_autofree char *ko_full = g_build_filename(f->root, ko, NULL);
+	g_autofree char *link = g_build_filename(f->root, "/usr/lib/debug/.build-id/01/23456789abcdef0123456789abcdef01234567.debug", NULL);
+	g_autofree char *link_dir = g_path_get_dirname(link);
+	g_autofree char *got = NULL, *want = NULL;
+
+	g_assert_null(ol_debug_build_id_file(id));
+	put(f, ko, f->self);
+	g_assert_cmpint(g_mkdir_with_parents(link_dir, 0700), ==, 0);
+	g_assert_cmpint(symlink("../../lib/modules/9.9.9-test/kernel/drivers/misc/pvpanic-pci.ko", link), ==, 0);
+	got = ol_debug_build_id_file(id);
+	want = realpath(ko_full, NULL);
+	g_assert_nonnull(want);
+	g_assert_cmpstr(got, ==, want);
+	g_assert_null(ol_debug_build_id_file("0123456789abcdef0123456789abcdef01234568"));
+	g_assert_null(ol_debug_build_id_file("01/../23456789abcdef0123456789abcdef01234567"));
+	g_assert_null(ol_debug_build_id_file("01"));
+	g_assert_null(ol_debug_build_id_file(NULL));
+}
+
+/* without a link (Debian's -dbg), the .ko in lib/modules/REL whose own
+ * build-id is the module's, whatever its name */
+static void test_module_tree(Fixture *f, gconstpointer data)
+{
+	OlKernelId id = {.release = "9.9.9-test", .build_id = NULL};
+	const char *ko = "/usr/lib/debug/lib/modules/9.9.9-test/kernel/drivers/renamed.ko";
+	g_autofree char *want = g_build_filename(f->root, ko, NULL);
+	g_autofree char *got = NULL;
+	GHashTable *index = NULL;
+
+	put(f, ko, f->self);
+	put(f, "/usr/lib/debug/lib/modules/9.9.9-test/kernel/notes.txt", f->self);
+	got = ol_debug_module_file(&id, f->self_id, &index);
+	g_assert_cmpstr(got, ==, want);
+	g_assert_null(ol_debug_module_file(&id, "00112233445566778899aabbccddeeff00112233", &index));
+	g_assert_cmpuint(g_hash_table_size(index), ==, 1);
+	g_hash_table_unref(index);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/debug-files/order", Fixture, NULL, setup, test_order, teardown);
 	g_test_add("/debug-files/other-build", Fixture, NULL, setup, test_other_build, teardown);
 	g_test_add("/debug-files/debuginfod", Fixture, NULL, setup, test_debuginfod, teardown);
+	g_test_add("/debug-files/module-build-id", Fixture, NULL, setup, test_module_build_id, teardown);
+	g_test_add("/debug-files/module-tree", Fixture, NULL, setup, test_module_tree, teardown);
 	return g_test_run();
 }
