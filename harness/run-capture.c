@@ -102,10 +102,10 @@ GError *run_host_capture(Run *r, Vm *vm, RunEvent event)
 
 	r->capture_used = "host";
 	if (event == RUN_EVENT_HANG) {
-		r->outcome = "hang";
+		r->outcome = "no-output";
 		r->detected_by = g_strdup_printf("timeout (%d s) and no panic %d s after an NMI", r->opt->timeout,
 						 NMI_GRACE_SECONDS);
-		run_say(r, "guest still not panicked %d s after the NMI: capturing it as hung", NMI_GRACE_SECONDS);
+		run_say(r, "guest still not panicked %d s after the NMI: capturing it (no-output)", NMI_GRACE_SECONDS);
 		return dump_memory(r, vm);
 	}
 	r->outcome = "panic";

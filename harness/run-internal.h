@@ -58,7 +58,7 @@ typedef struct {
 	int timeout;
 	char *format;
 	char *connect;
-	char *expect;     /* --expect: panic, no-panic (or hang); NULL: none */
+	char *expect;     /* --expect: an outcome (run_outcome_known); NULL: none */
 	gboolean json;    /* --json: print run.json instead of the directory */
 	gboolean format_given;
 	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
@@ -195,6 +195,8 @@ GError *run_host_capture(Run *r, Vm *vm, RunEvent event);
 GError *run_kdump_capture(Run *r, Vm *vm, RunEvent event);
 
 /* run-result.c */
+/* The title of an outcome without a report (no-output, lost-connection), or NULL */
+const char *run_pseudo_title(const char *outcome);
 void run_read_dump(Run *r);
 void run_build_report(Run *r);
 void run_write_json(Run *r);

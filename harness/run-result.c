@@ -131,6 +131,16 @@ static void json_kdump(JsonWriter *w, const Run *r)
 	json_end_object(w);
 }
 
+/* syzkaller's titles for the outcomes that have no report of their own */
+const char *run_pseudo_title(const char *outcome)
+{
+	if (g_strcmp0(outcome, "no-output") == 0)
+		return "no output from test machine";
+	if (g_strcmp0(outcome, "lost-connection") == 0)
+		return "lost connection to test machine";
+	return NULL;
+}
+
 /* From the console and the report (report.txt, report.json): what crashed,
  * and where; from the dump itself, through the stub's kernel model. */
 static void json_crash(JsonWriter *w, const Run *r)
@@ -143,8 +153,8 @@ static void json_crash(JsonWriter *w, const Run *r)
 	/* the report's first line; the console watcher knows fewer kinds */
 	json_member_string(w, "oops_line", r->oops ? r->oops->header : c ? c->oops_line : NULL);
 	json_member_string(w, "rip", c ? c->rip_line : NULL);
-	json_member_string(w, "title", r->oops ? r->oops->title : NULL);
-	json_member_string(w, "type", r->oops ? r->oops->type : NULL);
+	json_member_string(w, "title", r->oops ? r->oops->title : run_pseudo_title(r->outcome));
+	json_member_string(w, "type", r->oops ? r->oops->type : run_pseudo_title(r->outcome) ? r->outcome : NULL);
 	json_member_string(w, "crash_function", r->oops ? r->oops->function : NULL);
 	json_findings(w, r);
 	json_member_string(w, "report_source", r->report_source);

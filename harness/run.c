@@ -123,10 +123,15 @@ static GError *run_guest(Run *r, Vm *vm)
 
 		vm_state(vm, &detail);
 		/* powered off is the guest's own doing; anything else (QEMU
-		 * killed, failed) is not an outcome of the workload */
-		if (g_strcmp0(detail, "shutdown") != 0)
-			return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "QEMU stopped under the run (%s; see %s/qemu.log)",
-					   detail ? detail : "no reason given", r->dir);
+		 * killed or failed, the daemon's connection gone) lost the
+		 * guest under the run: syzkaller's "lost connection" */
+		if (g_strcmp0(detail, "shutdown") != 0) {
+			r->outcome = "lost-connection";
+			r->detected_by = g_strdup_printf("QEMU stopped under the run (%s)", detail ? detail : "no reason given");
+			run_say(r, "QEMU stopped under the run (%s; see %s/qemu.log)", detail ? detail : "no reason given",
+				r->dir);
+			return NULL;
+		}
 		r->outcome = "no-panic";
 		r->detected_by = g_strdup_printf("guest stopped (%s)", detail ? detail : "?");
 		run_say(r, "guest stopped without a panic (%s)", detail ? detail : "?");
