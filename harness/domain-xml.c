@@ -6,12 +6,29 @@ char *domain_xml(const DomainSpec *s)
 	g_autofree char *kernel = g_markup_escape_text(s->kernel, -1);
 	g_autofree char *initrd = g_markup_escape_text(s->initrd, -1);
 	g_autofree char *cmdline = g_markup_escape_text(s->cmdline, -1);
-	g_autofree char *console = g_markup_escape_text(s->console_path, -1);
+	g_autofree char *console = NULL;
 	gboolean kvm = s->accel == ACCEL_KVM;
 	g_autofree char *disk = NULL;
 	g_autofree char *share = NULL;
 	g_autofree char *gdb_xml = NULL;
 
+	if (s->console_path) {
+		g_autofree char *path = g_markup_escape_text(s->console_path, -1);
+
+		console = g_strdup_printf("    <serial type='file'>\n"
+					  "      <source path='%s'/>\n"
+					  "      <target port='0'/>\n"
+					  "    </serial>\n",
+					  path);
+	} else {
+		/* a daemon's QEMU: the console comes over the connection */
+		console = g_strdup("    <serial type='pty'>\n"
+				   "      <target port='0'/>\n"
+				   "    </serial>\n"
+				   "    <console type='pty'>\n"
+				   "      <target type='serial' port='0'/>\n"
+				   "    </console>\n");
+	}
 	if (s->disk_path) {
 		g_autofree char *path = g_markup_escape_text(s->disk_path, -1);
 
@@ -90,10 +107,7 @@ char *domain_xml(const DomainSpec *s)
 		"  <on_reboot>destroy</on_reboot>\n"
 		"  <on_crash>preserve</on_crash>\n"
 		"  <devices>\n"
-		"    <serial type='file'>\n"
-		"      <source path='%s'/>\n"
-		"      <target port='0'/>\n"
-		"    </serial>\n"
+		"%s"
 		"%s"
 		"%s"
 		"%s"

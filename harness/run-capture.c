@@ -8,6 +8,7 @@
 
 #include "convert.h"
 #include "run-internal.h"
+#include "run-remote.h"
 
 /* After the dump, how long a panicked guest may run to flush its console. */
 #define CONSOLE_FLUSH_MAX_US (3 * G_USEC_PER_SEC)
@@ -37,13 +38,14 @@ static GError *dump_memory(Run *r, Vm *vm)
 		OlDumpWriteStats stats;
 
 		run_say(r, "capturing memory (elf, memory-only, to convert to %s)", r->opt->format);
-		err = vm_dump(vm, elf, "elf");
+		err = r->remote ? run_remote_dump(r, vm, elf, "elf") : vm_dump(vm, elf, "elf");
 		if (!err)
 			err = convert_dump(elf, abs, r->opt->format, &stats);
 		g_unlink(elf);
 	} else {
-		run_say(r, "capturing memory (%s, memory-only)", r->opt->format);
-		err = vm_dump(vm, abs, r->opt->format);
+		run_say(r, "capturing memory (%s, memory-only%s)", r->opt->format,
+			r->remote ? ", on the daemon's host" : "");
+		err = r->remote ? run_remote_dump(r, vm, abs, r->opt->format) : vm_dump(vm, abs, r->opt->format);
 	}
 	if (err) {
 		/* a partial dump is no dump (and frees the space run.json needs

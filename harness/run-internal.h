@@ -6,6 +6,7 @@
  *   run-lifecycle.c  boot, watch the guest until its panic (or not), destroy
  *   run-capture.c    host capture (libvirt's dump) and kdump capture
  *   run-result.c     what the dump says, the report, run.json
+ *   run-remote.c     a daemon's run: storage pool, console stream, dump download
  *   run.c            the order of the steps
  */
 #pragma once
@@ -143,6 +144,7 @@ typedef struct {
 	gboolean nmi_sent;
 	GDateTime *started;
 	struct RunGdb *gdb;   /* --gdb: the stub, gdb and their sockets (run-gdb.c) */
+	struct RunRemote *remote; /* a daemon's run: pool, console stream (run-remote.c); NULL: embedded */
 } Run;
 
 double run_now(const Run *r);

@@ -7,6 +7,7 @@
 #include "oopslab-config.h"
 #include "report.h"
 #include "run-internal.h"
+#include "run-remote.h"
 #include "sysinfo.h"
 #include "target.h"
 #include "workload.h"
@@ -305,6 +306,7 @@ void run_write_json(Run *r)
 	json_guest(&w, r);
 	json_workload(&w, r);
 	json_dump(&w, r);
+	run_remote_json(&w, r);
 	json_kdump(&w, r);
 	json_crash(&w, r);
 	json_timings(&w, r);

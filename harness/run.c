@@ -9,6 +9,7 @@
 
 #include "run-gdb.h"
 #include "run-internal.h"
+#include "run-remote.h"
 
 double run_now(const Run *r)
 {
@@ -67,6 +68,7 @@ void run_clear(Run *r)
 	if (r->started)
 		g_date_time_unref(r->started);
 	run_gdb_free(r->gdb);
+	run_remote_free(r->remote);
 }
 
 /* A run directory made by prepare() that failed: what it put there. */
@@ -86,7 +88,7 @@ static GError *prepare(Run *r, Vm **vm)
 	if ((err = run_find_lab(r)) || (err = run_options_validate(r->opt, r->lab)))
 		return err;
 	r->kdump = g_str_equal(r->opt->capture, "kdump");
-	if ((err = run_assemble(r)) || (err = vm_connect(r->opt->connect, vm)))
+	if ((err = run_assemble(r)) || (err = vm_connect(r->opt->connect, vm)) || (err = run_remote_check(r, *vm)))
 		return err;
 	r->uri = g_strdup(vm_uri(*vm));
 	r->accel = accel_resolve(r->opt->requested, vm_is_remote(*vm), &r->accel_reason);

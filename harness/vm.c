@@ -20,6 +20,7 @@ struct Vm {
 	virConnectPtr conn;
 	virDomainPtr dom;
 	int lifecycle_cb;
+	gboolean close_cb;
 	GThread *loop_thread;
 	gint loop_quit;
 	gint state;       /* VmState, written by the event thread */
@@ -173,6 +174,24 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 	return 0;
 }
 
+/* A daemon's connection gone (the daemon died, the network): the guest is
+ * lost to us, and AUTODESTROY has the daemon kill it. */
+static void close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	Vm *vm = opaque;
+	static const char *const reasons[] = {"connection to libvirt lost: error", "connection to libvirt lost: end of file",
+					      "connection to libvirt lost: keepalive timeout",
+					      "connection to libvirt closed by the client"};
+
+	g_mutex_lock(&vm->lock);
+	if (!vm->detail)
+		vm->detail = g_strdup(reason >= 0 && reason < (int)G_N_ELEMENTS(reasons) ? reasons[reason]
+											  : "connection to libvirt lost");
+	g_mutex_unlock(&vm->lock);
+	if (g_atomic_int_get(&vm->state) == VM_STATE_RUNNING)
+		g_atomic_int_set(&vm->state, VM_STATE_STOPPED);
+}
+
 /*
  * We hold this embed root exclusively, so a domain still running in it was
  * left by an oopslab process that was killed outright (SIGKILL): libvirt
@@ -218,6 +237,8 @@ GError *vm_connect(const char *uri, Vm **out)
 		return virt_error("cannot register for libvirt lifecycle events");
 	if (vm->embed_root)
 		destroy_leftovers(vm);
+	else if (virConnectRegisterCloseCallback(vm->conn, close_cb, vm, NULL) == 0)
+		vm->close_cb = TRUE;
 	*out = g_steal_pointer(&vm);
 	return NULL;
 }
@@ -225,6 +246,21 @@ GError *vm_connect(const char *uri, Vm **out)
 const char *vm_uri(const Vm *vm)
 {
 	return vm->uri;
+}
+
+gboolean vm_is_embedded(const Vm *vm)
+{
+	return g_str_has_prefix(vm->uri, "qemu:///embed");
+}
+
+virConnectPtr vm_connection(const Vm *vm)
+{
+	return vm->conn;
+}
+
+virDomainPtr vm_domain(const Vm *vm)
+{
+	return vm->dom;
 }
 
 gboolean vm_is_remote(const Vm *vm)
@@ -240,14 +276,16 @@ char *vm_qemu_log_path(const Vm *vm, const char *name)
 	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
 }
 
-GError *vm_start(Vm *vm, const char *xml)
+GError *vm_start(Vm *vm, const char *xml, gboolean paused)
 {
 	/*
 	 * AUTODESTROY: if we lose a daemon connection (or die), libvirt kills
 	 * QEMU. The embedded driver cannot do that; there destroy_leftovers()
 	 * cleans up after a killed run instead.
 	 */
-	vm->dom = virDomainCreateXML(vm->conn, xml, vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
+	unsigned int flags = (vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY) | (paused ? VIR_DOMAIN_START_PAUSED : 0);
+
+	vm->dom = virDomainCreateXML(vm->conn, xml, flags);
 	if (!vm->dom)
 		return virt_error("cannot start the guest");
 	return NULL;
@@ -375,6 +413,8 @@ void vm_free(Vm *vm)
 	if (vm->conn) {
 		if (vm->lifecycle_cb >= 0)
 			virConnectDomainEventDeregisterAny(vm->conn, vm->lifecycle_cb);
+		if (vm->close_cb)
+			virConnectUnregisterCloseCallback(vm->conn, close_cb);
 		virConnectClose(vm->conn);
 	}
 	if (vm->loop_thread) {
