@@ -37,6 +37,7 @@ class Daemon:
         self.log = os.path.join(self.dir, "log")
         self.pidfile = os.path.join(self.log, "libvirtd.pid")
         self.proc = None
+        self.ns = None  # its mount namespace, once it runs
         shutil.copytree("/etc/libvirt", self.etc, symlinks=True)
         os.makedirs(self.log)
         # no network of the host's to autostart (dnsmasq), none needed
@@ -68,6 +69,7 @@ class Daemon:
             p = subprocess.run(["virsh", "-c", self.uri, "uri"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, timeout=60)
             if p.returncode == 0:
+                self.ns = os.readlink(f"/proc/{self.proc.pid}/ns/mnt")
                 return self
             time.sleep(0.5)
         raise RuntimeError(f"libvirtd on port {self.port} did not answer: {self.output()}")
@@ -95,14 +97,10 @@ class Daemon:
         """The QEMUs this daemon started: those in its mount namespace
         (libvirt daemonizes them, so they are not its children)."""
         p = subprocess.run(["pgrep", "qemu-system"], stdout=subprocess.PIPE, text=True)
-        try:
-            ns = os.readlink(f"/proc/{self.proc.pid}/ns/mnt")
-        except OSError:
-            return []
         pids = []
         for pid in p.stdout.split():
             try:
-                if os.readlink(f"/proc/{pid}/ns/mnt") == ns:
+                if os.readlink(f"/proc/{pid}/ns/mnt") == self.ns:
                     pids.append(int(pid))
             except OSError:
                 pass
@@ -112,10 +110,11 @@ class Daemon:
         """Its domains destroyed, its QEMUs gone, the daemon stopped: by pid."""
         if not self.proc or self.proc.poll() is not None:
             return
-        for name in self.virsh("list", "--name").stdout.split():
-            self.virsh("destroy", name)
-        for pid in self.qemu_pids():
-            os.kill(pid, signal.SIGKILL)
+        if self.ns:
+            for name in self.virsh("list", "--name").stdout.split():
+                self.virsh("destroy", name)
+            for pid in self.qemu_pids():
+                os.kill(pid, signal.SIGKILL)
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=30)

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""A real libvirt daemon that shares no directory with the harness: libvirtd
+started by the test in its own mount namespace (libvirt_daemon.py), reached
+over qemu+tcp://127.0.0.1:PORT/system. A run's kernel and initramfs go up
+through the daemon's storage pool (a second run uploads nothing), its
+console comes over the connection and its dump comes down into the local
+run directory (and is deleted from the pool); `oopslab report` and
+`oopslab gdb --batch` work on the result. Then `batch` spreads runs over two
+such daemons and says which ran each. Every daemon is stopped by pid."""
+import json
+import os
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+
+from libvirt_daemon import Daemon
+from oopslab_test import OOPSLAB, SOURCE, check, finish, labs, runs_dir
+from workload_util import run
+
+LAB = "null-deref"
+POOL_DIR = "/var/lib/libvirt/images/oopslab"
+
+
+def pool_files(d):
+    p = d.exec_in("ls", "-A", POOL_DIR)
+    return sorted(p.stdout.split()) if p.returncode == 0 else None
+
+
+def check_run(d, rj, out, what):
+    lab = labs()[LAB]
+    check(rj is not None and rj["outcome"] == "panic", f"{what}: outcome panic ({rj and rj['outcome']})")
+    if not rj:
+        return
+    check(rj["connect"] == d.uri, f"{what}: run.json names the daemon {rj['connect']}")
+    check(rj["title"] == lab["title"], f"{what}: title {rj['title']!r} == manifest {lab['title']!r}")
+    # the console came over libvirt into the local run directory
+    with open(os.path.join(out, "console.log"), errors="replace") as f:
+        console = f.read()
+    check("oopslab: stage=userspace" in console and rj["panic_line"] in console,
+          f"{what}: console.log is local and whole, from /init's first stage to the panic")
+    check(console.lstrip().startswith("[") and "Linux version 6.1" in console,
+          f"{what}: ... from the kernel's first line")
+    dump = rj["dump"]
+    check(dump and os.path.dirname(os.path.abspath(dump["path"])) == os.path.abspath(out)
+          and os.path.getsize(dump["path"]) == dump["bytes"] > 0,
+          f"{what}: the dump is in the local run directory ({dump})")
+    check(dump and dump["format"] == "kdump-zlib", f"{what}: QEMU's kdump-zlib by default ({dump and dump['format']})")
+    with open(dump["path"], "rb") as f:
+        magic = f.read(16)
+    check(magic.startswith(b"makedumpfile"), f"{what}: a kdump-zlib (flattened) file: {magic!r}")
+    note = (rj.get("remote") or {}).get("dump") or ""
+    check("kdump-zstd" in note and "shared" in note, f"{what}: run.json says why not kdump-zstd: {note!r}")
+    check(rj["accel"] == "tcg", f"{what}: TCG ({rj['accel_reason']})")
+    qlog = os.path.join(d.log, "qemu", f"{rj['domain']}.log")
+    with open(qlog, errors="replace") as f:
+        cmd = f.read()
+    check(re.search(r"-accel tcg|accel=tcg", cmd) is not None and "-enable-kvm" not in cmd and "accel kvm" not in cmd,
+          f"{what}: the daemon's QEMU ran TCG (its log {qlog})")
+    check(rj["domain"] not in d.virsh("list", "--all", "--name").stdout.split(), f"{what}: no domain left")
+    check(not d.qemu_pids(), f"{what}: no QEMU of the daemon's left")
+    files = pool_files(d)
+    check(files is not None and not [f for f in files if "vmcore" in f],
+          f"{what}: the dump was deleted from the pool: {files}")
+    # the run directory has what an embedded run's has (but qemu.log, which stays on the daemon's host)
+    for name in ("run.json", "console.log", "vmcore", "report.txt", "report.json", "domain.xml"):
+        check(os.path.exists(os.path.join(out, name)), f"{what}: {name} in the run directory")
+
+
+daemons = []
+try:
+    a = Daemon(runs_dir(), "daemon-a").start()
+    daemons.append(a)
+    print(f"libvirtd pid {a.proc.pid} at {a.uri}")
+
+    # Nothing shared: the daemon's namespace does not see the harness's files
+    # (the lab kernel's cache, the run directories), nor the harness its pool.
+    kit = subprocess.run([os.path.join(SOURCE, "guests", "build-guest")],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    bzimage = dict(l.split("=", 1) for l in kit.split())["bzimage"]
+    check(a.exec_in("test", "-e", bzimage).returncode == 1, f"the daemon cannot see the lab kernel {bzimage}")
+    check(a.exec_in("test", "-e", runs_dir()).returncode == 1, f"the daemon cannot see {runs_dir()}")
+
+    # 1. A run through the daemon: everything uploaded.
+    rc, err, rj, out = run("remote-1", "--lab", LAB, "--connect", a.uri)
+    check(rc == 0, f"run 1 exits 0 ({rc})")
+    check_run(a, rj, out, "run 1")
+    remote = (rj or {}).get("remote") or {}
+    check(remote.get("kernel_uploaded") is True and remote.get("initrd_uploaded") is True,
+          f"run 1 uploaded the kernel and the initramfs: {remote}")
+    files = pool_files(a) or []
+    check(remote.get("kernel") and os.path.basename(remote["kernel"]) in files and not os.path.exists(remote["kernel"]),
+          f"run 1: the kernel is a volume of the daemon's pool only ({remote.get('kernel')}; pool {files})")
+    st = a.exec_in("stat", "-c", "%a", remote.get("kernel", "/nonexistent"))
+    check(st.stdout.strip() == "644", f"the kernel's volume is readable by the daemon's QEMU user (mode {st.stdout.strip()})")
+
+    # report and gdb --batch on the run directory
+    p = subprocess.run([OOPSLAB, "report", "--json", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=300)
+    rep = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(p.returncode == 0 and rep.get("title") == labs()[LAB]["title"] and rep.get("function") == labs()[LAB]["function"],
+          f"oopslab report on run 1: {rep.get('title')!r} in {rep.get('function')!r} {p.stderr.strip()}")
+    p = subprocess.run([OOPSLAB, "gdb", "--batch", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=300)
+    print(p.stdout[-1200:])
+    check(p.returncode == 0 and labs()[LAB]["marker"] in p.stdout,
+          "oopslab gdb --batch on run 1 lists the marked line")
+
+    # 2. Again: the pool has both by their content, nothing goes up.
+    rc, err, rj, out = run("remote-2", "--lab", LAB, "--connect", a.uri)
+    check(rc == 0, f"run 2 exits 0 ({rc})")
+    check_run(a, rj, out, "run 2")
+    remote = (rj or {}).get("remote") or {}
+    check(remote.get("kernel_uploaded") is False and remote.get("initrd_uploaded") is False,
+          f"run 2 uploaded nothing: {remote}")
+
+    # 3. batch over two daemons, round robin, each run's host reported.
+    b = Daemon(runs_dir(), "daemon-b").start()
+    daemons.append(b)
+    print(f"libvirtd pid {b.proc.pid} at {b.uri}")
+    bout = os.path.join(runs_dir(), "remote-batch")
+    subprocess.run(["rm", "-rf", bout], check=True)
+    junit = os.path.join(bout, "junit.xml")
+    p = subprocess.run([OOPSLAB, "batch", "--lab", "null-deref", "--lab", "bug-on", "--connect", a.uri,
+                        "--connect", b.uri, "-j", "2", "--out", bout, "--junit", junit],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=1800)
+    print(p.stderr[-3000:])
+    print(p.stdout)
+    check(p.returncode == 0, f"batch over two daemons exits 0 ({p.returncode})")
+    hosts = {}
+    for lab in ("null-deref", "bug-on"):
+        path = os.path.join(bout, f"lab-{lab}", "run.json")
+        rj = json.load(open(path)) if os.path.exists(path) else {}
+        hosts[lab] = rj.get("connect")
+        check(rj.get("outcome") == "panic" and os.path.exists(os.path.join(bout, f"lab-{lab}", "vmcore")),
+              f"batch: {lab} panicked, its dump local ({rj.get('outcome')})")
+        check(re.search(rf"lab/{lab} on {re.escape(str(hosts[lab]))}: panic", p.stderr) is not None,
+              f"batch: {lab}'s line names its host {hosts[lab]}")
+        check(f"lab/{lab} on {hosts[lab]}" in p.stdout, f"batch: the summary names {lab}'s host")
+    check(sorted(hosts.values()) == sorted([a.uri, b.uri]), f"batch: one run on each daemon, round robin: {hosts}")
+    cases = ET.parse(junit).getroot().iter("testcase") if os.path.exists(junit) else []
+    props = {c.get("name"): {q.get("name"): q.get("value") for q in c.iter("property")} for c in cases}
+    check(all(props.get(lab, {}).get("connect") == hosts[lab] for lab in hosts),
+          f"batch: the JUnit XML names each run's host: {props}")
+finally:
+    for d in daemons:
+        d.stop()
+        print(f"libvirtd {d.proc.pid} stopped: exit {d.proc.returncode}")
+for d in daemons:
+    check(d.proc.poll() is not None, f"libvirtd {d.proc.pid} is gone")
+    check(d.ns is not None and d.ns != os.readlink("/proc/self/ns/mnt"),
+          f"libvirtd {d.proc.pid} ran in its own mount namespace ({d.ns})")
+    check(not d.qemu_pids(), f"no QEMU of libvirtd {d.proc.pid} left")
+finish()
