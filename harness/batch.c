@@ -106,8 +106,8 @@ static void read_repeat(Job *j, const char *errtext)
 		}
 	}
 	fprintf(stderr, "oopslab batch: %s/%s%s%s: %d/%d boots: %s (%.1f s)\n", j->kernel_name, j->lab->name,
-		j->connect ? " on " : "", j->connect ? j->connect : "", j->hits, j->boots, j->title ? j->title : "",
-		j->seconds);
+		j->connect ? " on " : "", j->connect ? j->connect : "", j->hits, j->boots,
+		j->title ? j->title : "", j->seconds);
 }
 
 /* One `oopslab run --json` per job: each run is its own process, with its
@@ -255,8 +255,9 @@ static void print_summary(GPtrArray *jobs)
 			g = g_ptr_array_new_with_free_func(g_free);
 			g_hash_table_insert(groups, g_strdup(key), g);
 		}
-		g_ptr_array_add(g, g_strdup_printf("%s/%s%s%s%s", j->kernel_name, j->lab->name, j->connect ? " on " : "",
-						   j->connect ? j->connect : "", job_ok(j) ? "" : " (unexpected)"));
+		g_ptr_array_add(g, g_strdup_printf("%s/%s%s%s%s", j->kernel_name, j->lab->name,
+						   j->connect ? " on " : "", j->connect ? j->connect : "",
+						   job_ok(j) ? "" : " (unexpected)"));
 		ok += job_ok(j);
 	}
 	keys = g_list_sort(g_hash_table_get_keys(groups), (GCompareFunc)g_strcmp0);

@@ -36,6 +36,7 @@ char *remote_pool_path(const RemotePool *p, const char *name);
 /* Volume NAME (a file written into the pool's directory on the daemon's
  * side) downloaded to LOCAL, then deleted from the pool (deleted even when
  * the download failed). *bytes: its size. */
-GError *remote_pool_take(RemotePool *p, const char *name, const char *local, gint64 *bytes) G_GNUC_WARN_UNUSED_RESULT;
+GError *remote_pool_take(RemotePool *p, const char *name, const char *local,
+			 gint64 *bytes) G_GNUC_WARN_UNUSED_RESULT;
 /* Delete volume NAME if it exists (a dump left by a failed run). */
 void remote_pool_delete(RemotePool *p, const char *name);

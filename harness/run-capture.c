@@ -45,7 +45,10 @@ static GError *dump_memory(Run *r, Vm *vm)
 	} else {
 		run_say(r, "capturing memory (%s, memory-only%s)", r->opt->format,
 			r->remote ? ", on the daemon's host" : "");
-		err = r->remote ? run_remote_dump(r, vm, abs, r->opt->format) : vm_dump(vm, abs, r->opt->format);
+		if (r->remote)
+			err = run_remote_dump(r, vm, abs, r->opt->format);
+		else
+			err = vm_dump(vm, abs, r->opt->format);
 	}
 	if (err) {
 		/* a partial dump is no dump (and frees the space run.json needs

@@ -85,7 +85,8 @@ GError *run_remote_upload(Run *r, Vm *vm, const char **kernel, const char **init
 
 	if ((err = remote_pool_open(vm_connection(vm), &rr->pool)))
 		return err;
-	if ((err = remote_pool_upload(rr->pool, r->kit->bzimage, "bzImage", &rr->kernel, &rr->kernel_uploaded)) ||
+	if ((err = remote_pool_upload(rr->pool, r->kit->bzimage, "bzImage", &rr->kernel,
+				      &rr->kernel_uploaded)) ||
 	    (err = remote_pool_upload(rr->pool, r->kit->initrd, "initrd", &rr->initrd, &rr->initrd_uploaded)))
 		return err;
 	rr->t_upload = run_now(r) - t;

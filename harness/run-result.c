@@ -148,6 +148,8 @@ static void json_crash(JsonWriter *w, const Run *r)
 {
 	const ConsoleWatcher *c = r->console;
 	g_autofree char *console = g_build_filename(r->dir, "console.log", NULL);
+	/* an outcome without a report (no-output, lost-connection) is its own type */
+	const char *type = r->oops ? r->oops->type : run_pseudo_title(r->outcome) ? r->outcome : NULL;
 
 	json_member_string(w, "console", console);
 	json_member_string(w, "panic_line", c ? c->panic_line : NULL);
@@ -155,7 +157,7 @@ static void json_crash(JsonWriter *w, const Run *r)
 	json_member_string(w, "oops_line", r->oops ? r->oops->header : c ? c->oops_line : NULL);
 	json_member_string(w, "rip", c ? c->rip_line : NULL);
 	json_member_string(w, "title", r->oops ? r->oops->title : run_pseudo_title(r->outcome));
-	json_member_string(w, "type", r->oops ? r->oops->type : run_pseudo_title(r->outcome) ? r->outcome : NULL);
+	json_member_string(w, "type", type);
 	json_member_string(w, "crash_function", r->oops ? r->oops->function : NULL);
 	json_findings(w, r);
 	json_member_string(w, "report_source", r->report_source);

@@ -283,7 +283,10 @@ GError *vm_start(Vm *vm, const char *xml, gboolean paused)
 	 * QEMU. The embedded driver cannot do that; there destroy_leftovers()
 	 * cleans up after a killed run instead.
 	 */
-	unsigned int flags = (vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY) | (paused ? VIR_DOMAIN_START_PAUSED : 0);
+	unsigned int flags = vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY;
+
+	if (paused)
+		flags |= VIR_DOMAIN_START_PAUSED;
 
 	vm->dom = virDomainCreateXML(vm->conn, xml, flags);
 	if (!vm->dom)
