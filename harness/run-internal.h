@@ -197,8 +197,8 @@ GError *run_host_capture(Run *r, Vm *vm, RunEvent event);
 GError *run_kdump_capture(Run *r, Vm *vm, RunEvent event);
 
 /* run-result.c */
-/* The title of an outcome without a report (no-output, lost-connection), or NULL */
-const char *run_pseudo_title(const char *outcome);
+/* syzkaller's title of a run that is not a crash (no-output, lost-connection), or NULL */
+const char *run_pseudo_title(const Run *r);
 void run_read_dump(Run *r);
 void run_build_report(Run *r);
 void run_write_json(Run *r);

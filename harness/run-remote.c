@@ -45,21 +45,21 @@ void run_remote_free(struct RunRemote *rr)
 	g_free(rr);
 }
 
-GError *run_remote_check(Run *r, Vm *vm)
+GError *run_remote_check(Run *r)
 {
 	RunOptions *o = r->opt;
 
-	if (vm_is_embedded(vm))
+	if (vm_uri_is_embedded(o->connect))
 		return NULL;
 	if (r->kdump)
 		return run_usage_error("--capture kdump needs the embedded driver (its capture disk is a local file), "
-				       "not --connect %s", vm_uri(vm));
+				       "not --connect %s", o->connect);
 	if (o->share)
 		return run_usage_error("--share needs the embedded driver (a directory of this host), not --connect %s",
-				       vm_uri(vm));
+				       o->connect);
 	if (o->gdb)
 		return run_usage_error("--gdb needs the embedded driver (QEMU's gdbstub on a local socket), not "
-				       "--connect %s", vm_uri(vm));
+				       "--connect %s", o->connect);
 	r->remote = g_new0(struct RunRemote, 1);
 	if (!o->format_given) {
 		g_free(o->format);

@@ -11,10 +11,10 @@
 
 struct RunRemote;
 
-/* Options a daemon's run cannot have (usage errors), and the default
- * format it gets: QEMU's kdump-zlib, written on the daemon's side. Sets
- * r->remote when VM is a daemon's. */
-GError *run_remote_check(Run *r, Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
+/* From --connect's URI, before anything is built: options a daemon's run
+ * cannot have (usage errors), and the default format it gets, QEMU's
+ * kdump-zlib written on the daemon's side. Sets r->remote for a daemon. */
+GError *run_remote_check(Run *r) G_GNUC_WARN_UNUSED_RESULT;
 /* The kernel and the initramfs in the daemon's pool: the paths the domain
  * XML names there. */
 GError *run_remote_upload(Run *r, Vm *vm, const char **kernel, const char **initrd) G_GNUC_WARN_UNUSED_RESULT;

@@ -132,12 +132,17 @@ static void json_kdump(JsonWriter *w, const Run *r)
 	json_end_object(w);
 }
 
-/* syzkaller's titles for the outcomes that have no report of their own */
-const char *run_pseudo_title(const char *outcome)
+/*
+ * syzkaller's titles for the outcomes that are not a crash: no-output
+ * always (what the console holds then is the answer to the harness's own
+ * NMI, "unknown NMI": report.txt and findings keep it), lost-connection
+ * when the console had no report before QEMU went.
+ */
+const char *run_pseudo_title(const Run *r)
 {
-	if (g_strcmp0(outcome, "no-output") == 0)
+	if (g_strcmp0(r->outcome, "no-output") == 0)
 		return "no output from test machine";
-	if (g_strcmp0(outcome, "lost-connection") == 0)
+	if (g_strcmp0(r->outcome, "lost-connection") == 0 && !r->oops)
 		return "lost connection to test machine";
 	return NULL;
 }
@@ -148,15 +153,17 @@ static void json_crash(JsonWriter *w, const Run *r)
 {
 	const ConsoleWatcher *c = r->console;
 	g_autofree char *console = g_build_filename(r->dir, "console.log", NULL);
-	/* an outcome without a report (no-output, lost-connection) is its own type */
-	const char *type = r->oops ? r->oops->type : run_pseudo_title(r->outcome) ? r->outcome : NULL;
+	/* no-output and lost-connection are their own type */
+	const char *pseudo = run_pseudo_title(r);
+	const char *title = pseudo ? pseudo : r->oops ? r->oops->title : NULL;
+	const char *type = pseudo ? r->outcome : r->oops ? r->oops->type : NULL;
 
 	json_member_string(w, "console", console);
 	json_member_string(w, "panic_line", c ? c->panic_line : NULL);
 	/* the report's first line; the console watcher knows fewer kinds */
 	json_member_string(w, "oops_line", r->oops ? r->oops->header : c ? c->oops_line : NULL);
 	json_member_string(w, "rip", c ? c->rip_line : NULL);
-	json_member_string(w, "title", r->oops ? r->oops->title : run_pseudo_title(r->outcome));
+	json_member_string(w, "title", title);
 	json_member_string(w, "type", type);
 	json_member_string(w, "crash_function", r->oops ? r->oops->function : NULL);
 	json_findings(w, r);

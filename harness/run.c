@@ -88,9 +88,7 @@ static GError *prepare(Run *r, Vm **vm)
 	if ((err = run_find_lab(r)) || (err = run_options_validate(r->opt, r->lab)))
 		return err;
 	r->kdump = g_str_equal(r->opt->capture, "kdump");
-	if ((err = run_assemble(r)) || (err = vm_connect(r->opt->connect, vm)))
-		return err;
-	if ((err = run_remote_check(r, *vm)))
+	if ((err = run_remote_check(r)) || (err = run_assemble(r)) || (err = vm_connect(r->opt->connect, vm)))
 		return err;
 	r->uri = g_strdup(vm_uri(*vm));
 	r->accel = accel_resolve(r->opt->requested, vm_is_remote(*vm), &r->accel_reason);

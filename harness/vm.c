@@ -248,9 +248,14 @@ const char *vm_uri(const Vm *vm)
 	return vm->uri;
 }
 
+gboolean vm_uri_is_embedded(const char *uri)
+{
+	return !uri || g_str_has_prefix(uri, "qemu:///embed");
+}
+
 gboolean vm_is_embedded(const Vm *vm)
 {
-	return g_str_has_prefix(vm->uri, "qemu:///embed");
+	return vm_uri_is_embedded(vm->uri);
 }
 
 virConnectPtr vm_connection(const Vm *vm)

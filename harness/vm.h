@@ -27,6 +27,8 @@ gboolean vm_is_remote(const Vm *vm);
  * world and shares its files. Anything else is a daemon, whose QEMU may
  * share no directory with us (run-remote.c). */
 gboolean vm_is_embedded(const Vm *vm);
+/* The same from --connect's URI (NULL: the default, embedded). */
+gboolean vm_uri_is_embedded(const char *uri);
 /* For the console stream and the storage pool of a daemon's run. */
 virConnectPtr vm_connection(const Vm *vm);
 virDomainPtr vm_domain(const Vm *vm);

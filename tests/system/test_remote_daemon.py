@@ -10,6 +10,7 @@ such daemons and says which ran each. Every daemon is stopped by pid."""
 import json
 import os
 import re
+import signal
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -80,6 +81,16 @@ try:
     check(a.exec_in("test", "-e", bzimage).returncode == 1, f"the daemon cannot see the lab kernel {bzimage}")
     check(a.exec_in("test", "-e", runs_dir()).returncode == 1, f"the daemon cannot see {runs_dir()}")
 
+    # What a daemon's run cannot have: refused before a guest exists.
+    for opt in (["--capture", "kdump"], ["--share", runs_dir()], ["--gdb=listen:1"]):
+        out = os.path.join(runs_dir(), "remote-refused")
+        subprocess.run(["rm", "-rf", out], check=True)
+        p = subprocess.run([OOPSLAB, "run", "--lab", LAB, "--connect", a.uri, "--out", out, *opt],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode == 2 and lines and "needs the embedded driver" in lines[-1] and not os.path.exists(out),
+              f"{opt[0]} with --connect: exit 2, one line, no run directory ({p.returncode}: {lines[-1:]})")
+
     # 1. A run through the daemon: everything uploaded.
     rc, err, rj, out = run("remote-1", "--lab", LAB, "--connect", a.uri)
     check(rc == 0, f"run 1 exits 0 ({rc})")
@@ -112,6 +123,28 @@ try:
     remote = (rj or {}).get("remote") or {}
     check(remote.get("kernel_uploaded") is False and remote.get("initrd_uploaded") is False,
           f"run 2 uploaded nothing: {remote}")
+
+    # QEMU killed under a run on the daemon: outcome lost-connection.
+    out = os.path.join(runs_dir(), "remote-killed")
+    subprocess.run(["rm", "-rf", out], check=True)
+    proc = subprocess.Popen([OOPSLAB, "run", "--lab", "hang", "--timeout", "0", "--connect", a.uri, "--out", out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        print(line, end="")
+        if "guest reached userspace" in line:
+            break
+    pids = a.qemu_pids()
+    check(len(pids) == 1, f"the daemon runs the guest's QEMU ({pids})")
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=300)
+    print(stderr)
+    rj = json.load(open(os.path.join(out, "run.json"))) if os.path.exists(os.path.join(out, "run.json")) else {}
+    check(proc.returncode == 0 and rj.get("outcome") == "lost-connection" and
+          rj.get("title") == "lost connection to test machine",
+          f"QEMU killed on the daemon: outcome lost-connection, syzkaller's title ({proc.returncode}, "
+          f"{rj.get('outcome')}, {rj.get('title')!r})")
+    check(rj.get("domain") not in a.virsh("list", "--all", "--name").stdout.split(), "QEMU killed: no domain left")
 
     # 3. batch over two daemons, round robin, each run's host reported.
     b = Daemon(runs_dir(), "daemon-b").start()
