@@ -6,8 +6,11 @@
  *   transient directory pool (built if missing) that the next run of any
  *   harness recreates over the same directory and its files;
  * - a volume is complete once its marker volume NAME.ok exists (created
- *   after the upload finished): a run killed mid-upload leaves a volume
- *   that the next run deletes and uploads again, never a torn kernel;
+ *   after the upload finished). NAME without NAME.ok is another run's
+ *   upload while its allocation grows; once it stops growing for
+ *   UPLOAD_STALL_S, a run killed mid-upload left it, and it is deleted
+ *   and uploaded again: never a torn kernel, and no clock of the daemon's
+ *   host is compared with ours;
  * - the dump is a file QEMU writes into the pool's directory; a pool
  *   refresh makes it a volume, which the download then deletes.
  */
@@ -21,6 +24,7 @@
 #include <libvirt/virterror.h>
 
 #define CHUNK (256 * 1024)
+#define UPLOAD_STALL_S 10
 
 struct RemotePool {
 	virConnectPtr conn;
@@ -213,14 +217,45 @@ static gboolean has_volume(RemotePool *p, const char *name)
 	return vol != NULL;
 }
 
+/* NAME without NAME.ok: TRUE once another run's upload of it finished;
+ * FALSE when it is gone or stalled (then deleted). */
+static gboolean wait_for_upload(RemotePool *p, const char *name, const char *ok)
+{
+	gint64 last_change = g_get_monotonic_time();
+	unsigned long long last = 0;
+
+	for (;;) {
+		virStorageVolPtr vol;
+		virStorageVolInfo info;
+		int got;
+
+		virStoragePoolRefresh(p->pool, 0);
+		if (has_volume(p, ok))
+			return TRUE;
+		vol = virStorageVolLookupByName(p->pool, name);
+		if (!vol)
+			return FALSE;
+		got = virStorageVolGetInfo(vol, &info);
+		if (got == 0 && info.allocation != last) {
+			last = info.allocation;
+			last_change = g_get_monotonic_time();
+		} else if (g_get_monotonic_time() - last_change > UPLOAD_STALL_S * G_USEC_PER_SEC) {
+			virStorageVolDelete(vol, 0);
+			virStorageVolFree(vol);
+			return FALSE;
+		}
+		virStorageVolFree(vol);
+		g_usleep(G_USEC_PER_SEC / 2);
+	}
+}
+
 static GError *upload_new(RemotePool *p, const char *local, const char *name, gint64 size)
 {
 	g_autofree char *ok = g_strdup_printf("%s.ok", name);
 	virStorageVolPtr vol, mark;
 	GError *err;
 
-	/* a torn upload of an earlier run: NAME without NAME.ok, or the reverse */
-	delete_volume(p, name);
+	/* NAME.ok without NAME: a volume deleted by hand */
 	delete_volume(p, ok);
 	vol = create_volume(p, name, size);
 	if (!vol)
@@ -244,6 +279,7 @@ GError *remote_pool_upload(RemotePool *p, const char *local, const char *suffix,
 {
 	g_autofree char *hash = NULL, *name = NULL, *ok = NULL;
 	gint64 size = 0;
+	gboolean sent = TRUE;
 	GError *err;
 
 	if ((err = hash_file(local, &hash, &size)))
@@ -252,9 +288,16 @@ GError *remote_pool_upload(RemotePool *p, const char *local, const char *suffix,
 	ok = g_strdup_printf("%s.ok", name);
 	/* files another harness put there since the pool was last listed */
 	virStoragePoolRefresh(p->pool, 0);
-	*uploaded = !has_volume(p, ok) || !has_volume(p, name);
-	if (*uploaded && (err = upload_new(p, local, name, size)))
-		return err;
+	if (has_volume(p, name) && (has_volume(p, ok) || wait_for_upload(p, name, ok))) {
+		sent = FALSE;
+	} else if ((err = upload_new(p, local, name, size))) {
+		/* another run created it meanwhile: its upload is ours */
+		if (!has_volume(p, name) || !wait_for_upload(p, name, ok))
+			return err;
+		g_clear_error(&err);
+		sent = FALSE;
+	}
+	*uploaded = sent;
 	*remote_path = remote_pool_path(p, name);
 	return NULL;
 }

@@ -146,30 +146,40 @@ try:
           f"{rj.get('outcome')}, {rj.get('title')!r})")
     check(rj.get("domain") not in a.virsh("list", "--all", "--name").stdout.split(), "QEMU killed: no domain left")
 
-    # 3. batch over two daemons, round robin, each run's host reported.
+    # 3. batch over two daemons, round robin, each run's host reported. B
+    # first: its two runs start together on an empty pool, and one uploads
+    # while the other waits for that upload.
     b = Daemon(runs_dir(), "daemon-b").start()
     daemons.append(b)
     print(f"libvirtd pid {b.proc.pid} at {b.uri}")
     bout = os.path.join(runs_dir(), "remote-batch")
     subprocess.run(["rm", "-rf", bout], check=True)
     junit = os.path.join(bout, "junit.xml")
-    p = subprocess.run([OOPSLAB, "batch", "--lab", "null-deref", "--lab", "bug-on", "--connect", a.uri,
-                        "--connect", b.uri, "-j", "2", "--out", bout, "--junit", junit],
+    batch_labs = ["null-deref", "bug-on", "bad-pointer"]
+    p = subprocess.run([OOPSLAB, "batch", *[f"--lab={lab}" for lab in batch_labs], "--connect", b.uri,
+                        "--connect", a.uri, "-j", "3", "--out", bout, "--junit", junit],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=1800)
     print(p.stderr[-3000:])
     print(p.stdout)
     check(p.returncode == 0, f"batch over two daemons exits 0 ({p.returncode})")
-    hosts = {}
-    for lab in ("null-deref", "bug-on"):
+    hosts, uploads = {}, {}
+    for lab in batch_labs:
         path = os.path.join(bout, f"lab-{lab}", "run.json")
         rj = json.load(open(path)) if os.path.exists(path) else {}
         hosts[lab] = rj.get("connect")
+        uploads[lab] = (rj.get("remote") or {}).get("kernel_uploaded")
         check(rj.get("outcome") == "panic" and os.path.exists(os.path.join(bout, f"lab-{lab}", "vmcore")),
               f"batch: {lab} panicked, its dump local ({rj.get('outcome')})")
         check(re.search(rf"lab/{lab} on {re.escape(str(hosts[lab]))}: panic", p.stderr) is not None,
               f"batch: {lab}'s line names its host {hosts[lab]}")
         check(f"lab/{lab} on {hosts[lab]}" in p.stdout, f"batch: the summary names {lab}'s host")
-    check(sorted(hosts.values()) == sorted([a.uri, b.uri]), f"batch: one run on each daemon, round robin: {hosts}")
+    # the labs' order in the manifest decides the jobs' order: count, not names
+    on_b = [lab for lab in batch_labs if hosts[lab] == b.uri]
+    check(len(on_b) == 2 and sorted(set(hosts.values())) == sorted([a.uri, b.uri]),
+          f"batch: round robin, two runs on B and one on A: {hosts}")
+    check(sorted(uploads[lab] for lab in on_b) == [False, True],
+          f"batch: of B's two runs at once, one uploaded the kernel: {uploads}")
+    check(len(pool_files(b) or []) == 4, f"batch: B's pool holds the kernel and the initramfs once: {pool_files(b)}")
     cases = ET.parse(junit).getroot().iter("testcase") if os.path.exists(junit) else []
     props = {c.get("name"): {q.get("name"): q.get("value") for q in c.iter("property")} for c in cases}
     check(all(props.get(lab, {}).get("connect") == hosts[lab] for lab in hosts),
