@@ -93,17 +93,20 @@ class Daemon:
         return subprocess.run(["nsenter", "-t", str(self.proc.pid), "-m", *cmd], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, timeout=60)
 
+    def domains_started(self):
+        """Every domain this daemon started: each has its QEMU log in the
+        daemon's log directory (the test's own)."""
+        d = os.path.join(self.log, "qemu")
+        return [f[:-len(".log")] for f in os.listdir(d) if f.endswith(".log")] if os.path.isdir(d) else []
+
     def qemu_pids(self):
-        """The QEMUs this daemon started: those in its mount namespace
-        (libvirt daemonizes them, so they are not its children)."""
-        p = subprocess.run(["pgrep", "qemu-system"], stdout=subprocess.PIPE, text=True)
+        """The QEMUs of this daemon's domains (libvirt daemonizes them, each
+        in a mount namespace of its own: neither its children nor in its
+        namespace)."""
         pids = []
-        for pid in p.stdout.split():
-            try:
-                if os.readlink(f"/proc/{pid}/ns/mnt") == self.ns:
-                    pids.append(int(pid))
-            except OSError:
-                pass
+        for name in self.domains_started():
+            p = subprocess.run(["pgrep", "-f", f"guest={name},"], stdout=subprocess.PIPE, text=True)
+            pids += [int(x) for x in p.stdout.split()]
         return pids
 
     def stop(self):

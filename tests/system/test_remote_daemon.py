@@ -137,6 +137,8 @@ try:
     check(len(pids) == 1, f"the daemon runs the guest's QEMU ({pids})")
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
+    if not pids:
+        proc.terminate()  # the run would wait forever (--timeout 0)
     _, stderr = proc.communicate(timeout=300)
     print(stderr)
     rj = json.load(open(os.path.join(out, "run.json"))) if os.path.exists(os.path.join(out, "run.json")) else {}
