@@ -25,6 +25,7 @@
 
 #define CHUNK (256 * 1024)
 #define UPLOAD_STALL_S 10
+#define REFRESH_TRIES 20
 
 struct RemotePool {
 	virConnectPtr conn;
@@ -140,6 +141,7 @@ static virStorageVolPtr create_volume(RemotePool *p, const char *name, gint64 si
 	g_autofree char *xml = g_strdup_printf("<volume>\n"
 					       "  <name>%s</name>\n"
 					       "  <capacity unit='bytes'>%" G_GINT64_FORMAT "</capacity>\n"
+					       "  <allocation>0</allocation>\n"
 					       "  <target>\n"
 					       "    <format type='raw'/>\n"
 					       "    <permissions><mode>0644</mode></permissions>\n"
@@ -354,9 +356,13 @@ GError *remote_pool_take(RemotePool *p, const char *name, const char *local, gin
 	virStorageVolPtr vol;
 	GError *err;
 
-	/* QEMU wrote the file behind the pool's back: list it */
-	if (virStoragePoolRefresh(p->pool, 0) < 0)
-		return virt_error("cannot refresh storage pool", REMOTE_POOL_NAME);
+	/* QEMU wrote the file behind the pool's back: list it (a refresh is
+	 * refused while another run's volume is being created: try again) */
+	for (int i = 0; virStoragePoolRefresh(p->pool, 0) < 0; i++) {
+		if (i == REFRESH_TRIES)
+			return virt_error("cannot refresh storage pool", REMOTE_POOL_NAME);
+		g_usleep(G_USEC_PER_SEC / 2);
+	}
 	vol = virStorageVolLookupByName(p->pool, name);
 	if (!vol)
 		return virt_error("not in the storage pool: volume", name);
