@@ -13,6 +13,10 @@
 /* After the dump, how long a panicked guest may run to flush its console. */
 #define CONSOLE_FLUSH_MAX_US (3 * G_USEC_PER_SEC)
 #define CONSOLE_QUIET_US (400 * 1000)
+/* A daemon's console comes through its pty, libvirtd and the connection:
+ * seconds behind the guest on a loaded host, so quiet means nothing there,
+ * and only panic()'s end line ends the wait. */
+#define REMOTE_CONSOLE_FLUSH_MAX_US (15 * G_USEC_PER_SEC)
 /* --capture kdump: how long the capture kernel may take, from the panic to
  * its power-off (a 512 MiB guest's ELF vmcore under TCG takes about 15 s). */
 #define KDUMP_CAPTURE_TIMEOUT_S 300
@@ -76,13 +80,14 @@ static void flush_console(Run *r, Vm *vm)
 	g_autoptr(GError) err = vm_resume(vm);
 	gint64 start = g_get_monotonic_time(), last_growth = start;
 	goffset seen = r->console->offset;
+	gint64 max_us = r->remote ? REMOTE_CONSOLE_FLUSH_MAX_US : CONSOLE_FLUSH_MAX_US;
+	gint64 quiet_us = r->remote ? max_us : CONSOLE_QUIET_US;
 
 	if (err) {
 		run_say(r, "console may be incomplete: %s", err->message);
 		return;
 	}
-	while (g_get_monotonic_time() - start < CONSOLE_FLUSH_MAX_US &&
-	       g_get_monotonic_time() - last_growth < CONSOLE_QUIET_US) {
+	while (g_get_monotonic_time() - start < max_us && g_get_monotonic_time() - last_growth < quiet_us) {
 		g_usleep(POLL_US);
 		console_watcher_poll(r->console);
 		/* panic() prints its end line after flushing the consoles: all is out */

@@ -107,10 +107,25 @@ GError *run_remote_console(Run *r, Vm *vm, const char *console_path)
 	return vm_resume(vm);
 }
 
+/* After QEMU is gone, what it wrote to its pty still comes through
+ * libvirtd, then the stream ends. */
+#define CONSOLE_DRAIN_MAX_US (5 * G_USEC_PER_SEC)
+
+void run_remote_drain_console(Run *r)
+{
+	gint64 start = g_get_monotonic_time();
+
+	if (!r->remote || !r->remote->console)
+		return;
+	while (!console_stream_ended(r->remote->console) && g_get_monotonic_time() - start < CONSOLE_DRAIN_MAX_US)
+		g_usleep(POLL_US);
+}
+
 void run_remote_stop_console(Run *r)
 {
 	if (!r->remote)
 		return;
+	run_remote_drain_console(r);
 	g_clear_pointer(&r->remote->console, console_stream_free);
 }
 

@@ -24,7 +24,10 @@ GError *run_remote_console(Run *r, Vm *vm, const char *console_path) G_GNUC_WARN
 /* The paused guest's memory-only dump in FORMAT (QEMU's: elf, kdump-zlib,
  * win-dmp), written into the pool, downloaded to LOCAL, deleted there. */
 GError *run_remote_dump(Run *r, Vm *vm, const char *local, const char *format) G_GNUC_WARN_UNUSED_RESULT;
-/* Stop the console stream (after the guest is destroyed). */
+/* Once the guest is gone: wait (a few seconds at most) for the rest of
+ * its console to come and the stream to end. */
+void run_remote_drain_console(Run *r);
+/* Drain, then close the console stream (after the guest is destroyed). */
 void run_remote_stop_console(Run *r);
 /* run.json's "remote": null, or {pool, pool_dir, kernel, initrd, uploaded, upload_seconds, dump, note} */
 void run_remote_json(JsonWriter *w, const Run *r);

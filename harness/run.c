@@ -124,6 +124,7 @@ static GError *run_guest(Run *r, Vm *vm)
 		g_autofree char *detail = NULL;
 
 		vm_state(vm, &detail);
+		run_remote_drain_console(r);
 		/* powered off is the guest's own doing; anything else (QEMU
 		 * killed or failed, the daemon's connection gone) lost the
 		 * guest under the run: syzkaller's "lost connection" */
