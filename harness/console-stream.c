@@ -23,6 +23,7 @@ typedef struct {
 	int fd;
 	gint ended;
 	char *path;
+	char *why;     /* how the stream ended, set before ended */
 } Sink;
 
 struct ConsoleStream {
@@ -40,6 +41,7 @@ static void sink_unref(void *p)
 	if (s->fd >= 0)
 		close(s->fd);
 	g_free(s->path);
+	g_free(s->why);
 	g_free(s);
 }
 
@@ -75,11 +77,20 @@ static void on_event(virStreamPtr st, int events, void *opaque)
 			if (n == -2) /* nothing more for now */
 				return;
 			/* 0: the end (the guest is gone); -1: an error */
+			if (n < 0 && !s->why) {
+				const char *msg = virGetLastErrorMessage();
+
+				s->why = g_strdup_printf("error: %s", msg ? msg : "unknown libvirt error");
+			}
 			break;
 		}
 	} else if (!(events & VIR_STREAM_EVENT_ERROR)) {
 		return;
+	} else if (!s->why) {
+		s->why = g_strdup("error event");
 	}
+	if (!s->why)
+		s->why = g_strdup("end of stream");
 	/* no more events for a stream that ended; console_stream_free removes
 	 * the callback */
 	g_atomic_int_set(&s->ended, 1);
@@ -121,6 +132,11 @@ fail:
 gboolean console_stream_ended(ConsoleStream *cs)
 {
 	return g_atomic_int_get(&cs->sink->ended);
+}
+
+const char *console_stream_end_reason(ConsoleStream *cs)
+{
+	return g_atomic_int_get(&cs->sink->ended) ? cs->sink->why : NULL;
 }
 
 void console_stream_free(ConsoleStream *cs)

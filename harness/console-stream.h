@@ -18,6 +18,8 @@ GError *console_stream_open(virConnectPtr conn, virDomainPtr dom, const char *pa
 			    ConsoleStream **out) G_GNUC_WARN_UNUSED_RESULT;
 /* TRUE once the stream ended (the guest is gone) or failed. */
 gboolean console_stream_ended(ConsoleStream *cs);
+/* Once ended: "end of stream", or the error that ended it. */
+const char *console_stream_end_reason(ConsoleStream *cs);
 /* Stop reading, close the stream and the file. */
 void console_stream_free(ConsoleStream *cs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ConsoleStream, console_stream_free)

@@ -113,7 +113,7 @@ GError *run_start(Run *r, Vm *vm)
 	r->console->start_us = r->t0;
 	run_say(r, "starting guest (%s, %d MiB, %d vCPUs, lab %s)", accel_name(r->accel), o->memory_mib, o->cpus,
 		r->lab->name);
-	if ((e = vm_start(vm, xml, r->remote != NULL)))
+	if ((e = vm_start(vm, r->domain, xml, r->remote != NULL)))
 		return e;
 	return r->remote ? run_remote_console(r, vm, console_path) : NULL;
 }

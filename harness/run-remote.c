@@ -28,6 +28,7 @@ struct RunRemote {
 	gboolean kernel_uploaded, initrd_uploaded;
 	double t_upload;
 	ConsoleStream *console;
+	gboolean console_reported;
 	char *dump_volume;     /* while it is in the pool */
 	char *note;
 };
@@ -119,6 +120,10 @@ void run_remote_drain_console(Run *r)
 		return;
 	while (!console_stream_ended(r->remote->console) && g_get_monotonic_time() - start < CONSOLE_DRAIN_MAX_US)
 		g_usleep(POLL_US);
+	if (console_stream_ended(r->remote->console) && !r->remote->console_reported) {
+		run_say(r, "console stream: %s", console_stream_end_reason(r->remote->console));
+		r->remote->console_reported = TRUE;
+	}
 }
 
 void run_remote_stop_console(Run *r)

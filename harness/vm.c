@@ -23,6 +23,7 @@ struct Vm {
 	gboolean close_cb;
 	GThread *loop_thread;
 	gint loop_quit;
+	char *name;       /* of our domain, set before it starts: a daemon reports every domain's events */
 	gint state;       /* VmState, written by the event thread */
 	char *detail;     /* under lock */
 	GMutex lock;
@@ -149,7 +150,13 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 {
 	Vm *vm = opaque;
 	const char *what = NULL;
+	gboolean ours;
 
+	g_mutex_lock(&vm->lock);
+	ours = vm->name && g_strcmp0(virDomainGetName(dom), vm->name) == 0;
+	g_mutex_unlock(&vm->lock);
+	if (!ours) /* another run's guest on the same daemon */
+		return 0;
 	if (event == VIR_DOMAIN_EVENT_CRASHED) {
 		what = detail == VIR_DOMAIN_EVENT_CRASHED_PANICKED	 ? "panicked"
 		       : detail == VIR_DOMAIN_EVENT_CRASHED_CRASHLOADED ? "crash-loaded"
@@ -281,7 +288,7 @@ char *vm_qemu_log_path(const Vm *vm, const char *name)
 	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
 }
 
-GError *vm_start(Vm *vm, const char *xml, gboolean paused)
+GError *vm_start(Vm *vm, const char *name, const char *xml, gboolean paused)
 {
 	/*
 	 * AUTODESTROY: if we lose a daemon connection (or die), libvirt kills
@@ -292,6 +299,10 @@ GError *vm_start(Vm *vm, const char *xml, gboolean paused)
 
 	if (paused)
 		flags |= VIR_DOMAIN_START_PAUSED;
+	g_mutex_lock(&vm->lock);
+	g_free(vm->name);
+	vm->name = g_strdup(name);
+	g_mutex_unlock(&vm->lock);
 
 	vm->dom = virDomainCreateXML(vm->conn, xml, flags);
 	if (!vm->dom)
@@ -433,6 +444,7 @@ void vm_free(Vm *vm)
 		close(vm->lock_fd);
 	g_mutex_clear(&vm->lock);
 	g_free(vm->detail);
+	g_free(vm->name);
 	g_free(vm->embed_root);
 	g_free(vm->ram_dir);
 	g_free(vm->uri);

@@ -35,8 +35,9 @@ virDomainPtr vm_domain(const Vm *vm);
 /* Where the embedded driver keeps QEMU's own log of a domain, or NULL. */
 char *vm_qemu_log_path(const Vm *vm, const char *domain_name);
 
-/* paused: the guest's vCPUs wait for vm_resume (a console to open first) */
-GError *vm_start(Vm *vm, const char *xml, gboolean paused) G_GNUC_WARN_UNUSED_RESULT;
+/* NAME: the domain's, as in XML (only its events count); paused: the
+ * guest's vCPUs wait for vm_resume (a console to open first) */
+GError *vm_start(Vm *vm, const char *name, const char *xml, gboolean paused) G_GNUC_WARN_UNUSED_RESULT;
 VmState vm_state(const Vm *vm, char **detail);
 GError *vm_inject_nmi(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* Pause a running guest (a panic seen on the console: memory stays as

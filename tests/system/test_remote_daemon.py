@@ -172,6 +172,9 @@ try:
         uploads[lab] = (rj.get("remote") or {}).get("kernel_uploaded")
         check(rj.get("outcome") == "panic" and os.path.exists(os.path.join(bout, f"lab-{lab}", "vmcore")),
               f"batch: {lab} panicked, its dump local ({rj.get('outcome')})")
+        # three guests at once: the console comes late, but whole
+        check(rj.get("title") == labs()[lab]["title"] and rj.get("panic_line"),
+              f"batch: {lab}'s console is whole: title {rj.get('title')!r}, panic line {rj.get('panic_line')!r}")
         check(re.search(rf"lab/{lab} on {re.escape(str(hosts[lab]))}: panic", p.stderr) is not None,
               f"batch: {lab}'s line names its host {hosts[lab]}")
         check(f"lab/{lab} on {hosts[lab]}" in p.stdout, f"batch: the summary names {lab}'s host")
