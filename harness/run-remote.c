@@ -118,7 +118,8 @@ void run_remote_drain_console(Run *r)
 
 	if (!r->remote || !r->remote->console)
 		return;
-	while (!console_stream_ended(r->remote->console) && g_get_monotonic_time() - start < CONSOLE_DRAIN_MAX_US)
+	while (!console_stream_ended(r->remote->console) &&
+	       g_get_monotonic_time() - start < CONSOLE_DRAIN_MAX_US)
 		g_usleep(POLL_US);
 	if (console_stream_ended(r->remote->console) && !r->remote->console_reported) {
 		run_say(r, "console stream: %s", console_stream_end_reason(r->remote->console));
