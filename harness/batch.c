@@ -105,8 +105,9 @@ static void read_repeat(Job *j, const char *errtext)
 			j->title = g_strdup(json_get_string(titles->items->pdata[i], "title"));
 		}
 	}
-	fprintf(stderr, "oopslab batch: %s/%s: %d/%d boots: %s (%.1f s)\n", j->kernel_name, j->lab->name, j->hits,
-		j->boots, j->title ? j->title : "", j->seconds);
+	fprintf(stderr, "oopslab batch: %s/%s%s%s: %d/%d boots: %s (%.1f s)\n", j->kernel_name, j->lab->name,
+		j->connect ? " on " : "", j->connect ? j->connect : "", j->hits, j->boots,
+		j->title ? j->title : "", j->seconds);
 }
 
 /* One `oopslab run --json` per job: each run is its own process, with its
@@ -167,8 +168,9 @@ static void run_job(gpointer data, gpointer user_data)
 	j->title = g_strdup(json_get_string(run, "title"));
 	if (json_get_string(run, "error"))
 		j->error = g_strdup(json_get_string(run, "error"));
-	fprintf(stderr, "oopslab batch: %s/%s: %s%s%s (%.1f s)\n", j->kernel_name, j->lab->name, j->outcome,
-		j->title ? ": " : "", j->title ? j->title : "", j->seconds);
+	fprintf(stderr, "oopslab batch: %s/%s%s%s: %s%s%s (%.1f s)\n", j->kernel_name, j->lab->name,
+		j->connect ? " on " : "", j->connect ? j->connect : "", j->outcome, j->title ? ": " : "",
+		j->title ? j->title : "", j->seconds);
 }
 
 static gboolean job_ok(const Job *j)
@@ -203,7 +205,7 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 		const Job *j = g_ptr_array_index(jobs, i);
 		g_autofree char *kernel = xml(j->kernel_name), *lab = xml(j->lab->name), *title = xml(j->title);
 		g_autofree char *dir = xml(j->dir), *error = xml(j->error), *outcome = xml(j->outcome);
-		g_autofree char *expect = xml(j->lab->expect);
+		g_autofree char *expect = xml(j->lab->expect), *host = xml(j->connect);
 
 		g_string_append_printf(x, "    <testcase classname=\"oopslab.%s\" name=\"%s\" time=\"%.3f\">\n", kernel, lab,
 				       j->seconds);
@@ -212,11 +214,19 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 		else if (!job_ok(j))
 			g_string_append_printf(x, "      <failure message=\"expected %s, got %s\" type=\"unexpected-outcome\">%s</failure>\n",
 					       expect, outcome, title);
-		if (j->boots)
-			g_string_append_printf(x, "      <properties><property name=\"rate\" value=\"%d/%d\"/>"
-					       "<property name=\"title\" value=\"%s\"/></properties>\n",
-					       j->hits, j->boots, title);
+		if (j->boots || j->connect) {
+			g_string_append(x, "      <properties>");
+			if (j->boots)
+				g_string_append_printf(x, "<property name=\"rate\" value=\"%d/%d\"/>"
+						       "<property name=\"title\" value=\"%s\"/>", j->hits, j->boots, title);
+			/* the libvirt host that ran it (batch --connect) */
+			if (j->connect)
+				g_string_append_printf(x, "<property name=\"connect\" value=\"%s\"/>", host);
+			g_string_append(x, "</properties>\n");
+		}
 		g_string_append_printf(x, "      <system-out>outcome: %s\ntitle: %s\n", outcome, title);
+		if (j->connect)
+			g_string_append_printf(x, "connect: %s\n", host);
 		if (j->boots)
 			g_string_append_printf(x, "rate: %d/%d boots\n", j->hits, j->boots);
 		g_string_append_printf(x, "run: %s</system-out>\n", dir);
@@ -245,7 +255,9 @@ static void print_summary(GPtrArray *jobs)
 			g = g_ptr_array_new_with_free_func(g_free);
 			g_hash_table_insert(groups, g_strdup(key), g);
 		}
-		g_ptr_array_add(g, g_strdup_printf("%s/%s%s", j->kernel_name, j->lab->name, job_ok(j) ? "" : " (unexpected)"));
+		g_ptr_array_add(g, g_strdup_printf("%s/%s%s%s%s", j->kernel_name, j->lab->name,
+						   j->connect ? " on " : "", j->connect ? j->connect : "",
+						   job_ok(j) ? "" : " (unexpected)"));
 		ok += job_ok(j);
 	}
 	keys = g_list_sort(g_hash_table_get_keys(groups), (GCompareFunc)g_strcmp0);

@@ -1,12 +1,33 @@
 #include "domain-xml.h"
 
+/* ttyS0: a file QEMU writes, or a pty libvirt streams (a daemon's QEMU: the
+ * console comes over the connection) */
+static char *serial_xml(const DomainSpec *s)
+{
+	g_autofree char *path = NULL;
+
+	if (!s->console_path)
+		return g_strdup("    <serial type='pty'>\n"
+				"      <target port='0'/>\n"
+				"    </serial>\n"
+				"    <console type='pty'>\n"
+				"      <target type='serial' port='0'/>\n"
+				"    </console>\n");
+	path = g_markup_escape_text(s->console_path, -1);
+	return g_strdup_printf("    <serial type='file'>\n"
+			       "      <source path='%s'/>\n"
+			       "      <target port='0'/>\n"
+			       "    </serial>\n",
+			       path);
+}
+
 char *domain_xml(const DomainSpec *s)
 {
 	g_autofree char *name = g_markup_escape_text(s->name, -1);
 	g_autofree char *kernel = g_markup_escape_text(s->kernel, -1);
 	g_autofree char *initrd = g_markup_escape_text(s->initrd, -1);
 	g_autofree char *cmdline = g_markup_escape_text(s->cmdline, -1);
-	g_autofree char *console = g_markup_escape_text(s->console_path, -1);
+	g_autofree char *console = serial_xml(s);
 	gboolean kvm = s->accel == ACCEL_KVM;
 	g_autofree char *disk = NULL;
 	g_autofree char *share = NULL;
@@ -90,10 +111,7 @@ char *domain_xml(const DomainSpec *s)
 		"  <on_reboot>destroy</on_reboot>\n"
 		"  <on_crash>preserve</on_crash>\n"
 		"  <devices>\n"
-		"    <serial type='file'>\n"
-		"      <source path='%s'/>\n"
-		"      <target port='0'/>\n"
-		"    </serial>\n"
+		"%s"
 		"%s"
 		"%s"
 		"%s"

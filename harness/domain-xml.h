@@ -11,7 +11,8 @@ typedef struct {
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;
-	const char *console_path;
+	const char *console_path; /* a file QEMU writes the console to, or NULL: a pty that libvirt
+				   * streams (virDomainOpenConsole, console-stream.h) */
 	const char *disk_path;  /* a raw disk attached as virtio vda, or NULL (--capture kdump) */
 	const char *share_dir;  /* a host directory shared as 9p tag oopslab_share, or NULL */
 	gboolean share_rw;      /* ... writable by the guest */

@@ -191,10 +191,15 @@ static GError *lab_parse(GKeyFile *kf, const char *path, const char *g, const ch
 	if (!lab->type || (!lab->module == !lab->command))
 		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL,
 				   "%s: lab [%s] needs a type and exactly one of module= or command=", path, g);
+	if (g_str_equal(lab->expect, "hang")) {
+		/* the outcome's name before syzkaller's */
+		g_free(lab->expect);
+		lab->expect = g_strdup("no-output");
+	}
 	if (!g_str_equal(lab->expect, "panic") && !g_str_equal(lab->expect, "no-panic") &&
-	    !g_str_equal(lab->expect, "hang"))
-		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: lab [%s]: expect=%s is not panic, no-panic or hang",
-				   path, g, lab->expect);
+	    !g_str_equal(lab->expect, "no-output"))
+		return g_error_new(G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				   "%s: lab [%s]: expect=%s is not panic, no-panic or no-output", path, g, lab->expect);
 	if ((err = lab_load_variants(kf, path, lab)))
 		return err;
 	*out = g_steal_pointer(&lab);

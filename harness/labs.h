@@ -12,7 +12,7 @@ typedef struct {
 	char *source;   /* file holding the marked line; "kernel:" prefix = kernel tree */
 	char *marker;
 	char *append;   /* extra kernel command line, or NULL */
-	char *expect;   /* expected outcome: "panic" (default), "no-panic", "hang" */
+	char *expect;   /* expected outcome: "panic" (default), "no-panic", "no-output" */
 	int timeout;    /* seconds before the harness injects an NMI; 0: the run's default */
 	char *title;    /* the report's expected title, or NULL */
 	char *dir;      /* a lab directory outside the tree (--lab PATH), or NULL */

@@ -9,10 +9,15 @@
 
 #include "convert.h"
 #include "run-internal.h"
+#include "run-remote.h"
 
 /* After the dump, how long a panicked guest may run to flush its console. */
 #define CONSOLE_FLUSH_MAX_US (3 * G_USEC_PER_SEC)
 #define CONSOLE_QUIET_US (400 * 1000)
+/* A daemon's console comes through its pty, libvirtd and the connection:
+ * seconds behind the guest on a loaded host, so quiet means nothing there,
+ * and only panic()'s end line ends the wait. */
+#define REMOTE_CONSOLE_FLUSH_MAX_US (15 * G_USEC_PER_SEC)
 /* --capture kdump: how long the capture kernel may take, from the panic to
  * its power-off (a 512 MiB guest's ELF vmcore under TCG takes about 15 s). */
 #define KDUMP_CAPTURE_TIMEOUT_S 300
@@ -38,13 +43,17 @@ static GError *dump_memory(Run *r, Vm *vm)
 		OlDumpWriteStats stats;
 
 		run_say(r, "capturing memory (elf, memory-only, to convert to %s)", r->opt->format);
-		err = vm_dump(vm, elf, "elf");
+		err = r->remote ? run_remote_dump(r, vm, elf, "elf") : vm_dump(vm, elf, "elf");
 		if (!err)
 			err = convert_dump(elf, abs, r->opt->format, &stats);
 		g_unlink(elf);
 	} else {
-		run_say(r, "capturing memory (%s, memory-only)", r->opt->format);
-		err = vm_dump(vm, abs, r->opt->format);
+		run_say(r, "capturing memory (%s, memory-only%s)", r->opt->format,
+			r->remote ? ", on the daemon's host" : "");
+		if (r->remote)
+			err = run_remote_dump(r, vm, abs, r->opt->format);
+		else
+			err = vm_dump(vm, abs, r->opt->format);
 	}
 	if (err) {
 		/* a partial dump is no dump (and frees the space run.json needs
@@ -72,13 +81,14 @@ static void flush_console(Run *r, Vm *vm)
 	g_autoptr(GError) err = vm_resume(vm);
 	gint64 start = g_get_monotonic_time(), last_growth = start;
 	goffset seen = r->console->offset;
+	gint64 max_us = r->remote ? REMOTE_CONSOLE_FLUSH_MAX_US : CONSOLE_FLUSH_MAX_US;
+	gint64 quiet_us = r->remote ? max_us : CONSOLE_QUIET_US;
 
 	if (err) {
 		run_say(r, "console may be incomplete: %s", err->message);
 		return;
 	}
-	while (g_get_monotonic_time() - start < CONSOLE_FLUSH_MAX_US &&
-	       g_get_monotonic_time() - last_growth < CONSOLE_QUIET_US) {
+	while (g_get_monotonic_time() - start < max_us && g_get_monotonic_time() - last_growth < quiet_us) {
 		g_usleep(POLL_US);
 		console_watcher_poll(r->console);
 		/* panic() prints its end line after flushing the consoles: all is out */
@@ -103,10 +113,10 @@ GError *run_host_capture(Run *r, Vm *vm, RunEvent event)
 
 	r->capture_used = "host";
 	if (event == RUN_EVENT_HANG) {
-		r->outcome = "hang";
+		r->outcome = "no-output";
 		r->detected_by = g_strdup_printf("timeout (%d s) and no panic %d s after an NMI", r->opt->timeout,
 						 NMI_GRACE_SECONDS);
-		run_say(r, "guest still not panicked %d s after the NMI: capturing it as hung", NMI_GRACE_SECONDS);
+		run_say(r, "guest still not panicked %d s after the NMI: capturing it (no-output)", NMI_GRACE_SECONDS);
 		return dump_memory(r, vm);
 	}
 	r->outcome = "panic";

@@ -7,6 +7,7 @@
  *   run-lifecycle.c  boot, watch the guest until its panic (or not), destroy
  *   run-capture.c    host capture (libvirt's dump) and kdump capture
  *   run-result.c     what the dump says, the report, run.json
+ *   run-remote.c     a daemon's run: storage pool, console stream, dump download
  *   run.c            the order of the steps
  */
 #pragma once
@@ -59,7 +60,7 @@ typedef struct {
 	int timeout;
 	char *format;
 	char *connect;
-	char *expect;     /* --expect: panic, no-panic (or hang); NULL: none */
+	char *expect;     /* --expect: an outcome (run_outcome_known); NULL: none */
 	gboolean json;    /* --json: print run.json instead of the directory */
 	gboolean format_given;
 	char *capture;    /* host (libvirt's dump) or kdump (the guest's own) */
@@ -144,6 +145,7 @@ typedef struct {
 	gboolean nmi_sent;
 	GDateTime *started;
 	struct RunGdb *gdb;   /* --gdb: the stub, gdb and their sockets (run-gdb.c) */
+	struct RunRemote *remote; /* a daemon's run: pool, console stream (run-remote.c); NULL: embedded */
 } Run;
 
 double run_now(const Run *r);
@@ -196,6 +198,8 @@ GError *run_host_capture(Run *r, Vm *vm, RunEvent event);
 GError *run_kdump_capture(Run *r, Vm *vm, RunEvent event);
 
 /* run-result.c */
+/* syzkaller's title of a run that is not a crash (no-output, lost-connection), or NULL */
+const char *run_pseudo_title(const Run *r);
 void run_read_dump(Run *r);
 void run_build_report(Run *r);
 void run_write_json(Run *r);

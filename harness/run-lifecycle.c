@@ -11,6 +11,7 @@
 #include "reaper.h"
 #include "run-gdb.h"
 #include "run-internal.h"
+#include "run-remote.h"
 
 volatile sig_atomic_t run_stop_signal;
 
@@ -82,18 +83,22 @@ GError *run_start(Run *r, Vm *vm)
 	g_autofree char *xml_path = g_build_filename(r->dir, "domain.xml", NULL);
 	g_autofree char *xml = NULL;
 	g_autoptr(GError) err = NULL;
+	const char *kernel = r->kit->bzimage, *initrd = r->kit->initrd;
+	GError *e;
 
 	r->domain = g_strdup_printf("oopslab-%s-%d", r->lab->name, (int)reaper_user_pid());
 	r->shared_ram = run_wants_shared_ram(r, vm);
+	if (r->remote && (e = run_remote_upload(r, vm, &kernel, &initrd)))
+		return e;
 	xml = domain_xml(&(DomainSpec){
 		.name = r->domain,
 		.accel = r->accel,
 		.memory_mib = o->memory_mib,
 		.cpus = o->cpus,
-		.kernel = r->kit->bzimage,
-		.initrd = r->kit->initrd,
+		.kernel = kernel,
+		.initrd = initrd,
 		.cmdline = r->cmdline,
-		.console_path = console_abs,
+		.console_path = r->remote ? NULL : console_abs,
 		.disk_path = r->disk_path,
 		.share_dir = r->share_dir,
 		.share_rw = o->share_rw,
@@ -109,7 +114,9 @@ GError *run_start(Run *r, Vm *vm)
 	r->console->start_us = r->t0;
 	run_say(r, "starting guest (%s, %d MiB, %d vCPUs, lab %s)", accel_name(r->accel), o->memory_mib, o->cpus,
 		r->lab->name);
-	return vm_start(vm, xml);
+	if ((e = vm_start(vm, r->domain, xml, r->remote != NULL)))
+		return e;
+	return r->remote ? run_remote_console(r, vm, console_path) : NULL;
 }
 
 /* Before /init's trigger, the timeout also allows for the boot: under TCG
@@ -247,6 +254,7 @@ static void destroy_guest(Run *r, Vm *vm)
 	double t = run_now(r);
 
 	vm_destroy(vm);
+	run_remote_stop_console(r);
 	r->t_destroy = run_now(r) - t;
 	copy_qemu_log(r, vm);
 	if (r->disk_path)

@@ -197,6 +197,10 @@ GError *run_options_validate(RunOptions *o, const Lab *lab)
  * callback: it writes here, run_options_parse() takes it. */
 static char *gdb_arg;
 
+/* What --expect takes: every outcome but error ("hang" is no-output's old name) */
+static const char *const expect_outcomes[] = {"panic", "no-panic", "no-output", "lost-connection", "boot-failure",
+					      NULL};
+
 static gboolean on_gdb(const char *name, const char *value, gpointer data, GError **error)
 {
 	g_free(gdb_arg);
@@ -226,7 +230,8 @@ static GOptionContext *run_option_context(RunOptions *o)
 		 "free, page-cache and user pages left out), kdump-raw (uncompressed pages, converted from elf), elf, "
 		 "kdump-zlib (QEMU's own), win-dmp", "FORMAT"},
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o->expect,
-		 "panic, no-panic, hang or boot-failure: exit with status 3 when the outcome is another", "OUTCOME"},
+		 "panic, no-panic, no-output, lost-connection or boot-failure: exit with status 3 when the outcome is "
+		 "another", "OUTCOME"},
 		{"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print run.json on stdout instead of the run directory", NULL},
 		{"capture", 0, 0, G_OPTION_ARG_STRING, &o->capture,
 		 "host (default: libvirt dumps the guest's memory) or kdump (the guest's own capture kernel, "
@@ -299,9 +304,14 @@ int run_options_parse(RunOptions *o, int argc, char **argv)
 		fprintf(stderr, "oopslab run: unexpected argument '%s'\n", argv[1]);
 		return RUN_EXIT_USAGE;
 	}
-	if (o->expect && !g_str_equal(o->expect, "panic") && !g_str_equal(o->expect, "no-panic") &&
-	    !g_str_equal(o->expect, "hang") && !g_str_equal(o->expect, "boot-failure")) {
-		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, hang, boot-failure\n", o->expect);
+	if (g_strcmp0(o->expect, "hang") == 0) {
+		/* the outcome's name before syzkaller's */
+		g_free(o->expect);
+		o->expect = g_strdup("no-output");
+	}
+	if (o->expect && !g_strv_contains(expect_outcomes, o->expect)) {
+		fprintf(stderr, "oopslab run: --expect: '%s' is not one of panic, no-panic, no-output, lost-connection, "
+			"boot-failure\n", o->expect);
 		return RUN_EXIT_USAGE;
 	}
 	if (o->flavour) {

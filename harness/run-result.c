@@ -10,6 +10,7 @@
 #include "report.h"
 #include "run-dir.h"
 #include "run-internal.h"
+#include "run-remote.h"
 #include "sysinfo.h"
 #include "workload.h"
 
@@ -138,20 +139,39 @@ static void json_kdump(JsonWriter *w, const Run *r)
 	json_end_object(w);
 }
 
+/*
+ * syzkaller's titles for the outcomes that are not a crash: no-output
+ * always (what the console holds then is the answer to the harness's own
+ * NMI, "unknown NMI": report.txt and findings keep it), lost-connection
+ * when the console had no report before QEMU went.
+ */
+const char *run_pseudo_title(const Run *r)
+{
+	if (g_strcmp0(r->outcome, "no-output") == 0)
+		return "no output from test machine";
+	if (g_strcmp0(r->outcome, "lost-connection") == 0 && !r->oops)
+		return "lost connection to test machine";
+	return NULL;
+}
+
 /* From the console and the report (report.txt, report.json): what crashed,
  * and where; from the dump itself, through the stub's kernel model. */
 static void json_crash(JsonWriter *w, const Run *r)
 {
 	const ConsoleWatcher *c = r->console;
 	g_autofree char *console = g_build_filename(r->dir, "console.log", NULL);
+	/* no-output and lost-connection are their own type */
+	const char *pseudo = run_pseudo_title(r);
+	const char *title = pseudo ? pseudo : r->oops ? r->oops->title : NULL;
+	const char *type = pseudo ? r->outcome : r->oops ? r->oops->type : NULL;
 
 	json_member_string(w, "console", console);
 	json_member_string(w, "panic_line", c ? c->panic_line : NULL);
 	/* the report's first line; the console watcher knows fewer kinds */
 	json_member_string(w, "oops_line", r->oops ? r->oops->header : c ? c->oops_line : NULL);
 	json_member_string(w, "rip", c ? c->rip_line : NULL);
-	json_member_string(w, "title", r->oops ? r->oops->title : NULL);
-	json_member_string(w, "type", r->oops ? r->oops->type : NULL);
+	json_member_string(w, "title", title);
+	json_member_string(w, "type", type);
 	json_member_string(w, "crash_function", r->oops ? r->oops->function : NULL);
 	json_findings(w, r);
 	json_member_string(w, "report_source", r->report_source);
@@ -303,6 +323,7 @@ void run_write_json(Run *r)
 	json_guest(&w, r);
 	json_workload(&w, r);
 	json_dump(&w, r);
+	run_remote_json(&w, r);
 	json_kdump(&w, r);
 	json_crash(&w, r);
 	json_timings(&w, r);

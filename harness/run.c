@@ -12,6 +12,7 @@
 
 #include "run-gdb.h"
 #include "run-internal.h"
+#include "run-remote.h"
 
 double run_now(const Run *r)
 {
@@ -70,6 +71,7 @@ void run_clear(Run *r)
 	if (r->started)
 		g_date_time_unref(r->started);
 	run_gdb_free(r->gdb);
+	run_remote_free(r->remote);
 }
 
 /* A run directory made by prepare() that failed: what it put there. */
@@ -91,7 +93,7 @@ static GError *prepare(Run *r, Vm **vm)
 	if ((err = run_find_lab(r)) || (err = run_options_validate(r->opt, r->lab)))
 		return err;
 	r->kdump = g_str_equal(r->opt->capture, "kdump");
-	if ((err = run_assemble(r)))
+	if ((err = run_remote_check(r)) || (err = run_assemble(r)))
 		return err;
 	/* the embedded driver probes QEMU as it opens: hide a /dev/kvm TCG
 	 * does not use before that (kvm-mask.h) */
@@ -137,11 +139,17 @@ static GError *run_guest(Run *r, Vm *vm)
 		g_autofree char *detail = NULL;
 
 		vm_state(vm, &detail);
+		run_remote_drain_console(r);
 		/* powered off is the guest's own doing; anything else (QEMU
-		 * killed, failed) is not an outcome of the workload */
-		if (g_strcmp0(detail, "shutdown") != 0)
-			return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "QEMU stopped under the run (%s; see %s/qemu.log)",
-					   detail ? detail : "no reason given", r->dir);
+		 * killed or failed, the daemon's connection gone) lost the
+		 * guest under the run: syzkaller's "lost connection" */
+		if (g_strcmp0(detail, "shutdown") != 0) {
+			r->outcome = "lost-connection";
+			r->detected_by = g_strdup_printf("QEMU stopped under the run (%s)", detail ? detail : "no reason given");
+			run_say(r, "QEMU stopped under the run (%s; see %s/qemu.log)", detail ? detail : "no reason given",
+				r->dir);
+			return NULL;
+		}
 		r->outcome = "no-panic";
 		r->detected_by = g_strdup_printf("guest stopped (%s)", detail ? detail : "?");
 		run_say(r, "guest stopped without a panic (%s)", detail ? detail : "?");

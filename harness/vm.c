@@ -21,8 +21,10 @@ struct Vm {
 	virConnectPtr conn;
 	virDomainPtr dom;
 	int lifecycle_cb;
+	gboolean close_cb;
 	GThread *loop_thread;
 	gint loop_quit;
+	char *name;       /* of our domain, set before it starts: a daemon reports every domain's events */
 	gint state;       /* VmState, written by the event thread */
 	char *detail;     /* under lock */
 	GMutex lock;
@@ -150,7 +152,13 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 {
 	Vm *vm = opaque;
 	const char *what = NULL;
+	gboolean ours;
 
+	g_mutex_lock(&vm->lock);
+	ours = vm->name && g_strcmp0(virDomainGetName(dom), vm->name) == 0;
+	g_mutex_unlock(&vm->lock);
+	if (!ours) /* another run's guest on the same daemon */
+		return 0;
 	if (event == VIR_DOMAIN_EVENT_CRASHED) {
 		what = detail == VIR_DOMAIN_EVENT_CRASHED_PANICKED	 ? "panicked"
 		       : detail == VIR_DOMAIN_EVENT_CRASHED_CRASHLOADED ? "crash-loaded"
@@ -173,6 +181,24 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 		g_mutex_unlock(&vm->lock);
 	}
 	return 0;
+}
+
+/* A daemon's connection gone (the daemon died, the network): the guest is
+ * lost to us, and AUTODESTROY has the daemon kill it. */
+static void close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	Vm *vm = opaque;
+	static const char *const reasons[] = {"connection to libvirt lost: error", "connection to libvirt lost: end of file",
+					      "connection to libvirt lost: keepalive timeout",
+					      "connection to libvirt closed by the client"};
+
+	g_mutex_lock(&vm->lock);
+	if (!vm->detail)
+		vm->detail = g_strdup(reason >= 0 && reason < (int)G_N_ELEMENTS(reasons) ? reasons[reason]
+											  : "connection to libvirt lost");
+	g_mutex_unlock(&vm->lock);
+	if (g_atomic_int_get(&vm->state) == VM_STATE_RUNNING)
+		g_atomic_int_set(&vm->state, VM_STATE_STOPPED);
 }
 
 /*
@@ -221,6 +247,8 @@ GError *vm_connect(const char *uri, Vm **out)
 		return virt_error("cannot register for libvirt lifecycle events");
 	if (vm->embed_root)
 		destroy_leftovers(vm);
+	else if (virConnectRegisterCloseCallback(vm->conn, close_cb, vm, NULL) == 0)
+		vm->close_cb = TRUE;
 	*out = g_steal_pointer(&vm);
 	return NULL;
 }
@@ -228,6 +256,26 @@ GError *vm_connect(const char *uri, Vm **out)
 const char *vm_uri(const Vm *vm)
 {
 	return vm->uri;
+}
+
+gboolean vm_uri_is_embedded(const char *uri)
+{
+	return !uri || g_str_has_prefix(uri, "qemu:///embed");
+}
+
+gboolean vm_is_embedded(const Vm *vm)
+{
+	return vm_uri_is_embedded(vm->uri);
+}
+
+virConnectPtr vm_connection(const Vm *vm)
+{
+	return vm->conn;
+}
+
+virDomainPtr vm_domain(const Vm *vm)
+{
+	return vm->dom;
 }
 
 gboolean vm_is_remote(const Vm *vm)
@@ -243,14 +291,23 @@ char *vm_qemu_log_path(const Vm *vm, const char *name)
 	return g_strdup_printf("%s/log/qemu/%s.log", vm->embed_root, name);
 }
 
-GError *vm_start(Vm *vm, const char *xml)
+GError *vm_start(Vm *vm, const char *name, const char *xml, gboolean paused)
 {
 	/*
 	 * AUTODESTROY: if we lose a daemon connection (or die), libvirt kills
 	 * QEMU. The embedded driver cannot do that; there destroy_leftovers()
 	 * cleans up after a killed run instead.
 	 */
-	vm->dom = virDomainCreateXML(vm->conn, xml, vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY);
+	unsigned int flags = vm->embed_root ? 0 : VIR_DOMAIN_START_AUTODESTROY;
+
+	if (paused)
+		flags |= VIR_DOMAIN_START_PAUSED;
+	g_mutex_lock(&vm->lock);
+	g_free(vm->name);
+	vm->name = g_strdup(name);
+	g_mutex_unlock(&vm->lock);
+
+	vm->dom = virDomainCreateXML(vm->conn, xml, flags);
 	if (!vm->dom)
 		return virt_error("cannot start the guest");
 	return NULL;
@@ -389,6 +446,8 @@ void vm_free(Vm *vm)
 	if (vm->conn) {
 		if (vm->lifecycle_cb >= 0)
 			virConnectDomainEventDeregisterAny(vm->conn, vm->lifecycle_cb);
+		if (vm->close_cb)
+			virConnectUnregisterCloseCallback(vm->conn, close_cb);
 		virConnectClose(vm->conn);
 	}
 	if (vm->loop_thread) {
@@ -399,6 +458,7 @@ void vm_free(Vm *vm)
 		close(vm->lock_fd);
 	g_mutex_clear(&vm->lock);
 	g_free(vm->detail);
+	g_free(vm->name);
 	g_free(vm->embed_root);
 	g_free(vm->ram_dir);
 	g_free(vm->uri);

@@ -6,6 +6,7 @@
  */
 #pragma once
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 typedef struct Vm Vm;
 
@@ -23,10 +24,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Vm, vm_free)
 
 const char *vm_uri(const Vm *vm);
 gboolean vm_is_remote(const Vm *vm);
+/* The embedded driver (qemu:///embed...): QEMU runs in this process's
+ * world and shares its files. Anything else is a daemon, whose QEMU may
+ * share no directory with us (run-remote.c). */
+gboolean vm_is_embedded(const Vm *vm);
+/* The same from --connect's URI (NULL: the default, embedded). */
+gboolean vm_uri_is_embedded(const char *uri);
+/* For the console stream and the storage pool of a daemon's run. */
+virConnectPtr vm_connection(const Vm *vm);
+virDomainPtr vm_domain(const Vm *vm);
 /* Where the embedded driver keeps QEMU's own log of a domain, or NULL. */
 char *vm_qemu_log_path(const Vm *vm, const char *domain_name);
 
-GError *vm_start(Vm *vm, const char *xml) G_GNUC_WARN_UNUSED_RESULT;
+/* NAME: the domain's, as in XML (only its events count); paused: the
+ * guest's vCPUs wait for vm_resume (a console to open first) */
+GError *vm_start(Vm *vm, const char *name, const char *xml, gboolean paused) G_GNUC_WARN_UNUSED_RESULT;
 VmState vm_state(const Vm *vm, char **detail);
 GError *vm_inject_nmi(Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
 /* Pause a running guest (a panic seen on the console: memory stays as

@@ -48,7 +48,7 @@ def trace_frames(console_text):
 name = sys.argv[1]
 lab = labs()[name]
 expect = lab.get("expect", "panic")
-extra = ("--timeout", "3") if expect == "hang" else ()
+extra = ("--timeout", "3") if expect == "no-output" else ()
 rj, rundir = run_lab(name, *extra)
 
 for k in REQUIRED_KEYS:
@@ -75,8 +75,10 @@ check(len(prstatus) == rj["cpus"], f"one NT_PRSTATUS per vCPU ({len(prstatus)} f
 vmci = [n for n in notes if n[0] == "VMCOREINFO"]
 check(len(vmci) == 1 and b"OSRELEASE=6.1." in vmci[0][2], "one VMCOREINFO note naming the 6.1 kernel")
 
-if expect == "hang":
-    check(rj["detected_by"].startswith("timeout"), f"hang detected by the timeout: {rj['detected_by']}")
+if expect == "no-output":
+    check(rj["detected_by"].startswith("timeout"), f"no-output detected by the timeout: {rj['detected_by']}")
+    check(rj["title"] == "no output from test machine" and rj["type"] == "no-output",
+          f"no-output has syzkaller's title: {rj['title']!r} ({rj['type']})")
     finish()
 
 accel = rj["accel"]

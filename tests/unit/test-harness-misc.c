@@ -102,6 +102,14 @@ static void test_domain_xml(void)
 	xml = domain_xml(&spec);
 	g_assert_nonnull(strstr(xml, "<domain type='kvm'>"));
 	g_assert_nonnull(strstr(xml, "host-passthrough"));
+
+	/* a daemon's run: the console is a pty that libvirt streams */
+	spec.console_path = NULL;
+	g_free(xml);
+	xml = domain_xml(&spec);
+	g_assert_nonnull(strstr(xml, "<serial type='pty'>"));
+	g_assert_nonnull(strstr(xml, "<console type='pty'>"));
+	g_assert_null(strstr(xml, "<serial type='file'>"));
 }
 
 static void test_manifest(void)
@@ -115,11 +123,12 @@ static void test_manifest(void)
 	close(fd);
 	g_file_set_contents(path,
 			    "[a]\ntype=bug\nmodule=m\nfunction=f\nmarker=panic(\"x\\n\");\n"
-			    "[b]\ntype=none\ncommand=true\nexpect=no-panic\n",
+			    "[b]\ntype=none\ncommand=true\nexpect=no-panic\n"
+			    "[h]\ntype=hang\ncommand=true\nexpect=hang\n",
 			    -1, NULL);
 	err = lab_set_load(path, &set);
 	g_assert_no_error(err);
-	g_assert_cmpuint(set->labs->len, ==, 2);
+	g_assert_cmpuint(set->labs->len, ==, 3);
 	lab = lab_set_find(set, "a");
 	g_assert_cmpstr(lab->module, ==, "m");
 	g_assert_null(lab->command);
@@ -127,6 +136,8 @@ static void test_manifest(void)
 	/* markers are literal source text: no escape processing */
 	g_assert_cmpstr(lab->marker, ==, "panic(\"x\\n\");");
 	g_assert_cmpstr(lab_set_find(set, "b")->expect, ==, "no-panic");
+	/* no-output's old name */
+	g_assert_cmpstr(lab_set_find(set, "h")->expect, ==, "no-output");
 	g_assert_null(lab_set_find(set, "c"));
 
 	g_clear_pointer(&set, lab_set_free);
