@@ -99,15 +99,18 @@ static gsize blob_append(OlDump *d, const guint8 *hdr, const guint8 *name, guint
 			 const guint8 *desc, guint32 descsz)
 {
 	static const guint8 zeros[4];
+	GByteArray *b;
+	gsize desc_off;
+
 	if (!d->note_blob) {
 		d->note_blob = g_byte_array_new();
 		d->vmcoreinfo_desc = G_MAXSIZE;
 	}
-	GByteArray *b = d->note_blob;
+	b = d->note_blob;
 	g_byte_array_append(b, hdr, NOTE_HEADER_SIZE);
 	g_byte_array_append(b, name, namesz);
 	g_byte_array_append(b, zeros, (guint)(align_up(namesz, 4) - namesz));
-	gsize desc_off = b->len;
+	desc_off = b->len;
 	g_byte_array_append(b, desc, descsz);
 	g_byte_array_append(b, zeros, (guint)(align_up(descsz, 4) - descsz));
 	return desc_off;
@@ -116,13 +119,24 @@ static gsize blob_append(OlDump *d, const guint8 *hdr, const guint8 *name, guint
 GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		       const guint8 *p, guint64 len, guint align)
 {
+	guint64 pos;
+
 	g_assert(align == 4 || align == 8);
 	if (!st->qemu)
 		st->qemu = g_array_new(FALSE, TRUE, sizeof(OlQemuCpuState));
 
-	guint64 pos = 0;
+	pos = 0;
 	while (pos < len) {
 		guint64 note_offset = file_offset + pos;
+		guint32 namesz;
+		guint32 descsz;
+		guint32 type;
+		guint64 name_pos;
+		guint64 desc_pos;
+		const guint8 *name;
+		const guint8 *desc;
+		gsize blob_desc;
+
 		if (len - pos < NOTE_HEADER_SIZE) {
 			/* Zero padding at the end of the segment is harmless. */
 			for (guint64 i = pos; i < len; i++)
@@ -132,9 +146,9 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 							     note_offset, (guint)(len - pos));
 			break;
 		}
-		guint32 namesz = ol_le32(p + pos);
-		guint32 descsz = ol_le32(p + pos + 4);
-		guint32 type = ol_le32(p + pos + 8);
+		namesz = ol_le32(p + pos);
+		descsz = ol_le32(p + pos + 4);
+		type = ol_le32(p + pos + 8);
 		if (namesz == 0 && descsz == 0 && type == 0) {
 			/* kdump's crash_notes end in an empty note; skip it
 			 * and any zero fill after it. */
@@ -143,15 +157,15 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		}
 
 		/* 64-bit arithmetic: sizes are u32, so none of this overflows. */
-		guint64 name_pos = pos + NOTE_HEADER_SIZE;
-		guint64 desc_pos = align_up(name_pos + namesz, align);
+		name_pos = pos + NOTE_HEADER_SIZE;
+		desc_pos = align_up(name_pos + namesz, align);
 		if (desc_pos > len || descsz > len - desc_pos)
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 					     "note at offset " X64 " (n_namesz %u, n_descsz %u) runs past the end of its segment at offset " X64,
 					     note_offset, namesz, descsz, file_offset + len);
-		const guint8 *name = p + name_pos;
-		const guint8 *desc = p + desc_pos;
-		gsize blob_desc = blob_append(d, p + pos, name, namesz, desc, descsz);
+		name = p + name_pos;
+		desc = p + desc_pos;
+		blob_desc = blob_append(d, p + pos, name, namesz, desc, descsz);
 
 		if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE")) {
 			if (descsz != PRSTATUS_SIZE)
@@ -161,11 +175,13 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 			parse_prstatus(d, desc, note_offset);
 			st->n_prstatus++;
 		} else if (type == 0 && name_is(name, namesz, "QEMU")) {
+			GError *err;
+
 			if (descsz < QEMU_STATE_SIZE_V1)
 				return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 						     "QEMU note at offset " X64 " has n_descsz %u, expected at least %u",
 						     note_offset, descsz, QEMU_STATE_SIZE_V1);
-			GError *err = parse_qemu_state(d, st, desc, descsz, note_offset);
+			err = parse_qemu_state(d, st, desc, descsz, note_offset);
 			if (err)
 				return err;
 			st->n_qemu++;

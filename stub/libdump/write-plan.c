@@ -45,36 +45,40 @@ static void copy_field(char *dst, const guint8 *src)
 
 void ol_kernel_info(OlDump *in, OlKernelInfo *out)
 {
+	OlDumpKdumpInfo kinfo;
+	gsize len;
+	const char *info;
+	gint64 pb;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *rel = NULL;
+	guint64 uts, name_off;
+	g_autoptr(OlXlat) x = NULL;
+	guint8 u[6 * 65];
+
 	memset(out, 0, sizeof(*out));
 	g_strlcpy(out->machine, "x86_64", sizeof(out->machine));
-	OlDumpKdumpInfo kinfo;
 	if (ol_dump_kdump_info(in, &kinfo))
 		out->phys_base = kinfo.phys_base;
 
-	gsize len;
-	const char *info = ol_dump_vmcoreinfo(in, &len);
+	info = ol_dump_vmcoreinfo(in, &len);
 	if (!info)
 		return;
-	gint64 pb;
-	g_autoptr(GError) err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &pb);
+	err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &pb);
 	if (!err)
 		out->phys_base = (guint64)pb; /* decimal, signed: QEMU's hex parse is wrong */
 	ol_vmcoreinfo_try_u64(info, len, "CRASHTIME", &out->crash_time);
-	g_autofree char *rel = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
+	rel = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
 	if (rel)
 		g_strlcpy(out->release, rel, sizeof(out->release));
 
 	/* The rest of struct new_utsname from init_uts_ns, as makedumpfile
 	 * fills the header. */
-	guint64 uts, name_off;
-	g_autoptr(OlXlat) x = NULL;
 	if (!ol_vmcoreinfo_try_u64(info, len, "SYMBOL(init_uts_ns)", &uts) ||
 	    !ol_vmcoreinfo_try_u64(info, len, "OFFSET(uts_namespace.name)", &name_off))
 		return;
 	g_clear_error(&err);
 	if ((err = ol_xlat_new(in, &x)))
 		return;
-	guint8 u[6 * 65];
 	if (!ol_xlat_try_read(x, uts + name_off, u, sizeof(u)))
 		return;
 	copy_field(out->sysname, u);
@@ -110,6 +114,12 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 {
 	guint n = ol_dump_n_ranges(in);
 	guint64 end = 0;
+	guint64 limit;
+	g_autoptr(OlXlat) x = NULL;
+	g_autofree guint8 *free_bm = NULL;
+	guint kinds;
+	guint64 last;
+
 	for (guint i = 0; i < n; i++) {
 		guint64 start, size;
 		ol_dump_range(in, i, &start, &size);
@@ -120,8 +130,7 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 				   "physical memory reaches 0x%" G_GINT64_MODIFIER "x, past the %d-bit limit of a dump copy",
 				   end << OL_PAGE_SHIFT, OL_WRITE_MAX_PHYS_BITS);
 	p->stats.dropped_from_pfn = G_MAXUINT64;
-	guint64 limit = G_MAXUINT64;
-	g_autoptr(OlXlat) x = NULL;
+	limit = G_MAXUINT64;
 	if (opt->format == OL_DUMP_WRITE_KDUMP) {
 		g_autoptr(GError) err = ol_xlat_new(in, &x);
 		if (!err && kernel_end_pfn(in, x, &limit) && limit < end)
@@ -136,8 +145,7 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 				   p->bitmap_bytes);
 	/* Free and LRU pages (kdump only), left out as makedumpfile -d 16 and
 	 * -d 14 leave them; none if the kernel's memory map cannot be read. */
-	g_autofree guint8 *free_bm = NULL;
-	guint kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
+	kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
 	if (kinds && x) {
 		OlUnneeded counts;
 		free_bm = g_malloc0(MAX(p->bitmap_bytes, 1));
@@ -145,15 +153,18 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 			g_clear_pointer(&free_bm, g_free);
 	}
 
-	guint64 last = G_MAXUINT64;
+	last = G_MAXUINT64;
 	for (guint i = 0; i < n; i++) {
 		guint64 start, size;
 		ol_dump_range(in, i, &start, &size);
 		for (guint64 pfn = start >> OL_PAGE_SHIFT; pfn << OL_PAGE_SHIFT < start + size; pfn++) {
+			OlPageState st;
+			gboolean keep;
+
 			if (pfn == last)
 				continue; /* a page two ranges share */
 			last = pfn;
-			OlPageState st = ol_dump_page_state(in, pfn);
+			st = ol_dump_page_state(in, pfn);
 			if (st == OL_PAGE_HOLE)
 				continue;
 			if (pfn >= p->max_mapnr) {
@@ -162,7 +173,7 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 			}
 			p->ram[pfn >> 3] |= (guint8)(1u << (pfn & 7));
 			p->stats.ram_pages++;
-			gboolean keep = st == OL_PAGE_PRESENT;
+			keep = st == OL_PAGE_PRESENT;
 			if (keep && free_bm && ol_plan_bit(free_bm, pfn)) {
 				keep = FALSE;
 				p->stats.unneeded_pages++;
@@ -189,19 +200,22 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *opt, OlDumpWriteStats *stats)
 {
 	g_auto(OlWritePlan) plan = { 0 };
+	GError *err;
+	OlOutFile out;
+	OlDumpWriteStats st;
+
 	/* A copy of a cut dump would say "excluded" where memory was lost. */
 	if (ol_dump_warning(in))
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED, "%s (a copy needs the whole dump)", ol_dump_warning(in));
-	GError *err = make_plan(in, opt, &plan);
+	err = make_plan(in, opt, &plan);
 	if (err)
 		return err;
 
-	OlOutFile out;
 	if ((err = ol_out_open(&out, path))) {
 		ol_out_abort(&out);
 		return err;
 	}
-	OlDumpWriteStats st = plan.stats;
+	st = plan.stats;
 	if (opt->format == OL_DUMP_WRITE_KDUMP)
 		err = ol_kdump_write(in, &out, &plan, opt, &st);
 	else

@@ -10,8 +10,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autofree char *text = g_strndup((const char *)data, size);
+	g_autoptr(ConsoleWatcher) w = NULL;
+
 	oops_free(oops_parse(text));
-	g_autoptr(ConsoleWatcher) w = console_watcher_new("/dev/null", 0);
+	w = console_watcher_new("/dev/null", 0);
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 
 	for (guint i = 0; lines[i]; i++)

@@ -178,11 +178,13 @@ static GByteArray *note_blob(KdumpGen *g, guint64 *vmci_in_blob)
 	/* Find the VMCOREINFO desc: notes are 4-aligned, name padded to 4. */
 	for (gsize pos = 0; pos + 12 <= blob->len;) {
 		guint32 namesz, descsz;
+		gsize desc;
+
 		memcpy(&namesz, blob->data + pos, 4);
 		memcpy(&descsz, blob->data + pos + 4, 4);
 		namesz = GUINT32_FROM_LE(namesz);
 		descsz = GUINT32_FROM_LE(descsz);
-		gsize desc = pos + 12 + ((namesz + 3) & ~3u);
+		desc = pos + 12 + ((namesz + 3) & ~3u);
 		if (namesz == 11 && memcmp(blob->data + pos + 12, "VMCOREINFO", 11) == 0)
 			*vmci_in_blob = desc;
 		pos = desc + ((descsz + 3) & ~3u);
@@ -241,29 +243,45 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 	gsize blob_len = has_notes ? notes->len : has_vmci ? strlen(g->vmcoreinfo) : 0;
 	guint32 sub_hdr_size = (guint32)((104 + blob_len + BS - 1) / BS);
 	guint64 half_blocks = (g->max_mapnr / 8 + BS - 1) / BS;
+	guint32 bitmap_blocks;
+	guint64 bitmap_off;
+	guint64 half;
+	guint64 desc_off;
+	g_autoptr(GArray) pfns = NULL;
+	guint64 n;
+	guint64 data_off;
+	GByteArray *b;
+	guint8 *h;
+	guint32 status;
+	guint8 *s;
+	guint64 blob_off;
+	guint64 vmci_off;
+	guint64 zero_page;
+	guint8 page[2 * BS], out[4 * BS];
+
 	if (half_blocks == 0)
 		half_blocks = 1;
-	guint32 bitmap_blocks = (guint32)(2 * half_blocks);
-	guint64 bitmap_off = (guint64)(1 + sub_hdr_size) * BS;
-	guint64 half = half_blocks * BS;
-	guint64 desc_off = bitmap_off + 2 * half;
+	bitmap_blocks = (guint32)(2 * half_blocks);
+	bitmap_off = (guint64)(1 + sub_hdr_size) * BS;
+	half = half_blocks * BS;
+	desc_off = bitmap_off + 2 * half;
 
 	/* Which PFNs get a desc: dumped ones (inside the split range). */
-	g_autoptr(GArray) pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
+	pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
 	for (guint64 p = 0; p < g->max_mapnr; p++)
 		if (bit(g->dumped, p) && (!g->split || (p >= g->start && p < g->end)))
 			g_array_append_val(pfns, p);
-	guint64 n = pfns->len;
-	guint64 data_off = desc_off + n * 24;
+	n = pfns->len;
+	data_off = desc_off + n * 24;
 
-	GByteArray *b = g_byte_array_new();
+	b = g_byte_array_new();
 	g_byte_array_set_size(b, (guint)data_off);
 	memset(b->data, 0, b->len);
-	guint8 *h = b->data;
+	h = b->data;
 	memcpy(h, "KDUMP   ", 8);
 	put32(h + 8, (guint32)g->version);
 	memcpy(h + 12 + 4 * 65, "x86_64", 6);
-	guint32 status = codec_flag(g->codec) | (g->n_missing ? 0x8 : 0);
+	status = codec_flag(g->codec) | (g->n_missing ? 0x8 : 0);
 	put32(h + 424, status);
 	put32(h + 428, BS);
 	put32(h + 432, sub_hdr_size);
@@ -271,7 +289,7 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 	put32(h + 440, (guint32)MIN(g->max_mapnr, G_MAXUINT32));
 	put32(h + 460, 2);
 
-	guint8 *s = b->data + BS;
+	s = b->data + BS;
 	put64(s + 0, 0x1000000);                  /* phys_base */
 	if (g->version >= 1)
 		put32(s + 8, g->dump_level);
@@ -280,8 +298,8 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 		put64(s + 16, g->start);
 		put64(s + 24, g->end);
 	}
-	guint64 blob_off = BS + 104;
-	guint64 vmci_off = 0;
+	blob_off = BS + 104;
+	vmci_off = 0;
 	if (has_notes) {
 		memcpy(b->data + blob_off, notes->data, notes->len);
 		put64(s + 48, blob_off);
@@ -312,13 +330,12 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 	}
 
 	/* Page data. */
-	guint64 zero_page = 0;
+	zero_page = 0;
 	if (g->shared_zero) {
 		zero_page = b->len;
 		g_byte_array_set_size(b, b->len + BS);
 		memset(b->data + zero_page, 0, BS);
 	}
-	guint8 page[2 * BS], out[4 * BS];
 	for (guint64 i = 0; i < n; i++) {
 		guint64 pfn = g_array_index(pfns, guint64, i);
 		guint8 pd[24] = { 0 };
@@ -386,6 +403,9 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 	GRand *rnd = g_rand_new_with_seed(opt->seed);
 	GByteArray *out = g_byte_array_new();
 	guint8 head[4096] = { 0 };
+	g_autoptr(GArray) recs = NULL;
+	guint8 end[16];
+
 	memcpy(head, "makedumpfile", 12);
 	put_be64(head + 16, 1);
 	put_be64(head + 24, 1);
@@ -406,7 +426,7 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 		add_record(out, 0, junk, plain->len);
 	}
 
-	g_autoptr(GArray) recs = g_array_new(FALSE, FALSE, sizeof(Rec));
+	recs = g_array_new(FALSE, FALSE, sizeof(Rec));
 	for (guint64 off = 0; off < plain->len; off += opt->record_size) {
 		Rec r = { off, MIN(opt->record_size, plain->len - off) };
 		if (opt->skip_zero && !opt->overwrite && all_zero(plain->data + r.off, r.len) &&
@@ -426,7 +446,6 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 		const Rec *r = &g_array_index(recs, Rec, i);
 		add_record(out, r->off, plain->data + r->off, r->len);
 	}
-	guint8 end[16];
 	memset(end, 0xff, sizeof(end));
 	g_byte_array_append(out, end, sizeof(end));
 	g_rand_free(rnd);
