@@ -134,6 +134,8 @@ typedef struct {
 
 static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, guint64 hdr_off)
 {
+	struct ol_segment seg;
+
 	if (ph->vaddr >= KERNEL_VADDR_MIN && ph->vaddr != ph->paddr)
 		loads->kernel_vaddrs = TRUE;
 	if (ph->memsz == 0 || ph->offset == G_MAXUINT64)
@@ -153,7 +155,7 @@ static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, gu
 				     "PT_LOAD %u (program header at offset " X64 ") data at offset " X64 " size " X64 " extends past the end of the file (%" G_GSIZE_FORMAT " bytes)",
 				     index, hdr_off, ph->offset, ph->filesz, d->size);
 
-	struct ol_segment seg = {
+	seg = (struct ol_segment){
 		.start = ph->paddr,
 		.size = ph->memsz,
 		.file_offset = ph->offset,
@@ -259,6 +261,8 @@ GError *ol_elf_open(OlDump *d)
 	guint32 phnum;
 	guint16 phentsize;
 	guint64 phoff;
+	g_auto(Loads) loads = { 0 };
+	g_auto(OlNoteState) notes = { 0 };
 
 	if (err)
 		return err;
@@ -278,11 +282,8 @@ GError *ol_elf_open(OlDump *d)
 				     "truncated program header table at offset " X64 " (%u entries of %zu bytes; file is %" G_GSIZE_FORMAT " bytes)",
 				     phoff, phnum, sizeof(Elf64_Phdr), d->size);
 
-	g_auto(Loads) loads = {
-		.ram = g_array_new(FALSE, FALSE, sizeof(struct ol_segment)),
-		.aliases = g_array_new(FALSE, FALSE, sizeof(struct ol_segment)),
-	};
-	g_auto(OlNoteState) notes = { 0 };
+	loads.ram = g_array_new(FALSE, FALSE, sizeof(struct ol_segment));
+	loads.aliases = g_array_new(FALSE, FALSE, sizeof(struct ol_segment));
 	for (guint32 i = 0; i < phnum; i++) {
 		guint64 hdr_off = phoff + (guint64)i * sizeof(Elf64_Phdr);
 		Phdr ph = read_phdr(d->map + hdr_off);

@@ -127,9 +127,10 @@ static guint fill_batch(Batch *b, const OlWritePlan *plan, guint64 *cursor)
 static void write_header(guint8 *h, const OlWritePlan *plan, const OlKernelInfo *ki, guint32 status,
 			 guint32 sub_hdr_size, guint32 bitmap_blocks, guint32 nr_cpus)
 {
+	const char *uts[] = { ki->sysname, ki->nodename, ki->release, ki->version, ki->machine, ki->domainname };
+
 	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
 	put32(h + KDUMP_H_VERSION, 6);
-	const char *uts[] = { ki->sysname, ki->nodename, ki->release, ki->version, ki->machine, ki->domainname };
 	for (guint i = 0; i < G_N_ELEMENTS(uts); i++)
 		memcpy(h + KDUMP_H_UTSNAME + i * KDUMP_UTS_LEN, uts[i], strnlen(uts[i], KDUMP_UTS_LEN - 1));
 	put64(h + KDUMP_H_TV_SEC, ki->crash_time);

@@ -742,6 +742,7 @@ static void build_ranges(OlDump *d, const Kdump *k)
 	guint64 pfn = k->start_pfn;
 	while (pfn < k->end_pfn) {
 		guint64 start;
+		struct ol_range range;
 
 		if ((pfn & 7) == 0 && pfn + 8 <= k->end_pfn && k->bm1[pfn >> 3] == 0) {
 			pfn += 8;
@@ -760,7 +761,7 @@ static void build_ranges(OlDump *d, const Kdump *k)
 			else
 				break;
 		}
-		struct ol_range range = { .start = start << OL_PAGE_SHIFT, .size = (pfn - start) << OL_PAGE_SHIFT };
+		range = (struct ol_range){ .start = start << OL_PAGE_SHIFT, .size = (pfn - start) << OL_PAGE_SHIFT };
 		g_array_append_val(r, range);
 	}
 	g_free(d->ranges);

@@ -61,6 +61,12 @@ static GError *parse_qemu_state(OlDump *d, OlNoteState *st, const guint8 *desc,
 				guint32 descsz, guint64 note_offset)
 {
 	OlQemuCpuState s = { 0 };
+	guint64 *gpr[] = { &s.rax, &s.rbx, &s.rcx, &s.rdx, &s.rsi, &s.rdi, &s.rsp, &s.rbp,
+			   &s.r8, &s.r9, &s.r10, &s.r11, &s.r12, &s.r13, &s.r14, &s.r15,
+			   &s.rip, &s.rflags };
+	OlQemuSegment *seg[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss,
+				 &s.ldt, &s.tr, &s.gdt, &s.idt };
+
 	s.version = ol_le32(desc);
 	s.size = ol_le32(desc + 4);
 	if (s.version != 1)
@@ -72,13 +78,8 @@ static GError *parse_qemu_state(OlDump *d, OlNoteState *st, const guint8 *desc,
 				     "QEMU note at offset " X64 " has size field %u, not between %u and its n_descsz %u",
 				     note_offset, s.size, QEMU_STATE_SIZE_V1, descsz);
 
-	guint64 *gpr[] = { &s.rax, &s.rbx, &s.rcx, &s.rdx, &s.rsi, &s.rdi, &s.rsp, &s.rbp,
-			   &s.r8, &s.r9, &s.r10, &s.r11, &s.r12, &s.r13, &s.r14, &s.r15,
-			   &s.rip, &s.rflags };
 	for (guint i = 0; i < G_N_ELEMENTS(gpr); i++)
 		*gpr[i] = ol_le64(desc + 8 + 8 * i);
-	OlQemuSegment *seg[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss,
-				 &s.ldt, &s.tr, &s.gdt, &s.idt };
 	for (guint i = 0; i < G_N_ELEMENTS(seg); i++)
 		*seg[i] = qemu_segment(desc + 152 + 24 * i);
 	for (guint i = 0; i < G_N_ELEMENTS(s.cr); i++)

@@ -18,13 +18,14 @@ static int cmp_segment(const void *pa, const void *pb)
 
 GError *ol_ranges_build(OlDump *d, struct ol_segment *segs, guint n)
 {
+	g_autofree struct ol_range *out = NULL;
 	g_autofree guint *owner = NULL;
 	guint nout;
 
 	if (n > 1) /* segs may be NULL when n == 0 */
 		qsort(segs, n, sizeof(*segs), cmp_segment);
 
-	g_autofree struct ol_range *out = g_new(struct ol_range, MAX(n, 1));
+	out = g_new(struct ol_range, MAX(n, 1));
 	owner = g_new(guint, MAX(n, 1)); /* first segment of each range */
 	nout = 0;
 	for (guint i = 0; i < n; i++) {

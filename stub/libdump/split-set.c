@@ -206,6 +206,7 @@ GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags fl
 	g_autoptr(OlDump) d = NULL;
 	SplitSet *s;
 	OlDump *first;
+	GError *err;
 
 	g_return_val_if_fail(paths && n > 0 && out, NULL);
 	if (n == 1)
@@ -224,9 +225,9 @@ GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags fl
 
 	for (guint i = 0; i < n; i++) {
 		OlDump *p = NULL;
-		GError *err = ol_dump_open_flags(paths[i], flags, &p);
 		OlDumpKdumpInfo k;
 
+		err = ol_dump_open_flags(paths[i], flags, &p);
 		if (err)
 			return err;
 		s->parts[s->n++].d = p;
@@ -240,7 +241,7 @@ GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags fl
 		d->size += ol_dump_file_size(p);
 	}
 	qsort(s->parts, s->n, sizeof(Part), (int (*)(const void *, const void *))cmp_part);
-	GError *err = check_parts(d, s);
+	err = check_parts(d, s);
 	if (err)
 		return err;
 

@@ -52,6 +52,7 @@ static void translate_some(OlDump *d)
 			   G_GUINT64_CONSTANT(0xffffffffff600000) };
 	guint n = 4;
 	static guint8 buf[4096];
+	guint64 off, text_va, text_pa;
 
 	if (err) {
 		g_clear_error(&err);
@@ -70,9 +71,8 @@ static void translate_some(OlDump *d)
 		err = ol_xlat_read(x, vas[i] - 100, buf, sizeof(buf), &done);
 		g_clear_error(&err);
 	}
-	guint64 off, va, pa;
 	(void)ol_xlat_kaslr_offset(x, &off);
-	err = ol_xlat_find_kernel_text(x, &va, &pa);
+	err = ol_xlat_find_kernel_text(x, &text_va, &text_pa);
 	g_clear_error(&err);
 }
 

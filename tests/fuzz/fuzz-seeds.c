@@ -74,7 +74,9 @@ static void dump_seeds(void)
 					      OL_DUMP_CODEC_SNAPPY, OL_DUMP_CODEC_ZSTD };
 	g_autoptr(GByteArray) q = elf_seed(DUMPGEN_QEMU), k = elf_seed(DUMPGEN_KDUMP);
 	g_autoptr(KdumpGen) g1 = NULL, g2 = NULL;
+	g_autoptr(GByteArray) b1 = NULL, b2 = NULL;
 	g_autoptr(GByteArray) set = NULL;
+	guint8 cut[2];
 
 	save("dump", "elf-qemu", 0, q->data, q->len);
 	save("dump", "elf-qemu-strict", 1, q->data, q->len);
@@ -102,13 +104,15 @@ static void dump_seeds(void)
 	g2 = kdump_seed(OL_DUMP_CODEC_LZO);
 	kdumpgen_set_split(g1, 0, 8);
 	kdumpgen_set_split(g2, 8, 64);
-	g_autoptr(GByteArray) a = kdumpgen_build(g1, NULL), b = kdumpgen_build(g2, NULL);
+	b1 = kdumpgen_build(g1, NULL);
+	b2 = kdumpgen_build(g2, NULL);
 	set = g_byte_array_new();
-	guint8 cut[2] = { a->len & 0xff, (a->len >> 8) & 0xff };
-	g_assert(a->len < 0x10000);
+	cut[0] = b1->len & 0xff;
+	cut[1] = (b1->len >> 8) & 0xff;
+	g_assert(b1->len < 0x10000);
 	g_byte_array_append(set, cut, 2);
-	g_byte_array_append(set, a->data, a->len);
-	g_byte_array_append(set, b->data, b->len);
+	g_byte_array_append(set, b1->data, b1->len);
+	g_byte_array_append(set, b2->data, b2->len);
 	save("dump", "kdump-split", 2, set->data, set->len);
 }
 

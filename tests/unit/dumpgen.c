@@ -336,12 +336,13 @@ void dumpgen_pt_map(DumpGenPt *pt, guint64 va, guint64 pa, guint64 size)
 {
 	int target = size == PAGE ? 1 : size == 0x200000 ? 2 : 3;
 	PtTable *t;
+	guint i;
 
 	g_assert(size == PAGE || size == 0x200000 || size == 0x40000000);
 	g_assert(va % size == 0 && pa % size == 0);
 	t = pt->root;
 	for (int level = pt->levels; level > target; level--) {
-		guint i = pt_index(va, level);
+		i = pt_index(va, level);
 		if (!t->child[i]) {
 			t->child[i] = pt_alloc(pt);
 			dumpgen_poke64(pt->g, t->pa + 8 * i,
@@ -349,7 +350,7 @@ void dumpgen_pt_map(DumpGenPt *pt, guint64 va, guint64 pa, guint64 size)
 		}
 		t = t->child[i];
 	}
-	guint i = pt_index(va, target);
+	i = pt_index(va, target);
 	g_assert(t->child[i] == NULL); /* a table is there already */
 	dumpgen_poke64(pt->g, t->pa + 8 * i,
 		       pa | DUMPGEN_PTE_PRESENT | DUMPGEN_PTE_RW |
@@ -407,6 +408,7 @@ static GPtrArray *build_note_segments(DumpGen *g)
 	GPtrArray *segs = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
 	GPtrArray *order = g_ptr_array_new(); /* Note *, NULL = kdump empty terminator */
 	g_autoptr(GBytes) vmci = NULL;
+	Note vmci_note;
 	GByteArray *cur;
 
 	for (guint i = 0; i < g->prstatus->len; i++) {
@@ -419,7 +421,7 @@ static GPtrArray *build_note_segments(DumpGen *g)
 	for (guint i = 0; i < g->extra->len; i++)
 		g_ptr_array_add(order, g_ptr_array_index(g->extra, i));
 	vmci = g->vmcoreinfo ? g_bytes_new(g->vmcoreinfo, strlen(g->vmcoreinfo)) : NULL;
-	Note vmci_note = { .name = (char *)"VMCOREINFO", .type = 0, .desc = vmci };
+	vmci_note = (Note){ .name = (char *)"VMCOREINFO", .type = 0, .desc = vmci };
 	if (vmci)
 		g_ptr_array_add(order, &vmci_note); /* QEMU puts it last */
 

@@ -423,7 +423,9 @@ static void test_failure_leaves_nothing(void)
 	g_autoptr(GByteArray) bad = NULL;
 	g_autoptr(OlDump) bad_in = NULL;
 	g_autofree char *target = NULL;
+	g_auto(GStrv) with_target = NULL;
 	g_autoptr(OlDump) out = NULL;
+	g_auto(GStrv) after_all = NULL;
 
 	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_IO);
 	g_assert_true(g_str_has_prefix(err->message, missing_dir));
@@ -450,9 +452,10 @@ static void test_failure_leaves_nothing(void)
 	bad_in = open_bytes(bad);
 	target = out_path("existing.kdump");
 	g_assert_true(g_file_set_contents(target, "old contents", -1, NULL));
-	g_auto(GStrv) with_target = dir_list();
+	with_target = dir_list();
 	for (guint f = 0; f < 2; f++) {
 		g_autofree char *now = NULL;
+		g_auto(GStrv) after = NULL;
 
 		opt.format = f ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP;
 		err = ol_dump_write(bad_in, target, &opt, NULL);
@@ -461,7 +464,7 @@ static void test_failure_leaves_nothing(void)
 		g_clear_error(&err);
 		g_assert_true(g_file_get_contents(target, &now, NULL, NULL));
 		g_assert_cmpstr(now, ==, "old contents");
-		g_auto(GStrv) after = dir_list();
+		after = dir_list();
 		if (!g_strv_equal((const gchar *const *)with_target, (const gchar *const *)after)) {
 			g_autofree char *x = g_strjoinv(" ", with_target), *y = g_strjoinv(" ", after);
 			g_error("the directory changed: before: %s; after: %s", x, y);
@@ -472,8 +475,8 @@ static void test_failure_leaves_nothing(void)
 	out = open_file(target, OL_DUMP_OPEN_STRICT);
 	g_assert_nonnull(out);
 	g_unlink(target);
-	g_auto(GStrv) after = dir_list();
-	g_assert_true(g_strv_equal((const gchar *const *)before, (const gchar *const *)after));
+	after_all = dir_list();
+	g_assert_true(g_strv_equal((const gchar *const *)before, (const gchar *const *)after_all));
 }
 
 /* Header fields and the bytes of the outputs that do not depend on a
@@ -484,8 +487,11 @@ static void test_golden(void)
 	g_autoptr(GByteArray) b = dumpgen_build(g, NULL);
 	g_autoptr(OlDump) in = open_bytes(b);
 	g_autoptr(GString) actual = g_string_new(NULL);
+	g_autofree char *elf_path = NULL;
+	g_autofree char *elf_sum = NULL;
 	g_autofree char *golden = NULL;
 	g_autofree char *want = NULL;
+	g_autoptr(GError) err = NULL;
 
 	for (guint i = 0; i < G_N_ELEMENTS(codecs); i++) {
 		g_autofree char *path = out_path("golden.kdump");
@@ -501,22 +507,20 @@ static void test_golden(void)
 		g_string_append(actual, "\n");
 		g_unlink(path);
 	}
-	g_autofree char *path = out_path("golden.elf");
-	write_ok(in, path, (OlDumpWriteOptions){ .format = OL_DUMP_WRITE_ELF }, NULL);
-	g_autofree char *sum = file_sha256(path);
-	g_string_append_printf(actual, "[elf]\nsha256 %s\n", sum);
-	g_unlink(path);
+	elf_path = out_path("golden.elf");
+	write_ok(in, elf_path, (OlDumpWriteOptions){ .format = OL_DUMP_WRITE_ELF }, NULL);
+	elf_sum = file_sha256(elf_path);
+	g_string_append_printf(actual, "[elf]\nsha256 %s\n", elf_sum);
+	g_unlink(elf_path);
 
 	golden = g_test_build_filename(G_TEST_DIST, "golden", "kdump-writer.txt", NULL);
 	if (g_getenv("OOPSLAB_UPDATE_GOLDEN")) {
-		g_autoptr(GError) err = NULL;
 		g_file_set_contents(golden, actual->str, -1, &err);
 		g_assert_no_error(err);
 		/* Updating is not testing: fail so no one mistakes it for a pass. */
 		g_test_fail_printf("OOPSLAB_UPDATE_GOLDEN: rewrote %s; review it, then run without the variable", golden);
 		return;
 	}
-	g_autoptr(GError) err = NULL;
 	g_file_get_contents(golden, &want, NULL, &err);
 	g_assert_no_error(err);
 	if (strcmp(want, actual->str) != 0)

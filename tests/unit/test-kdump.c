@@ -220,25 +220,6 @@ static void golden_add(GString *out, const char *title, const GByteArray *b)
  * and a --split file. */
 static void test_golden(void)
 {
-	g_autoptr(GString) actual = g_string_new(NULL);
-	g_autoptr(GByteArray) plain = NULL;
-	g_autoptr(KdumpGen) gi = NULL;
-	g_autoptr(GByteArray) bi = NULL;
-	g_autoptr(KdumpGen) gs = NULL;
-	g_autoptr(GByteArray) bs = NULL;
-	g_autofree char *path = NULL;
-	g_autofree char *want = NULL;
-
-	for (int v = 1; v <= 6; v++) {
-		for (guint i = 0; i < G_N_ELEMENTS(codecs); i++) {
-			g_autoptr(KdumpGen) g = standard(v, codecs[i]);
-			g_autoptr(GByteArray) b = kdumpgen_build(g, NULL);
-			g_autofree char *title = g_strdup_printf("v%d %s", v, ol_dump_codec_name(codecs[i]));
-			golden_add(actual, title, b);
-		}
-	}
-	g_autoptr(KdumpGen) g = standard(6, OL_DUMP_CODEC_ZLIB);
-	plain = kdumpgen_build(g, NULL);
 	static const struct {
 		const char *title;
 		KdumpGenFlat opt;
@@ -248,6 +229,27 @@ static void test_golden(void)
 		{ "flattened holes", { .record_size = 333, .skip_zero = TRUE, .seed = 2 } },
 		{ "flattened overwritten", { .record_size = 777, .shuffle = TRUE, .overwrite = TRUE, .seed = 3 } },
 	};
+	g_autoptr(GString) actual = g_string_new(NULL);
+	g_autoptr(KdumpGen) g6 = NULL;
+	g_autoptr(GByteArray) plain = NULL;
+	g_autoptr(KdumpGen) gi = NULL;
+	g_autoptr(GByteArray) bi = NULL;
+	g_autoptr(KdumpGen) gs = NULL;
+	g_autoptr(GByteArray) bs = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *want = NULL;
+	g_autoptr(GError) err = NULL;
+
+	for (int v = 1; v <= 6; v++) {
+		for (guint i = 0; i < G_N_ELEMENTS(codecs); i++) {
+			g_autoptr(KdumpGen) g = standard(v, codecs[i]);
+			g_autoptr(GByteArray) b = kdumpgen_build(g, NULL);
+			g_autofree char *title = g_strdup_printf("v%d %s", v, ol_dump_codec_name(codecs[i]));
+			golden_add(actual, title, b);
+		}
+	}
+	g6 = standard(6, OL_DUMP_CODEC_ZLIB);
+	plain = kdumpgen_build(g6, NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(flats); i++) {
 		g_autoptr(GByteArray) f = kdumpgen_flatten(plain, &flats[i].opt);
 		golden_add(actual, flats[i].title, f);
@@ -263,14 +265,12 @@ static void test_golden(void)
 
 	path = g_test_build_filename(G_TEST_DIST, "golden", "kdump-reader.txt", NULL);
 	if (g_getenv("OOPSLAB_UPDATE_GOLDEN")) {
-		g_autoptr(GError) err = NULL;
 		g_file_set_contents(path, actual->str, -1, &err);
 		g_assert_no_error(err);
 		/* Updating is not testing: fail so no one mistakes it for a pass. */
 		g_test_fail_printf("OOPSLAB_UPDATE_GOLDEN: rewrote %s; review it, then run without the variable", path);
 		return;
 	}
-	g_autoptr(GError) err = NULL;
 	g_file_get_contents(path, &want, NULL, &err);
 	g_assert_no_error(err);
 	if (strcmp(want, actual->str) != 0) {
@@ -417,6 +417,8 @@ static void test_flat_damaged(void)
 	g_autoptr(GByteArray) elf = NULL;
 	g_autoptr(GByteArray) far = NULL;
 	guint8 one;
+	guint8 ehdr[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	g_autoptr(OlDump) far_d = NULL;
 
 	/* No end marker: a stream cut short, which opens with a warning. */
 	{
@@ -444,7 +446,6 @@ static void test_flat_damaged(void)
 	elf = flat_header(1);
 	append_be64(elf, 0);
 	append_be64(elf, 64);
-	guint8 ehdr[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
 	g_byte_array_append(elf, ehdr, sizeof(ehdr));
 	append_be64(elf, (guint64)-1);
 	append_be64(elf, (guint64)-1);
@@ -460,8 +461,8 @@ static void test_flat_damaged(void)
 	g_byte_array_append(far, &one, 1);
 	append_be64(far, (guint64)-1);
 	append_be64(far, (guint64)-1);
-	g_autoptr(OlDump) d = open_ok(far, 0);
-	check_standard_pages(d, g, FALSE, 0, 0);
+	far_d = open_ok(far, 0);
+	check_standard_pages(far_d, g, FALSE, 0, 0);
 }
 
 /* ---- excluded, incomplete, split ---------------------------------------- */
@@ -712,6 +713,8 @@ static void test_split_set(void)
 		g_autoptr(KdumpGen) whole = NULL;
 		g_autoptr(GByteArray) wb = NULL;
 		g_autofree char *wp = NULL;
+		const char *mixed[2];
+		const char *nosplit[2];
 
 		g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
 		g_assert_nonnull(strstr(err->message, "overlaps"));
@@ -722,7 +725,8 @@ static void test_split_set(void)
 		kdumpgen_set_vmcoreinfo(other, "OSRELEASE=5.0\n");
 		ob = kdumpgen_build(other, NULL);
 		op = write_temp(ob);
-		const char *mixed[] = { paths->pdata[3], op };
+		mixed[0] = paths->pdata[3];
+		mixed[1] = op;
 		g_clear_error(&err);
 		err = ol_dump_open_split(mixed, 2, 0, &d);
 		g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
@@ -731,7 +735,8 @@ static void test_split_set(void)
 		whole = standard(6, OL_DUMP_CODEC_ZSTD);
 		wb = kdumpgen_build(whole, NULL);
 		wp = write_temp(wb);
-		const char *nosplit[] = { paths->pdata[0], wp };
+		nosplit[0] = paths->pdata[0];
+		nosplit[1] = wp;
 		g_clear_error(&err);
 		err = ol_dump_open_split(nosplit, 2, 0, &d);
 		g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
@@ -1023,11 +1028,13 @@ static void test_random_damage(void)
 	g_autoptr(KdumpGen) g = standard(6, OL_DUMP_CODEC_LZO);
 	g_autoptr(GByteArray) plain = NULL;
 	g_autoptr(GByteArray) flat = NULL;
+	const GByteArray *src[2];
 
 	kdumpgen_add_ram(g, 4990, 10);
 	plain = kdumpgen_build(g, &lay);
 	flat = kdumpgen_flatten(plain, &(KdumpGenFlat){ .record_size = 3000, .shuffle = TRUE, .seed = 5 });
-	const GByteArray *src[] = { plain, flat };
+	src[0] = plain;
+	src[1] = flat;
 	for (guint s = 0; s < 2; s++) {
 		g_autoptr(GByteArray) c = g_byte_array_new();
 		guint64 span;

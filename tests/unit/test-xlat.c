@@ -236,17 +236,6 @@ static void test_not_present(gconstpointer data)
 	guint64 e;
 	g_autoptr(OlDump) d = NULL;
 	g_autoptr(OlXlat) x = NULL;
-
-	dumpgen_pt_map(pt, va, DATA, K4);
-	dumpgen_pt_map(pt, base + 4 * M2, DATA, M2);
-	/* A 2 MiB leaf with its present bit cleared. */
-	e = dumpgen_pt_entry_addr(pt, base + 4 * M2, 2);
-	dumpgen_poke64(g, e, dumpgen_peek64(g, e) & ~DUMPGEN_PTE_PRESENT);
-	set_vmcoreinfo_root(g, pt, levels, NULL);
-	d = open_gen(g);
-	x = xlat_ok(d);
-
-	expect_translate(x, va, DATA, K4);
 	struct {
 		guint64 va;
 		int level;
@@ -259,6 +248,17 @@ static void test_not_present(gconstpointer data)
 		{ va + (G_GUINT64_CONSTANT(1) << 39), 4, levels == 5 ? "P4D" : "PGD" },
 		{ va + (G_GUINT64_CONSTANT(1) << 48), 5, "PGD" },
 	};
+
+	dumpgen_pt_map(pt, va, DATA, K4);
+	dumpgen_pt_map(pt, base + 4 * M2, DATA, M2);
+	/* A 2 MiB leaf with its present bit cleared. */
+	e = dumpgen_pt_entry_addr(pt, base + 4 * M2, 2);
+	dumpgen_poke64(g, e, dumpgen_peek64(g, e) & ~DUMPGEN_PTE_PRESENT);
+	set_vmcoreinfo_root(g, pt, levels, NULL);
+	d = open_gen(g);
+	x = xlat_ok(d);
+
+	expect_translate(x, va, DATA, K4);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autofree char *want = NULL;
 
@@ -548,6 +548,10 @@ static void test_cache_evictions(void)
 	 * translated. */
 	const guint n_seq = 4096;
 	static const guint64 big_pa[2] = { DATA, HIGH };
+	const guint64 far = VMALLOC + 0x100000000;
+	const guint64 rd = VMALLOC + 0x200000000;
+	const guint64 big = DMAP + 4 * G1, big_stride = 128 << 20;
+	const guint64 gig = DMAP + 8 * G1;
 	g_autoptr(OlDump) d = NULL;
 	g_autoptr(OlXlat) x = NULL;
 	g_autoptr(GRand) r = NULL;
@@ -556,11 +560,9 @@ static void test_cache_evictions(void)
 		dumpgen_pt_map(pt, VMALLOC + i * K4, 0x10000000 + (guint64)(i ^ 0xa5a) * K4, K4);
 	/* 64 pages 2 MiB apart: the same slot in any cache indexed by low
 	 * VA page bits, told apart only by their tags. */
-	const guint64 far = VMALLOC + 0x100000000;
 	for (guint i = 0; i < 64; i++)
 		dumpgen_pt_map(pt, far + i * M2, 0x20000000 + i * K4, K4);
 	/* 512 readable pages, permuted over [6M, 8M). */
-	const guint64 rd = VMALLOC + 0x200000000;
 	for (guint i = 0; i < 512; i++)
 		dumpgen_pt_map(pt, rd + i * K4, HIGH + (guint64)(i ^ 0x15a) * K4, K4);
 	/* And 2 MiB pages, to mix page sizes in the cache; the second lot
@@ -568,10 +570,8 @@ static void test_cache_evictions(void)
 	 * by VA bits above 21 too.  And a 1 GiB page, cached per 2 MiB. */
 	for (guint i = 0; i < 16; i++)
 		dumpgen_pt_map(pt, DMAP + i * M2, (i & 1) ? HIGH : DATA, M2);
-	const guint64 big = DMAP + 4 * G1, big_stride = 128 << 20;
 	for (guint i = 0; i < 8; i++)
 		dumpgen_pt_map(pt, big + i * big_stride, big_pa[i % 2], M2);
-	const guint64 gig = DMAP + 8 * G1;
 	dumpgen_pt_map(pt, gig, 5 * G1, G1);
 	set_vmcoreinfo_root(g, pt, 4, NULL);
 	d = open_gen(g);

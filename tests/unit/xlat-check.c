@@ -158,6 +158,7 @@ static int bench(OlDump *d, OlXlat *x, guint64 va)
 	g_autoptr(GRand) r = NULL;
 	g_autofree guint64 *offs = NULL;
 	guint64 pa0, psize;
+	const guint n = 2000000;
 
 	if (err)
 		return check_fail(err);
@@ -175,7 +176,6 @@ static int bench(OlDump *d, OlXlat *x, guint64 va)
 	err = ol_xlat_new(d, &x2);
 	if (err)
 		return check_fail(err);
-	const guint n = 2000000;
 	r = g_rand_new_with_seed(1);
 	offs = g_new(guint64, n);
 	for (guint i = 0; i < n; i++)
