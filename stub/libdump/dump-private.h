@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the format readers.  Not installed. */
-#ifndef OL_DUMP_PRIVATE_H
-#define OL_DUMP_PRIVATE_H
+#pragma once
 
 #include <string.h>
 
@@ -203,5 +202,3 @@ const struct ol_range *ol_ranges_find(const OlDump *d, guint64 paddr);
 gboolean ol_ranges_cover(const OlDump *d, guint64 start, guint64 size);
 /* ops for formats whose ranges are plain bytes in the mapping (ELF). */
 extern const struct ol_dump_ops ol_mapped_ops;
-
-#endif /* OL_DUMP_PRIVATE_H */

@@ -12,8 +12,7 @@
  * success.  Error messages are one line, start with the dump's path and name
  * the byte offset (or physical address) involved.
  */
-#ifndef OL_DUMP_H
-#define OL_DUMP_H
+#pragma once
 
 #include <glib.h>
 
@@ -216,5 +215,3 @@ guint ol_dump_n_ranges(const OlDump *d);
 gboolean ol_dump_range(const OlDump *d, guint i, guint64 *start, guint64 *size);
 
 G_END_DECLS
-
-#endif /* OL_DUMP_H */

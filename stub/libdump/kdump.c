@@ -456,7 +456,7 @@ static OlPageState kdump_page_state(OlDump *d, guint64 pfn)
 
 /* Is the stored page all zeros?  Only raw pages and small compressed ones
  * are looked at (see MAX_ZERO_PAGE_COMPRESSED). */
-static gboolean stored_zero(OlDump *d, const Kdump *k, guint64 pfn, const Desc *desc)
+static gboolean try_stored_zero(OlDump *d, const Kdump *k, guint64 pfn, const Desc *desc)
 {
 	static const guint8 zeros[OL_PAGE_SIZE];
 	guint8 page[OL_PAGE_SIZE];
@@ -506,7 +506,7 @@ static GError *kdump_page_counts(OlDump *d, OlDumpPageCounts *out)
 			continue;
 		if (desc.offset != last_off) {
 			last_off = desc.offset;
-			last_zero = stored_zero(d, k, pfn, &desc);
+			last_zero = try_stored_zero(d, k, pfn, &desc);
 		}
 		c.zero += last_zero;
 	}

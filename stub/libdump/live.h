@@ -18,8 +18,7 @@
  * or its memory was written: it drops the page cache and bumps the
  * generation.  The backing file is never written.
  */
-#ifndef OL_LIVE_H
-#define OL_LIVE_H
+#pragma once
 
 #include <glib.h>
 
@@ -67,5 +66,3 @@ void ol_dump_live_invalidate(OlDump *d);
 guint64 ol_dump_live_generation(const OlDump *d);
 
 G_END_DECLS
-
-#endif /* OL_LIVE_H */

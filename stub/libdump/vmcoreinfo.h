@@ -16,8 +16,7 @@
  * section 9; not in 6.1), so decimal keys also accept a 0x prefix.  Plain base-0
  * strtoll is not used: it would read a leading 0 as octal.
  */
-#ifndef OL_VMCOREINFO_H
-#define OL_VMCOREINFO_H
+#pragma once
 
 #include <glib.h>
 
@@ -50,5 +49,3 @@ G_END_DECLS
 /* KEY's value when it is there and a number; FALSE otherwise (for callers
  * that only ask whether it is there). */
 gboolean ol_vmcoreinfo_try_u64(const char *info, gsize len, const char *key, guint64 *v);
-
-#endif /* OL_VMCOREINFO_H */

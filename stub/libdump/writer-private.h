@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the dump writers.  Not installed. */
-#ifndef OL_WRITER_PRIVATE_H
-#define OL_WRITER_PRIVATE_H
+#pragma once
 
 #include "dump-private.h"
 #include "dump-writer.h"
@@ -53,5 +52,3 @@ void ol_kernel_info(OlDump *in, OlKernelInfo *out);
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 		       OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
-
-#endif /* OL_WRITER_PRIVATE_H */

@@ -8,8 +8,7 @@
  * Memory contents are dumpgen_byte(paddr), so any read can be checked
  * without keeping a copy.
  */
-#ifndef OL_DUMPGEN_H
-#define OL_DUMPGEN_H
+#pragma once
 
 #include <glib.h>
 
@@ -129,5 +128,3 @@ static inline guint8 dumpgen_byte(guint64 paddr)
 /* Write BYTES to a new temporary file; returns its path (g_free + unlink). */
 char *dumpgen_write_temp(const GByteArray *bytes);
 char *dumpgen_write_temp_data(const void *data, gsize len);
-
-#endif /* OL_DUMPGEN_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The oops parser on real console logs from every lab (tests/golden/console/
  * LAB.log), against the expected reports next to them (LAB.json, the

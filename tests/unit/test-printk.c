@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kernel log reader (printk.c) and the panic message / utsname of
  * sysinfo.c, on synthetic dumps: a lockless ring written the way the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RSP framing: checksums, escaping, split packets, bad input. */
 #include <glib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The RSP server end to end over a socketpair, on a synthetic dump. */
 #include <glib.h>
 #include <glib/gstdio.h>

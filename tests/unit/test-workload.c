@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The workload's pure parts: the cpio writer, modules.dep closures, .ko
  * modinfo, bzImage headers, the domain XML's share and panic device, the
  * console's panic times, lab directories. */
