@@ -140,7 +140,8 @@ guint64 ol_flat_n_records(const OlFlatIndex *idx);
  * of it, else NULL. */
 const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len);
 /* Copy [off, off + len) of the rearranged file; TRUNCATED past its end. */
-GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, guint64 len) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf,
+		     guint64 len) G_GNUC_WARN_UNUSED_RESULT;
 /* TRUE if the stream was cut short (no end marker): its holes may then be
  * records that never came, not zeros. */
 gboolean ol_flat_cut(const OlFlatIndex *idx);

@@ -122,7 +122,8 @@ GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out
  * (with N == 1, just ol_dump_open_flags()).  They must be plain
  * kdump-compressed files of one dump whose PFN ranges do not overlap.  The
  * dump's path is the first file's; ol_dump_file_size() is their total. */
-GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags,
+			   OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_dump_free(OlDump *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlDump, ol_dump_free)
 

@@ -160,7 +160,8 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 					     "flattened record header at offset " X64 " has offset %" G_GINT64_FORMAT " and size %" G_GINT64_FORMAT " (negative, and not the end marker -1, -1)",
 					     pos, off, len);
-		if ((guint64)off + (guint64)len < (guint64)off || (guint64)off + (guint64)len > (guint64)G_MAXINT64)
+		if ((guint64)off + (guint64)len < (guint64)off ||
+		    (guint64)off + (guint64)len > (guint64)G_MAXINT64)
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 					     "flattened record header at offset " X64 " has offset " X64 " + size " X64 " past 2^63",
 					     pos, (guint64)off, (guint64)len);

@@ -79,7 +79,9 @@ static void compress_batch(gpointer data, gpointer user_data)
 			b->size[i] = 0;
 			continue;
 		}
-		n = w->codec == OL_DUMP_CODEC_NONE ? 0 : ol_codec_compress(ctx, page, OL_PAGE_SIZE, out, w->bound);
+		n = w->codec == OL_DUMP_CODEC_NONE ? 0
+						   : ol_codec_compress(ctx, page, OL_PAGE_SIZE, out,
+								       w->bound);
 		if (n == 0) {
 			memcpy(out, page, OL_PAGE_SIZE);
 			b->size[i] = OL_PAGE_SIZE;
@@ -127,7 +129,8 @@ static guint fill_batch(Batch *b, const OlWritePlan *plan, guint64 *cursor)
 static void write_header(guint8 *h, const OlWritePlan *plan, const OlKernelInfo *ki, guint32 status,
 			 guint32 sub_hdr_size, guint32 bitmap_blocks, guint32 nr_cpus)
 {
-	const char *uts[] = { ki->sysname, ki->nodename, ki->release, ki->version, ki->machine, ki->domainname };
+	const char *uts[] = { ki->sysname, ki->nodename, ki->release, ki->version, ki->machine,
+			      ki->domainname };
 
 	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
 	put32(h + KDUMP_H_VERSION, 6);
@@ -146,7 +149,8 @@ static void write_header(guint8 *h, const OlWritePlan *plan, const OlKernelInfo 
 static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 			   guint64 desc_off, guint64 data_off, OlDumpWriteStats *stats)
 {
-	Writer w = { .in = in, .codec = opt->codec, .bound = MAX(ol_codec_bound(opt->codec, OL_PAGE_SIZE), OL_PAGE_SIZE) };
+	Writer w = { .in = in, .codec = opt->codec,
+		     .bound = MAX(ol_codec_bound(opt->codec, OL_PAGE_SIZE), OL_PAGE_SIZE) };
 	static const guint8 zeros[OL_PAGE_SIZE];
 	guint64 zero_off;
 	GError *err;
@@ -215,7 +219,8 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 			stats->compressed_pages += b->flags[i] != 0;
 		}
 		stats->stored_pages += b->n;
-		err = ol_out_pwrite(o, desc_off + desc_index * KDUMP_PD_LEN, descs, (gsize)b->n * KDUMP_PD_LEN);
+		err = ol_out_pwrite(o, desc_off + desc_index * KDUMP_PD_LEN, descs,
+				    (gsize)b->n * KDUMP_PD_LEN);
 		if (!err && out_len)
 			err = ol_out_pwrite(o, data_off, out, out_len);
 		desc_index += b->n;
@@ -238,7 +243,8 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 	g_mutex_clear(&w.lock);
 	g_cond_clear(&w.cond);
 	if (!err && desc_index != plan->n_stored)
-		err = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "%s: wrote %" G_GUINT64_FORMAT " pages, planned %" G_GUINT64_FORMAT,
+		err = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO,
+				  "%s: wrote %" G_GUINT64_FORMAT " pages, planned %" G_GUINT64_FORMAT,
 				  o->path, desc_index, plan->n_stored);
 	return err;
 }

@@ -448,7 +448,8 @@ static OlPageState kdump_page_state(OlDump *d, guint64 pfn)
 	/* A damaged desc is "present": reading it reports the damage.  Cut
 	 * off by truncation: missing, as in an incomplete dump. */
 	if (err)
-		return g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED) ? OL_PAGE_MISSING : OL_PAGE_PRESENT;
+		return g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED) ? OL_PAGE_MISSING
+										    : OL_PAGE_PRESENT;
 	if (state == DESC_MISSING || !src_has(k, desc.offset, desc.size))
 		return OL_PAGE_MISSING;
 	return OL_PAGE_PRESENT;
@@ -637,14 +638,16 @@ static GError *read_sub_header(OlDump *d, Kdump *k, guint64 *note_off, guint64 *
 	if (k->max_mapnr > (G_GUINT64_CONSTANT(1) << 52))
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "kdump max_mapnr " X64 " (at offset " X64 ") is past 2^52 pages",
-				     k->max_mapnr, k->version >= 6 ? base + KDUMP_S_MAX_MAPNR_64 : KDUMP_H_MAX_MAPNR);
+				     k->max_mapnr,
+				     k->version >= 6 ? base + KDUMP_S_MAX_MAPNR_64 : KDUMP_H_MAX_MAPNR);
 	if (!k->split) {
 		k->start_pfn = 0;
 		k->end_pfn = k->max_mapnr;
 	} else if (k->start_pfn > k->end_pfn || k->end_pfn > k->max_mapnr) {
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "kdump --split range pfn " X64 "-" X64 " at offset " X64 " is not inside max_mapnr " X64,
-				     k->start_pfn, k->end_pfn, base + (k->version >= 6 ? KDUMP_S_START_PFN_64 : KDUMP_S_START_PFN),
+				     k->start_pfn, k->end_pfn,
+				     base + (k->version >= 6 ? KDUMP_S_START_PFN_64 : KDUMP_S_START_PFN),
 				     k->max_mapnr);
 	}
 	return NULL;
@@ -701,7 +704,8 @@ static GError *load_bitmaps(OlDump *d, Kdump *k)
 	if (k->bitmap_half * 8 < k->max_mapnr)
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "kdump bitmap_blocks %u at offset 0x%x gives bitmaps of " U64 " pages each, fewer than max_mapnr " U64,
-				     k->bitmap_blocks, KDUMP_H_BITMAP_BLOCKS, k->bitmap_half * 8, k->max_mapnr);
+				     k->bitmap_blocks, KDUMP_H_BITMAP_BLOCKS, k->bitmap_half * 8,
+				     k->max_mapnr);
 	if (!src_has(k, k->bitmap_off, 2 * k->bitmap_half))
 		return past_end(d, k, k->bitmap_off, 2 * k->bitmap_half, "the two kdump bitmaps (bitmap_blocks %u)",
 				k->bitmap_blocks);
@@ -761,7 +765,8 @@ static void build_ranges(OlDump *d, const Kdump *k)
 			else
 				break;
 		}
-		range = (struct ol_range){ .start = start << OL_PAGE_SHIFT, .size = (pfn - start) << OL_PAGE_SHIFT };
+		range = (struct ol_range){ .start = start << OL_PAGE_SHIFT,
+					   .size = (pfn - start) << OL_PAGE_SHIFT };
 		g_array_append_val(r, range);
 	}
 	g_free(d->ranges);

@@ -167,7 +167,8 @@ static GError *check_parts(OlDump *d, const SplitSet *s)
 		if (k.max_mapnr != k0.max_mapnr)
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 					     "%s has max_mapnr " X64 " and %s " X64 ": not files of one --split set",
-					     ol_dump_path(p->d), k.max_mapnr, ol_dump_path(s->parts[0].d), k0.max_mapnr);
+					     ol_dump_path(p->d), k.max_mapnr, ol_dump_path(s->parts[0].d),
+					     k0.max_mapnr);
 		v = ol_dump_vmcoreinfo(p->d, &len);
 		if ((v == NULL) != (v0 == NULL) || (v && (len != len0 || memcmp(v, v0, len) != 0)))
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
@@ -176,7 +177,8 @@ static GError *check_parts(OlDump *d, const SplitSet *s)
 		if (i > 0 && p->start < s->parts[i - 1].end)
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 					     "%s (pfns " X64 "-" X64 ") overlaps %s (pfns " X64 "-" X64 ")",
-					     ol_dump_path(p->d), p->start, p->end, ol_dump_path(s->parts[i - 1].d),
+					     ol_dump_path(p->d), p->start, p->end,
+					     ol_dump_path(s->parts[i - 1].d),
 					     s->parts[i - 1].start, s->parts[i - 1].end);
 	}
 	return NULL;
@@ -190,7 +192,8 @@ static void build_ranges(OlDump *d, const SplitSet *s)
 		const OlDump *p = s->parts[i].d;
 		for (guint j = 0; j < p->n_ranges; j++) {
 			struct ol_range x = { .start = p->ranges[j].start, .size = p->ranges[j].size };
-			struct ol_range *last = r->len ? &g_array_index(r, struct ol_range, r->len - 1) : NULL;
+			struct ol_range *last = r->len ? &g_array_index(r, struct ol_range, r->len - 1)
+						       : NULL;
 			if (last && last->start + last->size == x.start)
 				last->size += x.size; /* a run split between two files */
 			else

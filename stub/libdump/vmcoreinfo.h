@@ -38,11 +38,13 @@ gboolean ol_vmcoreinfo_key_is_hex(const char *key);
 /* KEY's value as an unsigned number, in the base its key implies (above).
  * OL_DUMP_ERROR_NOT_PRESENT if absent, OL_DUMP_ERROR_CORRUPT if not a number,
  * negative, or out of range. */
-GError *ol_vmcoreinfo_get_u64(const char *info, gsize len, const char *key, guint64 *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_vmcoreinfo_get_u64(const char *info, gsize len, const char *key,
+			      guint64 *out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* KEY's value as a signed number (for NUMBER(...), printed with %ld).  Hex
  * values must fit in 63 bits. */
-GError *ol_vmcoreinfo_get_s64(const char *info, gsize len, const char *key, gint64 *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_vmcoreinfo_get_s64(const char *info, gsize len, const char *key,
+			      gint64 *out) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
 

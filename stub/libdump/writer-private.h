@@ -51,4 +51,5 @@ void ol_kernel_info(OlDump *in, OlKernelInfo *out);
 
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 		       OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
-GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan,
+		     OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

@@ -95,8 +95,8 @@ static guint64 described(OlDump *d)
 static void convert_and_compare(OlDump *d, gboolean elf)
 {
 	static guint8 a[4096], b[4096];
-	OlDumpWriteOptions opt = { .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP, .codec = OL_DUMP_CODEC_ZSTD,
-				   .threads = 1 };
+	OlDumpWriteOptions opt = { .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP,
+				   .codec = OL_DUMP_CODEC_ZSTD, .threads = 1 };
 	g_autofree char *out = g_build_filename(scratch, "copy", NULL);
 	g_autoptr(OlDump) c = NULL;
 	guint64 start, size;
@@ -113,7 +113,8 @@ static void convert_and_compare(OlDump *d, gboolean elf)
 		g_error("the copy does not open: %s", err->message);
 	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++) {
 		for (guint64 pa = start & ~4095ull; pa < start + size; pa += 4096) {
-			GError *ea = ol_dump_read_phys(d, MAX(pa, start), a, (gsize)MIN(4096, start + size - MAX(pa, start)));
+			GError *ea = ol_dump_read_phys(d, MAX(pa, start), a,
+						       (gsize)MIN(4096, start + size - MAX(pa, start)));
 			gsize n;
 			GError *eb;
 

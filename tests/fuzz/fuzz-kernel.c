@@ -86,7 +86,8 @@ void fk_open(FkTarget *k, FkFlavour flavour, const guint8 *init, gsize len)
 		g_string_append_printf(vmci,
 				       "SYMBOL(log_buf)=" X "\nSYMBOL(log_buf_len)=" X "\nSYMBOL(log_first_idx)=" X
 				       "\nSYMBOL(clear_idx)=" X "\nSYMBOL(log_next_idx)=" X "\n%s",
-				       RVA(0x2000), RVA(0x2008), RVA(0x2010), RVA(0x2010), RVA(0x2018), log_layout);
+				       RVA(0x2000), RVA(0x2008), RVA(0x2010), RVA(0x2010), RVA(0x2018),
+				       log_layout);
 	dumpgen_set_vmcoreinfo(g, vmci->str);
 	b = dumpgen_build(g, &lay);
 	memcpy(&off, b->data + lay.load_phdr0 + offsetof(Elf64_Phdr, p_offset), 8);

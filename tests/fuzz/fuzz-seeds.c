@@ -91,7 +91,8 @@ static void dump_seeds(void)
 
 		save("dump", name, 0, b->data, b->len);
 		if (codecs[i] == OL_DUMP_CODEC_ZLIB) {
-			g_autoptr(GByteArray) f = kdumpgen_flatten(b, &(KdumpGenFlat){ .record_size = 1024, .shuffle = TRUE,
+			g_autoptr(GByteArray) f = kdumpgen_flatten(b, &(KdumpGenFlat){ .record_size = 1024,
+										     .shuffle = TRUE,
 										     .seed = 3 });
 			save("dump", "kdump-flattened", 0, f->data, f->len);
 			save("dump", "kdump-truncated", 0, b->data, b->len - 3000);

@@ -121,7 +121,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dump-compare: %s\n", err ? err->message : "give ORIG and OTHER");
 		return 2;
 	}
-	if ((err = ol_dump_open(argv[1], &a)) || (err = ol_dump_open_flags(argv[2], OL_DUMP_OPEN_STRICT, &b)) ||
+	if ((err = ol_dump_open(argv[1], &a)) ||
+	    (err = ol_dump_open_flags(argv[2], OL_DUMP_OPEN_STRICT, &b)) ||
 	    (err = ol_xlat_new(a, &xa)) || (err = ol_xlat_new(b, &xb))) {
 		fprintf(stderr, "dump-compare: %s\n", err->message);
 		return 1;
@@ -137,7 +138,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dump-compare: no SYMBOL(_stext) in the original's VMCOREINFO\n");
 		return 1;
 	}
-	for (guint64 va = stext & ~(guint64)(PAGE - 1); va < stext + (guint64)opt_text_mib * 1024 * 1024; va += PAGE) {
+	for (guint64 va = stext & ~(guint64)(PAGE - 1); va < stext + (guint64)opt_text_mib * 1024 * 1024;
+	     va += PAGE) {
 		GError *ea = vread(xa, va, pa_buf);
 		if (ea && g_error_matches(ea, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT) && text.equal > 0) {
 			g_error_free(ea); /* past the end of the kernel image */
@@ -182,7 +184,8 @@ int main(int argc, char **argv)
 				ol_dump_read_phys(b, pa, pb_buf, PAGE), pb_buf);
 			continue;
 		}
-		compare(&dmap, "direct-map VA", va, vread(xa, va, pa_buf), pa_buf, vread(xb, va, pb_buf), pb_buf);
+		compare(&dmap, "direct-map VA", va, vread(xa, va, pa_buf), pa_buf, vread(xb, va, pb_buf),
+			pb_buf);
 	}
 	g_rand_free(rnd);
 	print_tally("direct map:", &dmap);

@@ -419,7 +419,8 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 			junk[i] = (guint8)g_rand_int(rnd);
 		for (guint i = 0; i < 40; i++) {
 			guint64 a = g_rand_int_range(rnd, 0, (gint32)plain->len);
-			guint64 l = g_rand_int_range(rnd, 1, (gint32)MIN(plain->len - a, 3 * opt->record_size) + 1);
+			guint64 l = g_rand_int_range(rnd, 1,
+						     (gint32)MIN(plain->len - a, 3 * opt->record_size) + 1);
 			add_record(out, a, junk + a, l);
 		}
 		/* And once over everything, as QEMU writes bitmap blocks twice. */

@@ -996,10 +996,12 @@ static void test_random_damage(void)
 		flips = (guint)g_test_rand_int_range(1, 5);
 		for (guint k = 0; k < flips; k++) {
 			/* Half the damage on the headers, where it matters most. */
-			guint pos = (guint)g_test_rand_int_range(0, (gint32)(g_test_rand_bit() ? hdr_span : span));
+			guint pos = (guint)g_test_rand_int_range(
+				0, (gint32)(g_test_rand_bit() ? hdr_span : span));
 			static const guint8 values[] = { 0x00, 0xff, 0x7f, 0x80, 0x01, 0x40 };
-			c->data[pos] = g_test_rand_bit() ? values[g_test_rand_int_range(0, G_N_ELEMENTS(values))]
-							 : (guint8)g_test_rand_int();
+			c->data[pos] = g_test_rand_bit()
+				       ? values[g_test_rand_int_range(0, G_N_ELEMENTS(values))]
+				       : (guint8)g_test_rand_int();
 		}
 		path = dumpgen_write_temp(c);
 		d = NULL;

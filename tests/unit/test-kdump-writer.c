@@ -227,8 +227,8 @@ static char *header_text(const char *path)
 	g_string_append_printf(t, "phys_base " X64 " dump_level %u split %u offset_vmcoreinfo " X64
 			       " size_vmcoreinfo %" G_GUINT64_FORMAT " offset_note " X64 " size_note %" G_GUINT64_FORMAT
 			       " eraseinfo %" G_GUINT64_FORMAT " max_mapnr_64 %" G_GUINT64_FORMAT "\n",
-			       get64(s), get32(s + 8), get32(s + 12), get64(s + 32), get64(s + 40), get64(s + 48),
-			       get64(s + 56), get64(s + 64), get64(s + 96));
+			       get64(s), get32(s + 8), get32(s + 12), get64(s + 32), get64(s + 40),
+			       get64(s + 48), get64(s + 56), get64(s + 64), get64(s + 96));
 	/* VMCOREINFO where offset_vmcoreinfo says. */
 	g_assert_true(memcmp(h + get64(s + 32), "OSRELEASE=6.1.0-test", 20) == 0);
 	return g_string_free(t, FALSE);
@@ -325,8 +325,10 @@ static void test_exclude_zero(void)
 		g_autoptr(GError) err = NULL;
 		guint8 x;
 
-		write_ok(in, path, (OlDumpWriteOptions){ .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP,
-							 .codec = OL_DUMP_CODEC_LZO, .exclude_zero = TRUE }, &st);
+		write_ok(in, path,
+			 (OlDumpWriteOptions){ .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP,
+					       .codec = OL_DUMP_CODEC_LZO, .exclude_zero = TRUE },
+			 &st);
 		out = open_file(path, OL_DUMP_OPEN_STRICT);
 		check_same_zero(in, out, elf ? G_MAXUINT64 : 128 * 256, elf);
 		err = ol_dump_page_counts(out, &pc);

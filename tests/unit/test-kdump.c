@@ -175,8 +175,8 @@ static char *describe(OlDump *d)
 	if (ol_dump_kdump_info(d, &k))
 		g_string_append_printf(s, "header version %d status 0x%x dump_level %u max_mapnr " X64 " phys_base " X64
 				       " incomplete %d split %d " X64 "-" X64 "\n",
-				       k.header_version, k.status, k.dump_level, k.max_mapnr, k.phys_base, k.incomplete,
-				       k.split, k.split_start_pfn, k.split_end_pfn);
+				       k.header_version, k.status, k.dump_level, k.max_mapnr, k.phys_base,
+				       k.incomplete, k.split, k.split_start_pfn, k.split_end_pfn);
 	err = ol_dump_page_counts(d, &c);
 	g_assert_no_error(err);
 	g_string_append_printf(s, "pages ram %" G_GUINT64_FORMAT " present %" G_GUINT64_FORMAT " zero %" G_GUINT64_FORMAT
@@ -200,7 +200,8 @@ static char *describe(OlDump *d)
 	g_string_append_printf(s, "cpus %u order-known %d", ol_dump_n_cpus(d), ol_dump_cpu_order_known(d));
 	for (guint i = 0; i < ol_dump_n_cpus(d); i++) {
 		const OlCpuNote *cpu = ol_dump_cpu(d, i);
-		g_string_append_printf(s, " [pid %u rip " X64 " qemu %d]", cpu->pr_pid, cpu->regs[OL_REG_RIP], cpu->has_qemu);
+		g_string_append_printf(s, " [pid %u rip " X64 " qemu %d]", cpu->pr_pid, cpu->regs[OL_REG_RIP],
+				       cpu->has_qemu);
 	}
 	v = ol_dump_vmcoreinfo(d, &vlen);
 	g_string_append_printf(s, "\nvmcoreinfo %" G_GSIZE_FORMAT "%s\n", v ? vlen : 0,
@@ -377,12 +378,16 @@ static void test_flat_layouts(void)
 	check_flat(plain, &(KdumpGenFlat){ .record_size = 1000, .shuffle = TRUE, .seed = 1 });
 	check_flat(plain, &(KdumpGenFlat){ .record_size = 333, .skip_zero = TRUE, .seed = 2 });
 	for (guint32 seed = 3; seed < 13; seed++)
-		check_flat(plain, &(KdumpGenFlat){ .record_size = 777, .shuffle = TRUE, .overwrite = TRUE, .seed = seed });
+		check_flat(plain,
+			   &(KdumpGenFlat){ .record_size = 777, .shuffle = TRUE, .overwrite = TRUE,
+					    .seed = seed });
 	/* Every codec through a shuffled, overwritten stream. */
 	for (guint i = 0; i < G_N_ELEMENTS(codecs); i++) {
 		g_autoptr(KdumpGen) g2 = standard(6, codecs[i]);
 		g_autoptr(GByteArray) p2 = kdumpgen_build(g2, NULL);
-		check_flat(p2, &(KdumpGenFlat){ .record_size = 512, .shuffle = TRUE, .overwrite = TRUE, .seed = 99 });
+		check_flat(p2,
+			   &(KdumpGenFlat){ .record_size = 512, .shuffle = TRUE, .overwrite = TRUE,
+					    .seed = 99 });
 	}
 }
 
@@ -615,7 +620,8 @@ static void test_incomplete(void)
 	}
 	{
 		g_autoptr(GError) err = NULL;
-		g_autoptr(OlDump) d = open_bytes(b->data, (gsize)(lay.data_off + (b->len - lay.data_off) / 2), 0, &err);
+		g_autoptr(OlDump) d = open_bytes(b->data, (gsize)(lay.data_off + (b->len - lay.data_off) / 2),
+						 0, &err);
 		guint8 x;
 
 		g_assert_no_error(err);
@@ -675,7 +681,8 @@ static void test_split_set(void)
 	ref = standard(6, OL_DUMP_CODEC_ZSTD);
 	{
 		g_autoptr(OlDump) d = NULL;
-		g_autoptr(GError) err = ol_dump_open_split((const char *const *)paths->pdata, paths->len, 0, &d);
+		g_autoptr(GError) err = ol_dump_open_split((const char *const *)paths->pdata, paths->len, 0,
+							   &d);
 		OlDumpPageCounts pc;
 		OlDumpKdumpInfo k;
 
@@ -979,7 +986,8 @@ static void test_size_mismatch(void)
 			err = ol_dump_read_phys(d, 30 * PAGE, buf, PAGE);
 			g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_CORRUPT);
 			g_assert_true(strstr(err->message, "pfn 0x1e") != NULL);
-			g_test_message("%s %" G_GSIZE_FORMAT ": %s", ol_dump_codec_name(codecs[i]), lens[j], err->message);
+			g_test_message("%s %" G_GSIZE_FORMAT ": %s", ol_dump_codec_name(codecs[i]), lens[j],
+				       err->message);
 			if (codecs[i] != OL_DUMP_CODEC_NONE)
 				g_assert_true(strstr(err->message, "page") != NULL);
 			/* Never served: not by phys_ptr either. */
@@ -1055,8 +1063,9 @@ static void test_random_damage(void)
 			for (guint k = 0; k < flips; k++) {
 				guint pos = (guint)g_test_rand_int_range(0, (gint32)span);
 				static const guint8 values[] = { 0x00, 0xff, 0x7f, 0x80, 0x01, 0x40 };
-				c->data[pos] = g_test_rand_bit() ? values[g_test_rand_int_range(0, G_N_ELEMENTS(values))]
-								 : (guint8)g_test_rand_int();
+				c->data[pos] = g_test_rand_bit()
+					       ? values[g_test_rand_int_range(0, G_N_ELEMENTS(values))]
+					       : (guint8)g_test_rand_int();
 			}
 			d = open_bytes(c->data, c->len, 0, &err);
 			if (err) {

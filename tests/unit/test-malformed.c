@@ -60,8 +60,9 @@ static void exercise(const char *path)
 	OlDumpPageCounts pc;
 	OlTarget *t = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
-	static const guint64 vas[] = { G_GUINT64_CONSTANT(0xffffffff81000000), FK_DMAP, FK_DMAP + FK_REGION_PA,
-				       G_GUINT64_CONSTANT(0xffffc90000000000), 0x1000 };
+	static const guint64 vas[] = { G_GUINT64_CONSTANT(0xffffffff81000000), FK_DMAP,
+				       FK_DMAP + FK_REGION_PA, G_GUINT64_CONSTANT(0xffffc90000000000),
+				       0x1000 };
 	OlPrintkLog *log;
 	static const char *const cmds[] = { "sys", "dmesg", "ps", "lsmod", "kaslr" };
 
