@@ -74,6 +74,40 @@ static GArray *segments(const OlWritePlan *plan)
 	return segs;
 }
 
+/* Memory, segment by segment, in chunks, from MEM_OFF on. */
+static GError *write_memory(OlDump *in, OlOutFile *o, const GArray *segs, guint64 mem_off,
+			    OlDumpWriteStats *stats)
+{
+	static const guint8 zeros[OL_PAGE_SIZE];
+	g_autofree guint8 *buf = NULL;
+	gsize fill;
+	guint64 at;
+	GError *err = NULL;
+
+	buf = g_malloc(CHUNK);
+	fill = 0;
+	at = mem_off;
+	for (guint i = 0; i < segs->len && !err; i++) {
+		const Seg *s = &g_array_index(segs, Seg, i);
+		for (guint64 k = 0; k < s->n_stored && !err; k++) {
+			guint8 *page = buf + fill;
+			if ((err = ol_dump_read_page(in, s->start_pfn + k, page)))
+				break;
+			stats->stored_pages++;
+			stats->zero_pages += memcmp(page, zeros, OL_PAGE_SIZE) == 0;
+			fill += OL_PAGE_SIZE;
+			if (fill == CHUNK) {
+				err = ol_out_pwrite(o, at, buf, fill);
+				at += fill;
+				fill = 0;
+			}
+		}
+	}
+	if (!err && fill)
+		err = ol_out_pwrite(o, at, buf, fill);
+	return err;
+}
+
 GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats)
 {
 	g_autoptr(GArray) segs = segments(plan);
@@ -92,10 +126,6 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 	guint8 *ph;
 	guint64 data;
 	GError *err;
-	static const guint8 zeros[OL_PAGE_SIZE];
-	g_autofree guint8 *buf = NULL;
-	gsize fill;
-	guint64 at;
 
 	memcpy(h, ELFMAG, SELFMAG);
 	h[EI_CLASS] = ELFCLASS64;
@@ -143,27 +173,5 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 	if (err)
 		return err;
 
-	/* Memory, segment by segment, in chunks. */
-	buf = g_malloc(CHUNK);
-	fill = 0;
-	at = mem_off;
-	for (guint i = 0; i < segs->len && !err; i++) {
-		const Seg *s = &g_array_index(segs, Seg, i);
-		for (guint64 k = 0; k < s->n_stored && !err; k++) {
-			guint8 *page = buf + fill;
-			if ((err = ol_dump_read_page(in, s->start_pfn + k, page)))
-				break;
-			stats->stored_pages++;
-			stats->zero_pages += memcmp(page, zeros, OL_PAGE_SIZE) == 0;
-			fill += OL_PAGE_SIZE;
-			if (fill == CHUNK) {
-				err = ol_out_pwrite(o, at, buf, fill);
-				at += fill;
-				fill = 0;
-			}
-		}
-	}
-	if (!err && fill)
-		err = ol_out_pwrite(o, at, buf, fill);
-	return err;
+	return write_memory(in, o, segs, mem_off, stats);
 }

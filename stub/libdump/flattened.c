@@ -113,14 +113,9 @@ static void resolve_overlaps(GArray *recs)
 	g_tree_foreach(tree, collect_piece, recs);
 }
 
-GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
+static GError *check_flat_header(OlDump *d)
 {
 	guint64 type;
-	g_autoptr(GArray) recs = NULL;
-	gboolean ordered;
-	guint64 size, n_records, prev_end;
-	guint64 pos;
-	OlFlatIndex *idx;
 
 	if (d->size < FLAT_HEADER_SIZE)
 		return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
@@ -131,6 +126,21 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 				     "makedumpfile header type %" G_GINT64_FORMAT " at offset 0x%x is not %d (flattened)",
 				     (gint64)type, FLAT_H_TYPE, FLAT_TYPE_FLAT_HEADER);
+	return NULL;
+}
+
+GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
+{
+	GError *err;
+	g_autoptr(GArray) recs = NULL;
+	gboolean ordered;
+	guint64 size, n_records, prev_end;
+	guint64 pos;
+	OlFlatIndex *idx;
+
+	err = check_flat_header(d);
+	if (err)
+		return err;
 
 	recs = g_array_new(FALSE, FALSE, sizeof(Piece));
 	ordered = TRUE;

@@ -145,6 +145,43 @@ static void write_header(guint8 *h, const OlWritePlan *plan, const OlKernelInfo 
 	put32(h + KDUMP_H_NR_CPUS, nr_cpus);
 }
 
+/* The page descriptors of a compressed batch into DESCS, its data packed
+ * into OUT (to be written at DATA_OFF): the length of that data. */
+static gsize fill_descs(const Writer *w, const Batch *b, guint8 *descs, guint8 *out, guint64 zero_off,
+			guint64 data_off, OlDumpWriteStats *stats)
+{
+	gsize out_len;
+
+	out_len = 0;
+	for (guint i = 0; i < b->n; i++) {
+		guint8 *pd = descs + (gsize)i * KDUMP_PD_LEN;
+		memset(pd, 0, KDUMP_PD_LEN);
+		if (b->size[i] == 0) {
+			/* All zeros: the shared zero page. */
+			put64(pd + KDUMP_PD_OFFSET, zero_off);
+			put32(pd + KDUMP_PD_SIZE, OL_PAGE_SIZE);
+			stats->zero_pages++;
+			continue;
+		}
+		put64(pd + KDUMP_PD_OFFSET, data_off + out_len);
+		put32(pd + KDUMP_PD_SIZE, b->size[i]);
+		put32(pd + KDUMP_PD_FLAGS, b->flags[i]);
+		memcpy(out + out_len, b->data + (gsize)i * w->bound, b->size[i]);
+		out_len += b->size[i];
+		stats->compressed_pages += b->flags[i] != 0;
+	}
+	return out_len;
+}
+
+static void free_batches(Batch *batches)
+{
+	for (guint i = 0; i < IN_FLIGHT; i++) {
+		g_free(batches[i].data);
+		g_clear_error(&batches[i].err);
+	}
+	g_free(batches);
+}
+
 /* Compress and write the pages: descs from DESC_OFF, data from DATA_OFF. */
 static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 			   guint64 desc_off, guint64 data_off, OlDumpWriteStats *stats)
@@ -200,24 +237,7 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 		if (err)
 			continue; /* let the batches in flight finish, write nothing */
 
-		out_len = 0;
-		for (guint i = 0; i < b->n; i++) {
-			guint8 *pd = descs + (gsize)i * KDUMP_PD_LEN;
-			memset(pd, 0, KDUMP_PD_LEN);
-			if (b->size[i] == 0) {
-				/* All zeros: the shared zero page. */
-				put64(pd + KDUMP_PD_OFFSET, zero_off);
-				put32(pd + KDUMP_PD_SIZE, OL_PAGE_SIZE);
-				stats->zero_pages++;
-				continue;
-			}
-			put64(pd + KDUMP_PD_OFFSET, data_off + out_len);
-			put32(pd + KDUMP_PD_SIZE, b->size[i]);
-			put32(pd + KDUMP_PD_FLAGS, b->flags[i]);
-			memcpy(out + out_len, b->data + (gsize)i * w.bound, b->size[i]);
-			out_len += b->size[i];
-			stats->compressed_pages += b->flags[i] != 0;
-		}
+		out_len = fill_descs(&w, b, descs, out, zero_off, data_off, stats);
 		stats->stored_pages += b->n;
 		err = ol_out_pwrite(o, desc_off + desc_index * KDUMP_PD_LEN, descs,
 				    (gsize)b->n * KDUMP_PD_LEN);
@@ -233,11 +253,7 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 		}
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
-	for (guint i = 0; i < IN_FLIGHT; i++) {
-		g_free(batches[i].data);
-		g_clear_error(&batches[i].err);
-	}
-	g_free(batches);
+	free_batches(batches);
 	g_free(descs);
 	g_free(out);
 	g_mutex_clear(&w.lock);
@@ -247,6 +263,27 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 				  "%s: wrote %" G_GUINT64_FORMAT " pages, planned %" G_GUINT64_FORMAT,
 				  o->path, desc_index, plan->n_stored);
 	return err;
+}
+
+/* The two bitmaps, HALF bytes each from BITMAP_OFF: whole blocks, zero past max_mapnr. */
+static GError *write_bitmaps(OlOutFile *o, const OlWritePlan *plan, guint64 bitmap_off, guint64 half)
+{
+	GError *err;
+
+	for (guint i = 0; i < 2; i++) {
+		const guint8 *bm = i == 0 ? plan->ram : plan->stored;
+		guint64 off = bitmap_off + i * half;
+		guint64 tail;
+		g_autofree guint8 *zeros = NULL;
+
+		if (plan->bitmap_bytes && (err = ol_out_pwrite(o, off, bm, plan->bitmap_bytes)))
+			return err;
+		tail = half - plan->bitmap_bytes;
+		zeros = g_malloc0(MAX(tail, 1));
+		if (tail && (err = ol_out_pwrite(o, off + plan->bitmap_bytes, zeros, tail)))
+			return err;
+	}
+	return NULL;
 }
 
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
@@ -320,19 +357,7 @@ GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const 
 	if (note_len && (err = ol_out_pwrite(o, note_off, notes, note_len)))
 		return err;
 
-	/* Bitmaps: whole blocks, zero past max_mapnr. */
-	for (guint i = 0; i < 2; i++) {
-		const guint8 *bm = i == 0 ? plan->ram : plan->stored;
-		guint64 off = bitmap_off + i * half;
-		guint64 tail;
-		g_autofree guint8 *zeros = NULL;
-
-		if (plan->bitmap_bytes && (err = ol_out_pwrite(o, off, bm, plan->bitmap_bytes)))
-			return err;
-		tail = half - plan->bitmap_bytes;
-		zeros = g_malloc0(MAX(tail, 1));
-		if (tail && (err = ol_out_pwrite(o, off + plan->bitmap_bytes, zeros, tail)))
-			return err;
-	}
+	if ((err = write_bitmaps(o, plan, bitmap_off, half)))
+		return err;
 	return write_pages(in, o, plan, opt, desc_off, data_off, stats);
 }

@@ -117,6 +117,41 @@ static gsize blob_append(OlDump *d, const guint8 *hdr, const guint8 *name, guint
 	return desc_off;
 }
 
+/* What a note of TYPE and NAME gives: CPU registers, QEMU's CPU state or
+ * VMCOREINFO (its descriptor at BLOB_DESC in the note blob). */
+static GError *take_note(OlDump *d, OlNoteState *st, guint32 type, const guint8 *name, guint32 namesz,
+			 const guint8 *desc, guint32 descsz, guint64 note_offset, gsize blob_desc)
+{
+	GError *err;
+
+	if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE")) {
+		if (descsz != PRSTATUS_SIZE)
+			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
+					     "NT_PRSTATUS note at offset " X64 " has n_descsz %u, expected %u (x86_64 elf_prstatus)",
+					     note_offset, descsz, PRSTATUS_SIZE);
+		parse_prstatus(d, desc, note_offset);
+		st->n_prstatus++;
+	} else if (type == 0 && name_is(name, namesz, "QEMU")) {
+		if (descsz < QEMU_STATE_SIZE_V1)
+			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
+					     "QEMU note at offset " X64 " has n_descsz %u, expected at least %u",
+					     note_offset, descsz, QEMU_STATE_SIZE_V1);
+		err = parse_qemu_state(d, st, desc, descsz, note_offset);
+		if (err)
+			return err;
+		st->n_qemu++;
+	} else if (type == 0 && name_is(name, namesz, "VMCOREINFO")) {
+		/* There is one; if a writer repeated it, the first wins. */
+		if (!d->vmcoreinfo) {
+			gsize n = strnlen((const char *)desc, descsz);
+			d->vmcoreinfo = g_strndup((const char *)desc, n);
+			d->vmcoreinfo_len = n;
+			d->vmcoreinfo_desc = blob_desc;
+		}
+	}
+	return NULL;
+}
+
 GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		       const guint8 *p, guint64 len, guint align)
 {
@@ -137,6 +172,7 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		const guint8 *name;
 		const guint8 *desc;
 		gsize blob_desc;
+		GError *err;
 
 		if (len - pos < NOTE_HEADER_SIZE) {
 			/* Zero padding at the end of the segment is harmless. */
@@ -168,33 +204,9 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		desc = p + desc_pos;
 		blob_desc = blob_append(d, p + pos, name, namesz, desc, descsz);
 
-		if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE")) {
-			if (descsz != PRSTATUS_SIZE)
-				return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-						     "NT_PRSTATUS note at offset " X64 " has n_descsz %u, expected %u (x86_64 elf_prstatus)",
-						     note_offset, descsz, PRSTATUS_SIZE);
-			parse_prstatus(d, desc, note_offset);
-			st->n_prstatus++;
-		} else if (type == 0 && name_is(name, namesz, "QEMU")) {
-			GError *err;
-
-			if (descsz < QEMU_STATE_SIZE_V1)
-				return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-						     "QEMU note at offset " X64 " has n_descsz %u, expected at least %u",
-						     note_offset, descsz, QEMU_STATE_SIZE_V1);
-			err = parse_qemu_state(d, st, desc, descsz, note_offset);
-			if (err)
-				return err;
-			st->n_qemu++;
-		} else if (type == 0 && name_is(name, namesz, "VMCOREINFO")) {
-			/* There is one; if a writer repeated it, the first wins. */
-			if (!d->vmcoreinfo) {
-				gsize n = strnlen((const char *)desc, descsz);
-				d->vmcoreinfo = g_strndup((const char *)desc, n);
-				d->vmcoreinfo_len = n;
-				d->vmcoreinfo_desc = blob_desc;
-			}
-		}
+		err = take_note(d, st, type, name, namesz, desc, descsz, note_offset, blob_desc);
+		if (err)
+			return err;
 		/* Other notes (NT_PRFPREG, Xen's, ...) are not needed. */
 
 		/* The last note's padding may be missing. */

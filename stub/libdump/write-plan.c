@@ -110,21 +110,47 @@ static void plan_clear(OlWritePlan *p)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OlWritePlan, plan_clear)
 
-static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan *p)
+/* The page frame number past the last page of IN's ranges. */
+static guint64 ranges_end_pfn(OlDump *in)
 {
 	guint n = ol_dump_n_ranges(in);
 	guint64 end = 0;
-	guint64 limit;
-	g_autoptr(OlXlat) x = NULL;
-	g_autofree guint8 *free_bm = NULL;
-	guint kinds;
-	guint64 last;
 
 	for (guint i = 0; i < n; i++) {
 		guint64 start, size;
 		ol_dump_range(in, i, &start, &size);
 		end = MAX(end, (start + size + OL_PAGE_SIZE - 1) >> OL_PAGE_SHIFT);
 	}
+	return end;
+}
+
+/* Free and LRU pages (kdump only), left out as makedumpfile -d 16 and
+ * -d 14 leave them: a bitmap of P's size, or NULL for none (also if the
+ * kernel's memory map cannot be read). */
+static guint8 *unneeded_bitmap(OlDump *in, OlXlat *x, const OlDumpWriteOptions *opt, const OlWritePlan *p)
+{
+	guint kinds;
+	g_autofree guint8 *free_bm = NULL;
+
+	kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
+	if (kinds && x) {
+		OlUnneeded counts;
+		free_bm = g_malloc0(MAX(p->bitmap_bytes, 1));
+		if (!ol_unneeded_pages(in, x, p->max_mapnr, kinds, free_bm, &counts))
+			g_clear_pointer(&free_bm, g_free);
+	}
+	return g_steal_pointer(&free_bm);
+}
+
+static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan *p)
+{
+	guint n = ol_dump_n_ranges(in);
+	guint64 end = ranges_end_pfn(in);
+	guint64 limit;
+	g_autoptr(OlXlat) x = NULL;
+	g_autofree guint8 *free_bm = NULL;
+	guint64 last;
+
 	if (end > OL_WRITE_MAX_PFN)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT,
 				   "physical memory reaches 0x%" G_GINT64_MODIFIER "x, past the %d-bit limit of a dump copy",
@@ -143,15 +169,7 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 	if (!p->ram || !p->stored)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "cannot allocate 2 x %" G_GSIZE_FORMAT " bytes of bitmaps",
 				   p->bitmap_bytes);
-	/* Free and LRU pages (kdump only), left out as makedumpfile -d 16 and
-	 * -d 14 leave them; none if the kernel's memory map cannot be read. */
-	kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
-	if (kinds && x) {
-		OlUnneeded counts;
-		free_bm = g_malloc0(MAX(p->bitmap_bytes, 1));
-		if (!ol_unneeded_pages(in, x, p->max_mapnr, kinds, free_bm, &counts))
-			g_clear_pointer(&free_bm, g_free);
-	}
+	free_bm = unneeded_bitmap(in, x, opt, p);
 
 	last = G_MAXUINT64;
 	for (guint i = 0; i < n; i++) {
