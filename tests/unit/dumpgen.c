@@ -441,6 +441,44 @@ static GPtrArray *build_note_segments(DumpGen *g)
 	return segs;
 }
 
+/* Memory, in add order or reversed: each load's offset is set. */
+static void append_memory(DumpGen *g, GByteArray *b)
+{
+	for (guint k = 0; k < g->loads->len; k++) {
+		guint i = g->reverse_data ? g->loads->len - 1 - k : k;
+		Load *l = &g_array_index(g->loads, Load, i);
+		if (l->absent) {
+			l->offset = G_MAXUINT64;
+			continue;
+		}
+		l->offset = b->len;
+		g_byte_array_set_size(b, (guint)(b->len + l->filesz));
+		for (guint64 j = 0; j < l->filesz; j++)
+			b->data[l->offset + j] = dumpgen_byte(l->paddr + j);
+		apply_overlay(g, b, l);
+	}
+}
+
+static void write_ehdr(const DumpGen *g, guint8 *e, guint32 phnum, gsize phoff, gsize shoff)
+{
+	memcpy(e, ELFMAG, SELFMAG);
+	e[EI_CLASS] = ELFCLASS64;
+	e[EI_DATA] = ELFDATA2LSB;
+	e[EI_VERSION] = EV_CURRENT;
+	put16(e + offsetof(Elf64_Ehdr, e_type), ET_CORE);
+	put16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
+	put32(e + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
+	put64(e + offsetof(Elf64_Ehdr, e_phoff), phoff);
+	put64(e + offsetof(Elf64_Ehdr, e_shoff), shoff);
+	put16(e + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
+	put16(e + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
+	put16(e + offsetof(Elf64_Ehdr, e_phnum), g->pn_xnum ? PN_XNUM : (guint16)phnum);
+	put16(e + offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
+	put16(e + offsetof(Elf64_Ehdr, e_shnum), g->pn_xnum ? 1 : 0);
+	if (g->pn_xnum)
+		put32(e + shoff + offsetof(Elf64_Shdr, sh_info), phnum);
+}
+
 GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
 {
 	g_autoptr(GPtrArray) notes = build_note_segments(g);
@@ -470,39 +508,11 @@ GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
 		g_byte_array_append(b, seg->data, seg->len);
 	}
 
-	/* Memory, in add order or reversed. */
-	for (guint k = 0; k < g->loads->len; k++) {
-		guint i = g->reverse_data ? g->loads->len - 1 - k : k;
-		Load *l = &g_array_index(g->loads, Load, i);
-		if (l->absent) {
-			l->offset = G_MAXUINT64;
-			continue;
-		}
-		l->offset = b->len;
-		g_byte_array_set_size(b, (guint)(b->len + l->filesz));
-		for (guint64 j = 0; j < l->filesz; j++)
-			b->data[l->offset + j] = dumpgen_byte(l->paddr + j);
-		apply_overlay(g, b, l);
-	}
+	append_memory(g, b);
 
 	/* ELF header. */
 	e = b->data;
-	memcpy(e, ELFMAG, SELFMAG);
-	e[EI_CLASS] = ELFCLASS64;
-	e[EI_DATA] = ELFDATA2LSB;
-	e[EI_VERSION] = EV_CURRENT;
-	put16(e + offsetof(Elf64_Ehdr, e_type), ET_CORE);
-	put16(e + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
-	put32(e + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
-	put64(e + offsetof(Elf64_Ehdr, e_phoff), phoff);
-	put64(e + offsetof(Elf64_Ehdr, e_shoff), shoff);
-	put16(e + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
-	put16(e + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
-	put16(e + offsetof(Elf64_Ehdr, e_phnum), g->pn_xnum ? PN_XNUM : (guint16)phnum);
-	put16(e + offsetof(Elf64_Ehdr, e_shentsize), sizeof(Elf64_Shdr));
-	put16(e + offsetof(Elf64_Ehdr, e_shnum), g->pn_xnum ? 1 : 0);
-	if (g->pn_xnum)
-		put32(e + shoff + offsetof(Elf64_Shdr, sh_info), phnum);
+	write_ehdr(g, e, phnum, phoff, shoff);
 
 	/* Program headers: PT_NOTEs first, then PT_LOADs, as QEMU does. */
 	ph = e + phoff;

@@ -233,51 +233,11 @@ static guint32 codec_flag(OlDumpCodec c)
 	return f[c];
 }
 
-GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
+/* The disk_dump_header at H. */
+static void write_header(const KdumpGen *g, guint8 *h, guint32 sub_hdr_size, guint32 bitmap_blocks)
 {
-	guint64 vmci_in_blob = 0;
-	g_autoptr(GByteArray) notes = note_blob(g, &vmci_in_blob);
-	gboolean has_notes = g->version >= 4 && notes->len > 0;
-	gboolean has_vmci = g->version >= 3 && g->vmcoreinfo;
-	/* Version 3 has no note blob: VMCOREINFO alone after the sub-header. */
-	gsize blob_len = has_notes ? notes->len : has_vmci ? strlen(g->vmcoreinfo) : 0;
-	guint32 sub_hdr_size = (guint32)((104 + blob_len + BS - 1) / BS);
-	guint64 half_blocks = (g->max_mapnr / 8 + BS - 1) / BS;
-	guint32 bitmap_blocks;
-	guint64 bitmap_off;
-	guint64 half;
-	guint64 desc_off;
-	g_autoptr(GArray) pfns = NULL;
-	guint64 n;
-	guint64 data_off;
-	GByteArray *b;
-	guint8 *h;
 	guint32 status;
-	guint8 *s;
-	guint64 blob_off;
-	guint64 vmci_off;
-	guint64 zero_page;
-	guint8 page[2 * BS], out[4 * BS];
 
-	if (half_blocks == 0)
-		half_blocks = 1;
-	bitmap_blocks = (guint32)(2 * half_blocks);
-	bitmap_off = (guint64)(1 + sub_hdr_size) * BS;
-	half = half_blocks * BS;
-	desc_off = bitmap_off + 2 * half;
-
-	/* Which PFNs get a desc: dumped ones (inside the split range). */
-	pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
-	for (guint64 p = 0; p < g->max_mapnr; p++)
-		if (bit(g->dumped, p) && (!g->split || (p >= g->start && p < g->end)))
-			g_array_append_val(pfns, p);
-	n = pfns->len;
-	data_off = desc_off + n * 24;
-
-	b = g_byte_array_new();
-	g_byte_array_set_size(b, (guint)data_off);
-	memset(b->data, 0, b->len);
-	h = b->data;
 	memcpy(h, "KDUMP   ", 8);
 	put32(h + 8, (guint32)g->version);
 	memcpy(h + 12 + 4 * 65, "x86_64", 6);
@@ -288,6 +248,16 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 	put32(h + 436, bitmap_blocks);
 	put32(h + 440, (guint32)MIN(g->max_mapnr, G_MAXUINT32));
 	put32(h + 460, 2);
+}
+
+/* The kdump_sub_header in block 1 and the note blob (or, in version 3,
+ * VMCOREINFO alone) after it: the file offset of VMCOREINFO, or 0. */
+static guint64 write_sub_header(const KdumpGen *g, GByteArray *b, const GByteArray *notes, gboolean has_notes,
+				gboolean has_vmci, guint64 vmci_in_blob)
+{
+	guint8 *s;
+	guint64 blob_off;
+	guint64 vmci_off;
 
 	s = b->data + BS;
 	put64(s + 0, 0x1000000);                  /* phys_base */
@@ -321,15 +291,16 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 		}
 		put64(s + 96, g->max_mapnr);
 	}
-	memcpy(b->data + bitmap_off, g->ram, (g->max_mapnr + 7) / 8);
-	memcpy(b->data + bitmap_off + half, g->dumped, (g->max_mapnr + 7) / 8);
-	/* Bits past max_mapnr stay clear, as writers leave them. */
-	for (guint64 p = g->max_mapnr; p < ((g->max_mapnr + 7) / 8) * 8; p++) {
-		set_bit(b->data + bitmap_off, p, FALSE);
-		set_bit(b->data + bitmap_off + half, p, FALSE);
-	}
+	return vmci_off;
+}
 
-	/* Page data. */
+/* Page data after the descs, and the descs at DESC_OFF, for PFNS. */
+static void write_pages(const KdumpGen *g, GByteArray *b, const GArray *pfns, guint64 desc_off)
+{
+	guint64 n = pfns->len;
+	guint64 zero_page;
+	guint8 page[2 * BS], out[4 * BS];
+
 	zero_page = 0;
 	if (g->shared_zero) {
 		zero_page = b->len;
@@ -360,6 +331,60 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 			memset(pd, 0, sizeof(pd)); /* never written */
 		memcpy(b->data + desc_off + i * 24, pd, sizeof(pd));
 	}
+}
+
+GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
+{
+	guint64 vmci_in_blob = 0;
+	g_autoptr(GByteArray) notes = note_blob(g, &vmci_in_blob);
+	gboolean has_notes = g->version >= 4 && notes->len > 0;
+	gboolean has_vmci = g->version >= 3 && g->vmcoreinfo;
+	/* Version 3 has no note blob: VMCOREINFO alone after the sub-header. */
+	gsize blob_len = has_notes ? notes->len : has_vmci ? strlen(g->vmcoreinfo) : 0;
+	guint32 sub_hdr_size = (guint32)((104 + blob_len + BS - 1) / BS);
+	guint64 half_blocks = (g->max_mapnr / 8 + BS - 1) / BS;
+	guint32 bitmap_blocks;
+	guint64 bitmap_off;
+	guint64 half;
+	guint64 desc_off;
+	g_autoptr(GArray) pfns = NULL;
+	guint64 n;
+	guint64 data_off;
+	GByteArray *b;
+	guint64 blob_off;
+	guint64 vmci_off;
+
+	if (half_blocks == 0)
+		half_blocks = 1;
+	bitmap_blocks = (guint32)(2 * half_blocks);
+	bitmap_off = (guint64)(1 + sub_hdr_size) * BS;
+	half = half_blocks * BS;
+	desc_off = bitmap_off + 2 * half;
+
+	/* Which PFNs get a desc: dumped ones (inside the split range). */
+	pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
+	for (guint64 p = 0; p < g->max_mapnr; p++)
+		if (bit(g->dumped, p) && (!g->split || (p >= g->start && p < g->end)))
+			g_array_append_val(pfns, p);
+	n = pfns->len;
+	data_off = desc_off + n * 24;
+
+	b = g_byte_array_new();
+	g_byte_array_set_size(b, (guint)data_off);
+	memset(b->data, 0, b->len);
+	write_header(g, b->data, sub_hdr_size, bitmap_blocks);
+
+	blob_off = BS + 104;
+	vmci_off = write_sub_header(g, b, notes, has_notes, has_vmci, vmci_in_blob);
+	memcpy(b->data + bitmap_off, g->ram, (g->max_mapnr + 7) / 8);
+	memcpy(b->data + bitmap_off + half, g->dumped, (g->max_mapnr + 7) / 8);
+	/* Bits past max_mapnr stay clear, as writers leave them. */
+	for (guint64 p = g->max_mapnr; p < ((g->max_mapnr + 7) / 8) * 8; p++) {
+		set_bit(b->data + bitmap_off, p, FALSE);
+		set_bit(b->data + bitmap_off + half, p, FALSE);
+	}
+
+	write_pages(g, b, pfns, desc_off);
 
 	if (layout) {
 		*layout = (KdumpGenLayout){
