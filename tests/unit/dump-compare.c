@@ -89,55 +89,12 @@ static void print_tally(const char *what, const Tally *t)
 	       t->left_out, t->absent, t->failed);
 }
 
-int main(int argc, char **argv)
+/* Kernel text from _stext on, by virtual address: TRUE if it differs. */
+static gboolean compare_text(OlXlat *xa, OlXlat *xb, guint64 stext)
 {
-	const GOptionEntry entries[] = {
-		{ "samples", 0, 0, G_OPTION_ARG_INT, &opt_samples, "Random direct-map pages (default 1000)", "N" },
-		{ "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed, "Random seed (default 1)", "S" },
-		{ "text-mib", 0, 0, G_OPTION_ARG_INT, &opt_text_mib, "MiB of kernel text from _stext (default 8)", "M" },
-		{ "page-offset", 0, 0, G_OPTION_ARG_STRING, &opt_page_offset, "Direct-map base (default 0xffff888000000000)", "VA" },
-		{ "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "Also compare every page of OTHER physically", NULL },
-		{ "absent-ok", 0, 0, G_OPTION_ARG_NONE, &opt_absent_ok,
-		  "Pages OTHER does not describe at all are counted, not failures (oopslab convert leaves firmware out)", NULL },
-		G_OPTION_ENTRY_NULL
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("ORIG OTHER");
-	g_autoptr(GError) err = NULL;
-	g_autoptr(OlDump) a = NULL, b = NULL;
-	g_autoptr(OlXlat) xa = NULL, xb = NULL;
-	guint8 pa_buf[PAGE], pb_buf[PAGE];
-	gboolean bad;
-	gsize len;
-	const char *info;
-	guint64 stext;
 	Tally text = { 0 };
-	guint64 base;
-	guint64 total;
-	GRand *rnd;
-	Tally dmap = { 0 };
+	guint8 pa_buf[PAGE], pb_buf[PAGE];
 
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 3) {
-		fprintf(stderr, "dump-compare: %s\n", err ? err->message : "give ORIG and OTHER");
-		return 2;
-	}
-	if ((err = ol_dump_open(argv[1], &a)) ||
-	    (err = ol_dump_open_flags(argv[2], OL_DUMP_OPEN_STRICT, &b)) ||
-	    (err = ol_xlat_new(a, &xa)) || (err = ol_xlat_new(b, &xb))) {
-		fprintf(stderr, "dump-compare: %s\n", err->message);
-		return 1;
-	}
-	printf("original:    %s (%s)\nother:       %s (%s, %s)\n", argv[1], ol_dump_format_name(a), argv[2],
-	       ol_dump_format_name(b), ol_dump_codec_name(ol_dump_codec(b)));
-	bad = FALSE;
-
-	/* Kernel text. */
-	info = ol_dump_vmcoreinfo(a, &len);
-	stext = 0;
-	if (!info || (err = ol_vmcoreinfo_get_u64(info, len, "SYMBOL(_stext)", &stext))) {
-		fprintf(stderr, "dump-compare: no SYMBOL(_stext) in the original's VMCOREINFO\n");
-		return 1;
-	}
 	for (guint64 va = stext & ~(guint64)(PAGE - 1); va < stext + (guint64)opt_text_mib * 1024 * 1024;
 	     va += PAGE) {
 		GError *ea = vread(xa, va, pa_buf);
@@ -148,9 +105,18 @@ int main(int argc, char **argv)
 		compare(&text, "kernel text VA", va, ea, pa_buf, vread(xb, va, pb_buf), pb_buf);
 	}
 	print_tally("kernel text:", &text);
-	bad |= text.failed > 0 || text.equal == 0;
+	return text.failed > 0 || text.equal == 0;
+}
 
-	/* Random direct-map pages. */
+/* Random direct-map pages (--samples of them): TRUE if they differ. */
+static gboolean compare_direct_map(OlDump *a, OlDump *b, OlXlat *xa, OlXlat *xb)
+{
+	guint8 pa_buf[PAGE], pb_buf[PAGE];
+	guint64 base;
+	guint64 total;
+	GRand *rnd;
+	Tally dmap = { 0 };
+
 	base = opt_page_offset ? g_ascii_strtoull(opt_page_offset, NULL, 0) : DIRECT_MAP;
 	total = 0;
 	for (guint i = 0; i < ol_dump_n_ranges(a); i++) {
@@ -189,20 +155,76 @@ int main(int argc, char **argv)
 	}
 	g_rand_free(rnd);
 	print_tally("direct map:", &dmap);
-	bad |= dmap.failed > 0 || (opt_samples > 0 && dmap.equal == 0);
+	return dmap.failed > 0 || (opt_samples > 0 && dmap.equal == 0);
+}
 
-	if (opt_all) {
-		Tally all = { 0 };
-		for (guint i = 0; i < ol_dump_n_ranges(b); i++) {
-			guint64 start, size;
-			ol_dump_range(b, i, &start, &size);
-			for (guint64 pa = start; pa + PAGE <= start + size; pa += PAGE)
-				compare(&all, "physical", pa, ol_dump_read_phys(a, pa, pa_buf, PAGE), pa_buf,
-					ol_dump_read_phys(b, pa, pb_buf, PAGE), pb_buf);
-		}
-		print_tally("physical:", &all);
-		bad |= all.failed > 0 || all.equal == 0;
+/* Every page OTHER holds, physically (--all): TRUE if they differ. */
+static gboolean compare_all(OlDump *a, OlDump *b)
+{
+	guint8 pa_buf[PAGE], pb_buf[PAGE];
+	Tally all = { 0 };
+
+	for (guint i = 0; i < ol_dump_n_ranges(b); i++) {
+		guint64 start, size;
+		ol_dump_range(b, i, &start, &size);
+		for (guint64 pa = start; pa + PAGE <= start + size; pa += PAGE)
+			compare(&all, "physical", pa, ol_dump_read_phys(a, pa, pa_buf, PAGE), pa_buf,
+				ol_dump_read_phys(b, pa, pb_buf, PAGE), pb_buf);
 	}
+	print_tally("physical:", &all);
+	return all.failed > 0 || all.equal == 0;
+}
+
+int main(int argc, char **argv)
+{
+	const GOptionEntry entries[] = {
+		{ "samples", 0, 0, G_OPTION_ARG_INT, &opt_samples, "Random direct-map pages (default 1000)", "N" },
+		{ "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed, "Random seed (default 1)", "S" },
+		{ "text-mib", 0, 0, G_OPTION_ARG_INT, &opt_text_mib, "MiB of kernel text from _stext (default 8)", "M" },
+		{ "page-offset", 0, 0, G_OPTION_ARG_STRING, &opt_page_offset, "Direct-map base (default 0xffff888000000000)", "VA" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "Also compare every page of OTHER physically", NULL },
+		{ "absent-ok", 0, 0, G_OPTION_ARG_NONE, &opt_absent_ok,
+		  "Pages OTHER does not describe at all are counted, not failures (oopslab convert leaves firmware out)", NULL },
+		G_OPTION_ENTRY_NULL
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("ORIG OTHER");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(OlDump) a = NULL, b = NULL;
+	g_autoptr(OlXlat) xa = NULL, xb = NULL;
+	gboolean bad;
+	gsize len;
+	const char *info;
+	guint64 stext;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 3) {
+		fprintf(stderr, "dump-compare: %s\n", err ? err->message : "give ORIG and OTHER");
+		return 2;
+	}
+	if ((err = ol_dump_open(argv[1], &a)) ||
+	    (err = ol_dump_open_flags(argv[2], OL_DUMP_OPEN_STRICT, &b)) ||
+	    (err = ol_xlat_new(a, &xa)) || (err = ol_xlat_new(b, &xb))) {
+		fprintf(stderr, "dump-compare: %s\n", err->message);
+		return 1;
+	}
+	printf("original:    %s (%s)\nother:       %s (%s, %s)\n", argv[1], ol_dump_format_name(a), argv[2],
+	       ol_dump_format_name(b), ol_dump_codec_name(ol_dump_codec(b)));
+	bad = FALSE;
+
+	/* Kernel text. */
+	info = ol_dump_vmcoreinfo(a, &len);
+	stext = 0;
+	if (!info || (err = ol_vmcoreinfo_get_u64(info, len, "SYMBOL(_stext)", &stext))) {
+		fprintf(stderr, "dump-compare: no SYMBOL(_stext) in the original's VMCOREINFO\n");
+		return 1;
+	}
+	bad |= compare_text(xa, xb, stext);
+
+	/* Random direct-map pages. */
+	bad |= compare_direct_map(a, b, xa, xb);
+
+	if (opt_all)
+		bad |= compare_all(a, b);
 	printf("result:      %s\n", bad ? "DIFFERENT" : "same");
 	return bad ? 1 : 0;
 }
