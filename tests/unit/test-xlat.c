@@ -635,7 +635,8 @@ static DumpGen *gen_cr3(int levels, guint64 pool_at, guint64 cr3_low, DumpGenPt 
 	return g;
 }
 
-static void test_root_sources(void)
+/* The page-table root from VMCOREINFO. */
+static void root_from_vmcoreinfo(void)
 {
 	/* VMCOREINFO wins over CR3. */
 	{
@@ -669,6 +670,11 @@ static void test_root_sources(void)
 		g_assert_cmpstr(ol_xlat_root_source(x), ==, "VMCOREINFO init_top_pgt");
 		g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 	}
+}
+
+/* The page-table root from a CPU's CR3. */
+static void root_from_cr3(void)
+{
 	/* CR3 of the first CPU with paging on; PCID bits and the PTI bit 12
 	 * cleared (root 8 KiB-aligned, as PTI kernels allocate it). */
 	for (int levels = 4; levels <= 5; levels++) {
@@ -719,6 +725,11 @@ static void test_root_sources(void)
 		g_assert_cmpstr(ol_xlat_root_source(x), ==, "CPU 1 CR3");
 		g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 	}
+}
+
+/* No page-table root: the errors say why. */
+static void no_root(void)
+{
 	/* Neither: no VMCOREINFO, and kdump-style notes without CR3. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_KDUMP);
@@ -761,6 +772,13 @@ static void test_root_sources(void)
 		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
 			     "CPU 0 CR3 0x402000 gives page-table root 0x402000, not in the dump");
 	}
+}
+
+static void test_root_sources(void)
+{
+	root_from_vmcoreinfo();
+	root_from_cr3();
+	no_root();
 }
 
 /* ---- phys_base and KASLR ---------------------------------------------------- */
@@ -824,6 +842,32 @@ static void test_kaslr_kerneloffset(void)
 	g_assert_cmphex(pa, ==, DATA);
 }
 
+/* Nothing in the kernel-text window: the KASLR offset is unknown. */
+static void kaslr_unknown(void)
+{
+	guint64 off, va, pa;
+	g_autoptr(DumpGen) g3 = NULL;
+	g_autoptr(DumpGenPt) pt3 = NULL;
+	g_autofree char *v3 = NULL;
+	g_autoptr(OlDump) d3 = NULL;
+	g_autoptr(OlXlat) x3 = NULL;
+
+	g3 = gen_new(DUMPGEN_QEMU);
+	pt3 = dumpgen_pt_new(g3, 4, POOL, POOL_SIZE);
+	dumpgen_pt_map(pt3, DMAP, 0, M2);
+	dumpgen_pt_map(pt3, G_GUINT64_CONSTANT(0xffffffffc0000000), DATA, K4);
+	v3 = g_strdup_printf("SYMBOL(swapper_pg_dir)=%" G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\n",
+			     dumpgen_pt_root(pt3) + START_KERNEL_MAP);
+	dumpgen_set_vmcoreinfo(g3, v3);
+	d3 = open_gen(g3);
+	x3 = xlat_ok(d3);
+	g_assert_false(ol_xlat_kaslr_offset(x3, &off));
+	g_assert_cmpstr(ol_xlat_kaslr_source(x3), ==, "unknown");
+	g_assert_cmpint(ol_xlat_phys_base(x3), ==, 0);
+	expect_error(d3, ol_xlat_find_kernel_text(x3, &va, &pa), OL_DUMP_ERROR_NOT_PRESENT,
+		     "no kernel text: nothing mapped in 0xffffffff80000000-0xffffffffbfffffff");
+}
+
 static void test_kaslr_derived(void)
 {
 	/* crash's method: text at KTEXT + 0x2a000000 in 2 MiB pages, root from
@@ -840,11 +884,6 @@ static void test_kaslr_derived(void)
 	g_autoptr(OlDump) d2 = NULL;
 	g_autoptr(OlXlat) x2 = NULL;
 	guint64 va, pa;
-	g_autoptr(DumpGen) g3 = NULL;
-	g_autoptr(DumpGenPt) pt3 = NULL;
-	g_autofree char *v3 = NULL;
-	g_autoptr(OlDump) d3 = NULL;
-	g_autoptr(OlXlat) x3 = NULL;
 
 	dumpgen_pt_map_range(pt, text, text_pa, 4 * M2, M2);
 	dumpgen_pt_map(pt, START_KERNEL_MAP - M2, DATA, M2);         /* below */
@@ -891,22 +930,7 @@ static void test_kaslr_derived(void)
 	g_assert_no_error(ol_xlat_find_kernel_text(x2, &va, &pa));
 	g_assert_cmphex(va, ==, text + 0x5000);
 	g_assert_cmphex(pa, ==, DATA + 0x5000);
-
-	/* Nothing in the window: unknown. */
-	g3 = gen_new(DUMPGEN_QEMU);
-	pt3 = dumpgen_pt_new(g3, 4, POOL, POOL_SIZE);
-	dumpgen_pt_map(pt3, DMAP, 0, M2);
-	dumpgen_pt_map(pt3, G_GUINT64_CONSTANT(0xffffffffc0000000), DATA, K4);
-	v3 = g_strdup_printf("SYMBOL(swapper_pg_dir)=%" G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\n",
-			     dumpgen_pt_root(pt3) + START_KERNEL_MAP);
-	dumpgen_set_vmcoreinfo(g3, v3);
-	d3 = open_gen(g3);
-	x3 = xlat_ok(d3);
-	g_assert_false(ol_xlat_kaslr_offset(x3, &off));
-	g_assert_cmpstr(ol_xlat_kaslr_source(x3), ==, "unknown");
-	g_assert_cmpint(ol_xlat_phys_base(x3), ==, 0);
-	expect_error(d3, ol_xlat_find_kernel_text(x3, &va, &pa), OL_DUMP_ERROR_NOT_PRESENT,
-		     "no kernel text: nothing mapped in 0xffffffff80000000-0xffffffffbfffffff");
+	kaslr_unknown();
 }
 
 int main(int argc, char **argv)
