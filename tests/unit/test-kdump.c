@@ -664,6 +664,50 @@ static char *write_temp(const GByteArray *b)
 }
 
 /* A whole --split set opened as one dump; sets that are not one. */
+/* Overlap, a file of another dump, a file that is no split file: refused. */
+static void split_set_refused(GPtrArray *paths)
+{
+	g_autoptr(OlDump) d = NULL;
+	const char *twice[] = { paths->pdata[1], paths->pdata[1] };
+	g_autoptr(GError) err = ol_dump_open_split(twice, 2, 0, &d);
+	g_autoptr(KdumpGen) other = NULL;
+	g_autoptr(GByteArray) ob = NULL;
+	g_autofree char *op = NULL;
+	g_autoptr(KdumpGen) whole = NULL;
+	g_autoptr(GByteArray) wb = NULL;
+	g_autofree char *wp = NULL;
+	const char *mixed[2];
+	const char *nosplit[2];
+
+	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
+	g_assert_nonnull(strstr(err->message, "overlaps"));
+	g_assert_null(d);
+
+	other = standard(6, OL_DUMP_CODEC_ZSTD);
+	kdumpgen_set_split(other, 4500, MAX_MAPNR);
+	kdumpgen_set_vmcoreinfo(other, "OSRELEASE=5.0\n");
+	ob = kdumpgen_build(other, NULL);
+	op = write_temp(ob);
+	mixed[0] = paths->pdata[3];
+	mixed[1] = op;
+	g_clear_error(&err);
+	err = ol_dump_open_split(mixed, 2, 0, &d);
+	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
+	g_assert_nonnull(strstr(err->message, "different VMCOREINFO"));
+
+	whole = standard(6, OL_DUMP_CODEC_ZSTD);
+	wb = kdumpgen_build(whole, NULL);
+	wp = write_temp(wb);
+	nosplit[0] = paths->pdata[0];
+	nosplit[1] = wp;
+	g_clear_error(&err);
+	err = ol_dump_open_split(nosplit, 2, 0, &d);
+	g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
+	g_assert_nonnull(strstr(err->message, "not a file of a makedumpfile --split set"));
+	g_unlink(op);
+	g_unlink(wp);
+}
+
 static void test_split_set(void)
 {
 	static const guint64 cuts[] = { 0, 150, 4095, 4500, MAX_MAPNR };
@@ -709,48 +753,7 @@ static void test_split_set(void)
 		g_assert_no_error(err);
 		expect_read_error(d, 4200 * PAGE, 1, OL_DUMP_ERROR_NOT_PRESENT, "none of the 2 files", NULL);
 	}
-	/* Overlap, a file of another dump, a file that is no split file. */
-	{
-		g_autoptr(OlDump) d = NULL;
-		const char *twice[] = { paths->pdata[1], paths->pdata[1] };
-		g_autoptr(GError) err = ol_dump_open_split(twice, 2, 0, &d);
-		g_autoptr(KdumpGen) other = NULL;
-		g_autoptr(GByteArray) ob = NULL;
-		g_autofree char *op = NULL;
-		g_autoptr(KdumpGen) whole = NULL;
-		g_autoptr(GByteArray) wb = NULL;
-		g_autofree char *wp = NULL;
-		const char *mixed[2];
-		const char *nosplit[2];
-
-		g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
-		g_assert_nonnull(strstr(err->message, "overlaps"));
-		g_assert_null(d);
-
-		other = standard(6, OL_DUMP_CODEC_ZSTD);
-		kdumpgen_set_split(other, 4500, MAX_MAPNR);
-		kdumpgen_set_vmcoreinfo(other, "OSRELEASE=5.0\n");
-		ob = kdumpgen_build(other, NULL);
-		op = write_temp(ob);
-		mixed[0] = paths->pdata[3];
-		mixed[1] = op;
-		g_clear_error(&err);
-		err = ol_dump_open_split(mixed, 2, 0, &d);
-		g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
-		g_assert_nonnull(strstr(err->message, "different VMCOREINFO"));
-
-		whole = standard(6, OL_DUMP_CODEC_ZSTD);
-		wb = kdumpgen_build(whole, NULL);
-		wp = write_temp(wb);
-		nosplit[0] = paths->pdata[0];
-		nosplit[1] = wp;
-		g_clear_error(&err);
-		err = ol_dump_open_split(nosplit, 2, 0, &d);
-		g_assert_error(err, OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT);
-		g_assert_nonnull(strstr(err->message, "not a file of a makedumpfile --split set"));
-		g_unlink(op);
-		g_unlink(wp);
-	}
+	split_set_refused(paths);
 	for (guint i = 0; i < paths->len; i++)
 		g_unlink(paths->pdata[i]);
 }
