@@ -155,30 +155,35 @@ static void test_bases(void)
 
 static void test_errors(void)
 {
+	static const struct {
+		gboolean s64;
+		const char *key;
+		OlDumpError code;
+		const char *want;
+	} cases[] = {
+		{ FALSE, "NUMBER(nothere)", OL_DUMP_ERROR_NOT_PRESENT, "no NUMBER(nothere)" },
+		{ TRUE, "NUMBER(nothere)", OL_DUMP_ERROR_NOT_PRESENT, "NUMBER(nothere)" },
+		{ FALSE, "NUMBER(negative)", OL_DUMP_ERROR_CORRUPT, "negative" },
+		{ TRUE, "NUMBER(toobig)", OL_DUMP_ERROR_CORRUPT, "NUMBER(toobig)" },
+		{ TRUE, "NUMBER(VMALLOC_START)", OL_DUMP_ERROR_CORRUPT, "signed" },
+		{ FALSE, "SIZE(u64over)", OL_DUMP_ERROR_CORRUPT, "SIZE(u64over)=18446744073709551616 is not a decimal" },
+		{ FALSE, "NUMBER(empty)", OL_DUMP_ERROR_CORRUPT, "NUMBER(empty)= " },
+		{ FALSE, "NUMBER(junk)", OL_DUMP_ERROR_CORRUPT, "12a" },
+		{ FALSE, "SYMBOL(junk)", OL_DUMP_ERROR_CORRUPT, "hexadecimal" },
+		{ FALSE, "SYMBOL(long)", OL_DUMP_ERROR_CORRUPT, "SYMBOL(long)" },
+		{ FALSE, "CONFIG_KALLSYMS", OL_DUMP_ERROR_CORRUPT, "CONFIG_KALLSYMS=y" },
+	};
 	guint64 u = 77;
 	gint64 s = 77;
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(nothere)", &u),
-		     OL_DUMP_ERROR_NOT_PRESENT, "no NUMBER(nothere)");
-	expect_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(nothere)", &s),
-		     OL_DUMP_ERROR_NOT_PRESENT, "NUMBER(nothere)");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(negative)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "negative");
-	expect_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(toobig)", &s),
-		     OL_DUMP_ERROR_CORRUPT, "NUMBER(toobig)");
-	expect_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(VMALLOC_START)", &s),
-		     OL_DUMP_ERROR_CORRUPT, "signed");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "SIZE(u64over)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "SIZE(u64over)=18446744073709551616 is not a decimal");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(empty)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "NUMBER(empty)= ");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(junk)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "12a");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "SYMBOL(junk)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "hexadecimal");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "SYMBOL(long)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "SYMBOL(long)");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "CONFIG_KALLSYMS", &u),
-		     OL_DUMP_ERROR_CORRUPT, "CONFIG_KALLSYMS=y");
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (cases[i].s64)
+			expect_error(ol_vmcoreinfo_get_s64(info, LEN, cases[i].key, &s), cases[i].code,
+				     cases[i].want);
+		else
+			expect_error(ol_vmcoreinfo_get_u64(info, LEN, cases[i].key, &u), cases[i].code,
+				     cases[i].want);
+	}
 	/* Out-parameters untouched on error. */
 	g_assert_cmpuint(u, ==, 77);
 	g_assert_cmpint(s, ==, 77);
