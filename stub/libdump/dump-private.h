@@ -92,6 +92,25 @@ static inline guint64 ol_le64(const guint8 *p)
 	return GUINT64_FROM_LE(v);
 }
 
+/* Little-endian stores into possibly unaligned bytes: the other way. */
+static inline void ol_put_le16(guint8 *p, guint16 v)
+{
+	v = GUINT16_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void ol_put_le32(guint8 *p, guint32 v)
+{
+	v = GUINT32_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void ol_put_le64(guint8 *p, guint64 v)
+{
+	v = GUINT64_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
 /* True if [off, off + len) lies inside a file of SIZE bytes, without
  * overflowing. */
 static inline gboolean ol_in_file(guint64 off, guint64 len, guint64 size)

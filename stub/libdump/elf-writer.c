@@ -21,24 +21,6 @@ typedef struct {
 	guint64 start_pfn, n_stored, n_pages; /* stored pages first, then left out */
 } Seg;
 
-static void put16(guint8 *p, guint16 v)
-{
-	v = GUINT16_TO_LE(v);
-	memcpy(p, &v, 2);
-}
-
-static void put32(guint8 *p, guint32 v)
-{
-	v = GUINT32_TO_LE(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(guint8 *p, guint64 v)
-{
-	v = GUINT64_TO_LE(v);
-	memcpy(p, &v, 8);
-}
-
 static GArray *segments(const OlWritePlan *plan)
 {
 	GArray *segs = g_array_new(FALSE, FALSE, sizeof(Seg));
@@ -131,24 +113,24 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 	h[EI_CLASS] = ELFCLASS64;
 	h[EI_DATA] = ELFDATA2LSB;
 	h[EI_VERSION] = EV_CURRENT;
-	put16(h + offsetof(Elf64_Ehdr, e_type), ET_CORE);
-	put16(h + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
-	put32(h + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
-	put64(h + offsetof(Elf64_Ehdr, e_phoff), phoff);
-	put64(h + offsetof(Elf64_Ehdr, e_shoff), shoff);
-	put16(h + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
-	put16(h + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
-	put16(h + offsetof(Elf64_Ehdr, e_phnum), xnum ? PN_XNUM : (guint16)phnum);
-	put16(h + offsetof(Elf64_Ehdr, e_shentsize), xnum ? sizeof(Elf64_Shdr) : 0);
-	put16(h + offsetof(Elf64_Ehdr, e_shnum), xnum ? 1 : 0);
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_type), ET_CORE);
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_machine), EM_X86_64);
+	ol_put_le32(h + offsetof(Elf64_Ehdr, e_version), EV_CURRENT);
+	ol_put_le64(h + offsetof(Elf64_Ehdr, e_phoff), phoff);
+	ol_put_le64(h + offsetof(Elf64_Ehdr, e_shoff), shoff);
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_ehsize), sizeof(Elf64_Ehdr));
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_phentsize), sizeof(Elf64_Phdr));
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_phnum), xnum ? PN_XNUM : (guint16)phnum);
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_shentsize), xnum ? sizeof(Elf64_Shdr) : 0);
+	ol_put_le16(h + offsetof(Elf64_Ehdr, e_shnum), xnum ? 1 : 0);
 	if (xnum)
-		put32(h + shoff + offsetof(Elf64_Shdr, sh_info), (guint32)phnum);
+		ol_put_le32(h + shoff + offsetof(Elf64_Shdr, sh_info), (guint32)phnum);
 
 	ph = h + phoff;
-	put32(ph + offsetof(Elf64_Phdr, p_type), PT_NOTE);
-	put64(ph + offsetof(Elf64_Phdr, p_offset), note_off);
-	put64(ph + offsetof(Elf64_Phdr, p_filesz), note_len);
-	put64(ph + offsetof(Elf64_Phdr, p_memsz), note_len);
+	ol_put_le32(ph + offsetof(Elf64_Phdr, p_type), PT_NOTE);
+	ol_put_le64(ph + offsetof(Elf64_Phdr, p_offset), note_off);
+	ol_put_le64(ph + offsetof(Elf64_Phdr, p_filesz), note_len);
+	ol_put_le64(ph + offsetof(Elf64_Phdr, p_memsz), note_len);
 	data = mem_off;
 	for (guint i = 0; i < segs->len; i++) {
 		const Seg *s = &g_array_index(segs, Seg, i);
@@ -156,15 +138,15 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 
 		ph += sizeof(Elf64_Phdr);
 		paddr = s->start_pfn << OL_PAGE_SHIFT;
-		put32(ph + offsetof(Elf64_Phdr, p_type), PT_LOAD);
+		ol_put_le32(ph + offsetof(Elf64_Phdr, p_type), PT_LOAD);
 		/* A run that starts with left-out pages stores nothing: p_filesz
 		 * 0 at a real offset (QEMU's p_offset -1 means "not in the dump"
 		 * to our reader, and makes crash warn of truncation). */
-		put64(ph + offsetof(Elf64_Phdr, p_offset), data);
-		put64(ph + offsetof(Elf64_Phdr, p_vaddr), paddr);
-		put64(ph + offsetof(Elf64_Phdr, p_paddr), paddr);
-		put64(ph + offsetof(Elf64_Phdr, p_filesz), s->n_stored << OL_PAGE_SHIFT);
-		put64(ph + offsetof(Elf64_Phdr, p_memsz), s->n_pages << OL_PAGE_SHIFT);
+		ol_put_le64(ph + offsetof(Elf64_Phdr, p_offset), data);
+		ol_put_le64(ph + offsetof(Elf64_Phdr, p_vaddr), paddr);
+		ol_put_le64(ph + offsetof(Elf64_Phdr, p_paddr), paddr);
+		ol_put_le64(ph + offsetof(Elf64_Phdr, p_filesz), s->n_stored << OL_PAGE_SHIFT);
+		ol_put_le64(ph + offsetof(Elf64_Phdr, p_memsz), s->n_pages << OL_PAGE_SHIFT);
 		data += s->n_stored << OL_PAGE_SHIFT;
 	}
 	err = ol_out_pwrite(o, 0, h, hdr_len);

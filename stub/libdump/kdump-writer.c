@@ -48,18 +48,6 @@ struct Writer {
 	GCond cond;
 };
 
-static void put32(guint8 *p, guint32 v)
-{
-	v = GUINT32_TO_LE(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(guint8 *p, guint64 v)
-{
-	v = GUINT64_TO_LE(v);
-	memcpy(p, &v, 8);
-}
-
 static void compress_batch(gpointer data, gpointer user_data)
 {
 	static const guint8 zeros[OL_PAGE_SIZE];
@@ -133,16 +121,16 @@ static void write_header(guint8 *h, const OlWritePlan *plan, const OlKernelInfo 
 			      ki->domainname };
 
 	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
-	put32(h + KDUMP_H_VERSION, 6);
+	ol_put_le32(h + KDUMP_H_VERSION, 6);
 	for (guint i = 0; i < G_N_ELEMENTS(uts); i++)
 		memcpy(h + KDUMP_H_UTSNAME + i * KDUMP_UTS_LEN, uts[i], strnlen(uts[i], KDUMP_UTS_LEN - 1));
-	put64(h + KDUMP_H_TV_SEC, ki->crash_time);
-	put32(h + KDUMP_H_STATUS, status);
-	put32(h + KDUMP_H_BLOCK_SIZE, OL_PAGE_SIZE);
-	put32(h + KDUMP_H_SUB_HDR_SIZE, sub_hdr_size);
-	put32(h + KDUMP_H_BITMAP_BLOCKS, bitmap_blocks);
-	put32(h + KDUMP_H_MAX_MAPNR, (guint32)MIN(plan->max_mapnr, G_MAXUINT32));
-	put32(h + KDUMP_H_NR_CPUS, nr_cpus);
+	ol_put_le64(h + KDUMP_H_TV_SEC, ki->crash_time);
+	ol_put_le32(h + KDUMP_H_STATUS, status);
+	ol_put_le32(h + KDUMP_H_BLOCK_SIZE, OL_PAGE_SIZE);
+	ol_put_le32(h + KDUMP_H_SUB_HDR_SIZE, sub_hdr_size);
+	ol_put_le32(h + KDUMP_H_BITMAP_BLOCKS, bitmap_blocks);
+	ol_put_le32(h + KDUMP_H_MAX_MAPNR, (guint32)MIN(plan->max_mapnr, G_MAXUINT32));
+	ol_put_le32(h + KDUMP_H_NR_CPUS, nr_cpus);
 }
 
 /* The page descriptors of a compressed batch into DESCS, its data packed
@@ -158,14 +146,14 @@ static gsize fill_descs(const Writer *w, const Batch *b, guint8 *descs, guint8 *
 		memset(pd, 0, KDUMP_PD_LEN);
 		if (b->size[i] == 0) {
 			/* All zeros: the shared zero page. */
-			put64(pd + KDUMP_PD_OFFSET, zero_off);
-			put32(pd + KDUMP_PD_SIZE, OL_PAGE_SIZE);
+			ol_put_le64(pd + KDUMP_PD_OFFSET, zero_off);
+			ol_put_le32(pd + KDUMP_PD_SIZE, OL_PAGE_SIZE);
 			stats->zero_pages++;
 			continue;
 		}
-		put64(pd + KDUMP_PD_OFFSET, data_off + out_len);
-		put32(pd + KDUMP_PD_SIZE, b->size[i]);
-		put32(pd + KDUMP_PD_FLAGS, b->flags[i]);
+		ol_put_le64(pd + KDUMP_PD_OFFSET, data_off + out_len);
+		ol_put_le32(pd + KDUMP_PD_SIZE, b->size[i]);
+		ol_put_le32(pd + KDUMP_PD_FLAGS, b->flags[i]);
 		memcpy(out + out_len, b->data + (gsize)i * w->bound, b->size[i]);
 		out_len += b->size[i];
 		stats->compressed_pages += b->flags[i] != 0;
@@ -339,19 +327,19 @@ GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const 
 		return err;
 
 	note_off = bs + KDUMP_SUB_HEADER_SIZE;
-	put64(sub + KDUMP_S_PHYS_BASE, ki.phys_base);
-	put32(sub + KDUMP_S_DUMP_LEVEL, dump_level);
+	ol_put_le64(sub + KDUMP_S_PHYS_BASE, ki.phys_base);
+	ol_put_le32(sub + KDUMP_S_DUMP_LEVEL, dump_level);
 	if (vmci_desc != G_MAXSIZE) {
 		gsize vlen;
 		ol_dump_vmcoreinfo(in, &vlen);
-		put64(sub + KDUMP_S_OFFSET_VMCOREINFO, note_off + vmci_desc);
-		put64(sub + KDUMP_S_SIZE_VMCOREINFO, vlen);
+		ol_put_le64(sub + KDUMP_S_OFFSET_VMCOREINFO, note_off + vmci_desc);
+		ol_put_le64(sub + KDUMP_S_SIZE_VMCOREINFO, vlen);
 	}
 	if (note_len) {
-		put64(sub + KDUMP_S_OFFSET_NOTE, note_off);
-		put64(sub + KDUMP_S_SIZE_NOTE, note_len);
+		ol_put_le64(sub + KDUMP_S_OFFSET_NOTE, note_off);
+		ol_put_le64(sub + KDUMP_S_SIZE_NOTE, note_len);
 	}
-	put64(sub + KDUMP_S_MAX_MAPNR_64, plan->max_mapnr);
+	ol_put_le64(sub + KDUMP_S_MAX_MAPNR_64, plan->max_mapnr);
 	if ((err = ol_out_pwrite(o, bs, sub, sizeof(sub))))
 		return err;
 	if (note_len && (err = ol_out_pwrite(o, note_off, notes, note_len)))

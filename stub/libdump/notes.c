@@ -220,10 +220,9 @@ void ol_notes_add_vmcoreinfo(OlDump *d, const char *text, gsize len)
 	static const guint8 name[] = "VMCOREINFO";
 	gsize n = strnlen(text, len);
 	guint8 hdr[NOTE_HEADER_SIZE];
-	guint32 v = GUINT32_TO_LE((guint32)sizeof(name));
-	memcpy(hdr, &v, 4);
-	v = GUINT32_TO_LE((guint32)n);
-	memcpy(hdr + 4, &v, 4);
+
+	ol_put_le32(hdr, (guint32)sizeof(name));
+	ol_put_le32(hdr + 4, (guint32)n);
 	memset(hdr + 8, 0, 4); /* type 0 */
 	g_free(d->vmcoreinfo);
 	d->vmcoreinfo = g_strndup(text, n);
