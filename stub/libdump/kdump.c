@@ -653,6 +653,24 @@ static GError *read_sub_header(OlDump *d, Kdump *k, guint64 *note_off, guint64 *
 	return NULL;
 }
 
+/* SIZE bytes at OFF of the kdump file, in *OUT (*SCRATCH holds them if
+ * they are not in one piece): corrupt past LIMIT, as the sub-header's
+ * FIELD (at FIELD_OFF in its block) says, and truncated past the end. */
+static GError *get_blob(OlDump *d, const Kdump *k, guint64 off, guint64 size, guint64 limit,
+			const char *field, guint64 field_off, const char *what, guint8 **scratch,
+			const guint8 **out)
+{
+	if (size > limit)
+		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
+				     "kdump %s " U64 " at offset " X64 " is implausibly large",
+				     field, size, k->block_size + field_off);
+	if (!src_has(k, off, size))
+		return past_end(d, k, off, size, "%s", what);
+	*scratch = g_malloc(size);
+	*out = src_get(d, k, off, size, *scratch);
+	return NULL;
+}
+
 static GError *read_notes(OlDump *d, Kdump *k, guint64 note_off, guint64 note_size,
 			  guint64 vmci_off, guint64 vmci_size)
 {
@@ -662,14 +680,9 @@ static GError *read_notes(OlDump *d, Kdump *k, guint64 note_off, guint64 note_si
 		g_autofree guint8 *scratch = NULL;
 		const guint8 *p;
 
-		if (note_size > 64 * 1024 * 1024)
-			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-					     "kdump size_note " U64 " at offset " X64 " is implausibly large",
-					     note_size, k->block_size + KDUMP_S_SIZE_NOTE);
-		if (!src_has(k, note_off, note_size))
-			return past_end(d, k, note_off, note_size, "ELF note blob (offset_note, size_note)");
-		scratch = g_malloc(note_size);
-		p = src_get(d, k, note_off, note_size, scratch);
+		if ((err = get_blob(d, k, note_off, note_size, 64 * 1024 * 1024, "size_note",
+				    KDUMP_S_SIZE_NOTE, "ELF note blob (offset_note, size_note)", &scratch, &p)))
+			return err;
 		if ((err = ol_notes_parse(d, &st, note_off, p, note_size, 4)))
 			return err;
 	}
@@ -677,14 +690,10 @@ static GError *read_notes(OlDump *d, Kdump *k, guint64 note_off, guint64 note_si
 		g_autofree guint8 *scratch = NULL;
 		const guint8 *p;
 
-		if (vmci_size > 16 * 1024 * 1024)
-			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-					     "kdump size_vmcoreinfo " U64 " at offset " X64 " is implausibly large",
-					     vmci_size, k->block_size + KDUMP_S_SIZE_VMCOREINFO);
-		if (!src_has(k, vmci_off, vmci_size))
-			return past_end(d, k, vmci_off, vmci_size, "VMCOREINFO (offset_vmcoreinfo, size_vmcoreinfo)");
-		scratch = g_malloc(vmci_size);
-		p = src_get(d, k, vmci_off, vmci_size, scratch);
+		if ((err = get_blob(d, k, vmci_off, vmci_size, 16 * 1024 * 1024, "size_vmcoreinfo",
+				    KDUMP_S_SIZE_VMCOREINFO, "VMCOREINFO (offset_vmcoreinfo, size_vmcoreinfo)",
+				    &scratch, &p)))
+			return err;
 		ol_notes_add_vmcoreinfo(d, (const char *)p, vmci_size);
 	}
 	ol_notes_finish(d, &st, st.n_qemu > 0);
