@@ -896,6 +896,10 @@ static void test_bad_headers(void)
 	patch64(c, 4096 + 56, c->len); /* size_note past the end */
 	expect_open_error(c, c->len, OL_DUMP_ERROR_TRUNCATED, "ELF note blob", "offset 0x1068", NULL);
 	RESET();
+	patch64(c, 4096 + 56, G_GUINT64_CONSTANT(1) << 30); /* size_note past its 64 MiB bound */
+	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "kdump size_note 1073741824 at offset 0x1038",
+			  "implausibly large", NULL);
+	RESET();
 	patch32(c, 4096 + 12, 1); /* split with an end past max_mapnr */
 	patch64(c, 4096 + 80, 0);
 	patch64(c, 4096 + 88, 99999);
