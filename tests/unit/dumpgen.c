@@ -228,6 +228,33 @@ void dumpgen_poke64(DumpGen *g, guint64 paddr, guint64 value)
 	dumpgen_poke(g, paddr, b, sizeof(b));
 }
 
+void dumpgen_patch16(GByteArray *b, guint64 off, guint16 v)
+{
+	g_assert_cmpuint(off + 2, <=, b->len);
+	put16(b->data + off, v);
+}
+
+void dumpgen_patch32(GByteArray *b, guint64 off, guint32 v)
+{
+	g_assert_cmpuint(off + 4, <=, b->len);
+	put32(b->data + off, v);
+}
+
+void dumpgen_patch64(GByteArray *b, guint64 off, guint64 v)
+{
+	g_assert_cmpuint(off + 8, <=, b->len);
+	put64(b->data + off, v);
+}
+
+guint64 dumpgen_get64(const GByteArray *b, guint64 off)
+{
+	guint64 v;
+
+	g_assert_cmpuint(off + 8, <=, b->len);
+	memcpy(&v, b->data + off, 8);
+	return GUINT64_FROM_LE(v);
+}
+
 guint8 dumpgen_peek(DumpGen *g, guint64 paddr)
 {
 	const guint8 *page = overlay_page(g, paddr, FALSE);

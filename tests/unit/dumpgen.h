@@ -68,6 +68,13 @@ void dumpgen_set_cpu_cr(DumpGen *g, guint i, guint cr, guint64 value);
  * are dropped, as the dump would not hold them. */
 void dumpgen_poke(DumpGen *g, guint64 paddr, const void *data, gsize len);
 void dumpgen_poke64(DumpGen *g, guint64 paddr, guint64 value);
+
+/* Little-endian values in a built file B at OFF, which must lie inside it:
+ * how tests damage a dump and read its headers back. */
+void dumpgen_patch16(GByteArray *b, guint64 off, guint16 v);
+void dumpgen_patch32(GByteArray *b, guint64 off, guint32 v);
+void dumpgen_patch64(GByteArray *b, guint64 off, guint64 v);
+guint64 dumpgen_get64(const GByteArray *b, guint64 off);
 /* What dumpgen_build() will store at PADDR (if a PT_LOAD covers it). */
 guint8 dumpgen_peek(DumpGen *g, guint64 paddr);
 guint64 dumpgen_peek64(DumpGen *g, guint64 paddr);

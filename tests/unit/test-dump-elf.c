@@ -59,34 +59,6 @@ static void expect_error(GError *err, OlDumpError code, const char *substr)
 	g_error_free(err);
 }
 
-static void patch16(GByteArray *b, guint64 off, guint16 v)
-{
-	g_assert_cmpuint(off + 2, <=, b->len);
-	v = GUINT16_TO_LE(v);
-	memcpy(b->data + off, &v, 2);
-}
-
-static void patch32(GByteArray *b, guint64 off, guint32 v)
-{
-	g_assert_cmpuint(off + 4, <=, b->len);
-	v = GUINT32_TO_LE(v);
-	memcpy(b->data + off, &v, 4);
-}
-
-static void patch64(GByteArray *b, guint64 off, guint64 v)
-{
-	g_assert_cmpuint(off + 8, <=, b->len);
-	v = GUINT64_TO_LE(v);
-	memcpy(b->data + off, &v, 8);
-}
-
-static guint64 get64(const GByteArray *b, guint64 off)
-{
-	guint64 v;
-	memcpy(&v, b->data + off, 8);
-	return GUINT64_FROM_LE(v);
-}
-
 static void assert_phys_bytes(const guint8 *buf, guint64 paddr, gsize len)
 {
 	for (gsize i = 0; i < len; i++)
@@ -648,7 +620,7 @@ static void test_paging_overlap(void)
 	hdr = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", ph1);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_CORRUPT, "overlaps", hdr, NULL);
 
-	patch64(b, ph1 + PH(p_offset), get64(b, ph0 + PH(p_offset)) + 0x1000);
+	dumpgen_patch64(b, ph1 + PH(p_offset), dumpgen_get64(b, ph0 + PH(p_offset)) + 0x1000);
 	d = open_ok(b);
 	g_assert_cmpint(ol_dump_format(d), ==, OL_DUMP_FORMAT_ELF_QEMU);
 	g_assert_cmpuint(ol_dump_n_ranges(d), ==, 1);
@@ -699,10 +671,10 @@ static void test_foreign_elf(void)
 	c->data[EI_DATA] = ELFDATA2MSB;
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_FORMAT, "offset 0x5", NULL);
 	c->data[EI_DATA] = ELFDATA2LSB;
-	patch16(c, EH(e_machine), EM_386);
+	dumpgen_patch16(c, EH(e_machine), EM_386);
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_FORMAT, "EM_X86_64", "offset 0x12", "EM_386", NULL);
-	patch16(c, EH(e_machine), EM_X86_64);
-	patch16(c, EH(e_type), ET_EXEC);
+	dumpgen_patch16(c, EH(e_machine), EM_X86_64);
+	dumpgen_patch16(c, EH(e_type), ET_EXEC);
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_FORMAT, "ET_CORE", "offset 0x10", NULL);
 }
 
@@ -714,13 +686,13 @@ static void test_phdrs_past_eof(void)
 	expect_open_error(b->data, lay.phoff + 56 + 10, OL_DUMP_ERROR_TRUNCATED,
 			  "truncated program header table at offset 0x40", "130 bytes", NULL);
 
-	patch64(b, EH(e_phoff), 0xffffffffffffff00ULL); /* would wrap when added */
+	dumpgen_patch64(b, EH(e_phoff), 0xffffffffffffff00ULL); /* would wrap when added */
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_TRUNCATED, "offset 0xffffffffffffff00", NULL);
-	patch64(b, EH(e_phoff), lay.phoff);
-	patch16(b, EH(e_phnum), 0xfffe);
+	dumpgen_patch64(b, EH(e_phoff), lay.phoff);
+	dumpgen_patch16(b, EH(e_phnum), 0xfffe);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_TRUNCATED, "65534 entries", NULL);
-	patch16(b, EH(e_phnum), (guint16)lay.phnum);
-	patch16(b, EH(e_phentsize), 32);
+	dumpgen_patch16(b, EH(e_phnum), (guint16)lay.phnum);
+	dumpgen_patch16(b, EH(e_phentsize), 32);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_CORRUPT, "e_phentsize at offset 0x36", NULL);
 }
 
@@ -736,17 +708,17 @@ static void test_pn_xnum_damaged(void)
 	dumpgen_set_pn_xnum(g, TRUE);
 	b = dumpgen_build(g, &lay);
 
-	patch64(b, EH(e_shoff), 0);
+	dumpgen_patch64(b, EH(e_shoff), 0);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_CORRUPT, "PN_XNUM", "offset 0x28", NULL);
-	patch64(b, EH(e_shoff), b->len - 10);
+	dumpgen_patch64(b, EH(e_shoff), b->len - 10);
 	off = g_strdup_printf("offset 0x%x", b->len - 10);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_TRUNCATED, "section header 0", off, NULL);
-	patch64(b, EH(e_shoff), lay.shoff);
-	patch32(b, lay.shoff + offsetof(Elf64_Shdr, sh_info), 0x7fffffff);
+	dumpgen_patch64(b, EH(e_shoff), lay.shoff);
+	dumpgen_patch32(b, lay.shoff + offsetof(Elf64_Shdr, sh_info), 0x7fffffff);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_TRUNCATED,
 			  "program header table at offset 0x40", "2147483647 entries", NULL);
-	patch32(b, lay.shoff + offsetof(Elf64_Shdr, sh_info), lay.phnum);
-	patch16(b, EH(e_shentsize), 10);
+	dumpgen_patch32(b, lay.shoff + offsetof(Elf64_Shdr, sh_info), lay.phnum);
+	dumpgen_patch16(b, EH(e_shentsize), 10);
 	expect_open_error(b->data, b->len, OL_DUMP_ERROR_CORRUPT, "e_shentsize", NULL);
 }
 
@@ -761,24 +733,24 @@ static void test_note_overflow(void)
 	g_autofree char *tail = NULL;
 
 	g_byte_array_append(c, b->data, b->len);
-	patch32(c, lay.first_note + 4, 0xffffffff); /* n_descsz */
+	dumpgen_patch32(c, lay.first_note + 4, 0xffffffff); /* n_descsz */
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_CORRUPT, note0, "n_descsz 4294967295",
 			  "runs past the end", NULL);
 
 	memcpy(c->data, b->data, b->len);
-	patch32(c, lay.first_note, 0xfffffff0); /* n_namesz */
+	dumpgen_patch32(c, lay.first_note, 0xfffffff0); /* n_namesz */
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_CORRUPT, note0, "n_namesz 4294967280", NULL);
 
 	/* The second note: PRSTATUS is 356 bytes in all. */
 	memcpy(c->data, b->data, b->len);
-	patch32(c, lay.first_note + 356 + 4, 0x7fffffff);
+	dumpgen_patch32(c, lay.first_note + 356 + 4, 0x7fffffff);
 	note1 = g_strdup_printf("note at offset 0x%" G_GINT64_MODIFIER "x ", lay.first_note + 356);
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_CORRUPT, note1, NULL);
 
 	/* A PT_NOTE ending in a partial header of non-zero bytes. */
 	memcpy(c->data, b->data, b->len);
-	patch64(c, lay.phoff + PH(p_filesz), lay.notes_size + 4);
-	patch64(c, lay.phoff + PH(p_memsz), lay.notes_size + 4);
+	dumpgen_patch64(c, lay.phoff + PH(p_filesz), lay.notes_size + 4);
+	dumpgen_patch64(c, lay.phoff + PH(p_memsz), lay.notes_size + 4);
 	c->data[lay.first_note + lay.notes_size] = 1; /* first data byte follows the notes */
 	tail = g_strdup_printf("note at offset 0x%" G_GINT64_MODIFIER "x ",
 			       lay.first_note + lay.notes_size);
@@ -844,24 +816,24 @@ static void test_load_damaged(void)
 
 	g_autoptr(GByteArray) c = g_byte_array_new();
 	g_byte_array_append(c, b->data, b->len);
-	patch64(c, ph0 + PH(p_offset), 0xfffffffffffffff0ULL); /* would wrap */
+	dumpgen_patch64(c, ph0 + PH(p_offset), 0xfffffffffffffff0ULL); /* would wrap */
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_TRUNCATED, h0, "0xfffffffffffffff0", NULL);
 
 	memcpy(c->data, b->data, b->len);
-	patch64(c, ph0 + PH(p_filesz), 0x100); /* memsz is 0x80 */
+	dumpgen_patch64(c, ph0 + PH(p_filesz), 0x100); /* memsz is 0x80 */
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_CORRUPT, h0, "p_filesz 0x100 larger than p_memsz 0x80", NULL);
 
 	memcpy(c->data, b->data, b->len);
-	patch64(c, ph1 + PH(p_paddr), 0xffffffffffffffc0ULL);
+	dumpgen_patch64(c, ph1 + PH(p_paddr), 0xffffffffffffffc0ULL);
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_CORRUPT, h1, "wraps", NULL);
 
 	memcpy(c->data, b->data, b->len);
-	patch64(c, ph1 + PH(p_paddr), 0x40); /* into PT_LOAD 1 */
+	dumpgen_patch64(c, ph1 + PH(p_paddr), 0x40); /* into PT_LOAD 1 */
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_CORRUPT, h1, "overlaps", h0, NULL);
 
 	/* PT_NOTE whose data runs past the end of the file. */
 	memcpy(c->data, b->data, b->len);
-	patch64(c, lay.phoff + PH(p_filesz), c->len);
+	dumpgen_patch64(c, lay.phoff + PH(p_filesz), c->len);
 	expect_open_error(c->data, c->len, OL_DUMP_ERROR_TRUNCATED,
 			  "PT_NOTE 0 (program header at offset 0x40)", "past the end of the file", NULL);
 }
@@ -891,7 +863,7 @@ static void test_truncated(void)
 	dumpgen_add_load(g, 0, 0x10000, 0x10000);
 	dumpgen_add_load(g, 0x100000, 0x4000, 0x2000); /* all past the cut */
 	b = dumpgen_build(g, &lay);
-	data0 = get64(b, lay.load_phdr0 + PH(p_offset));
+	data0 = dumpgen_get64(b, lay.load_phdr0 + PH(p_offset));
 	cut = data0 + 5 * 0x1000 + 0x800; /* half-way through page 5 */
 	path = dumpgen_write_temp_data(b->data, cut);
 	d = NULL;
@@ -948,7 +920,7 @@ static void test_every_truncation(void)
 {
 	DumpGenLayout lay;
 	g_autoptr(GByteArray) b = small_qemu_dump(&lay);
-	guint64 data0 = get64(b, lay.load_phdr0 + PH(p_offset));
+	guint64 data0 = dumpgen_get64(b, lay.load_phdr0 + PH(p_offset));
 	for (guint len = 0; len <= b->len; len++) {
 		g_autofree char *path = dumpgen_write_temp_data(b->data, len);
 		OlDump *d = NULL;

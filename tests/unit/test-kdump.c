@@ -121,25 +121,6 @@ static void expect_read_error(OlDump *d, guint64 paddr, gsize len, OlDumpError c
 	va_end(ap);
 }
 
-static void patch32(GByteArray *b, guint64 off, guint32 v)
-{
-	v = GUINT32_TO_LE(v);
-	memcpy(b->data + off, &v, 4);
-}
-
-static void patch64(GByteArray *b, guint64 off, guint64 v)
-{
-	v = GUINT64_TO_LE(v);
-	memcpy(b->data + off, &v, 8);
-}
-
-static guint64 get64(const GByteArray *b, guint64 off)
-{
-	guint64 v;
-	memcpy(&v, b->data + off, 8);
-	return GUINT64_FROM_LE(v);
-}
-
 /* Read every page of the standard layout and check it. */
 static void check_standard_pages(OlDump *d, const KdumpGen *g, gboolean split, guint64 s0, guint64 s1)
 {
@@ -607,7 +588,7 @@ static void test_incomplete(void)
 	}
 	/* Without the flag: the same cut is a truncated file, named at the
 	 * desc; cut in the data instead, what is there still reads. */
-	patch32(b, 424, 0x20);
+	dumpgen_patch32(b, 424, 0x20);
 	{
 		g_autoptr(GError) err = NULL;
 		g_autoptr(OlDump) d = open_bytes(b->data, cut, 0, &err);
@@ -867,12 +848,12 @@ static void test_bad_headers(void)
 		g_autofree char *ver = NULL;
 
 		RESET();
-		patch32(c, 8, v);
+		dumpgen_patch32(c, 8, v);
 		ver = g_strdup_printf("header_version %u at offset 0x8", v);
 		expect_open_error(c, c->len, OL_DUMP_ERROR_FORMAT, ver, NULL);
 	}
 	RESET();
-	patch32(c, 428, 8192);
+	dumpgen_patch32(c, 428, 8192);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_FORMAT, "block_size 8192 at offset 0x1ac", NULL);
 	RESET();
 	memcpy(c->data + 12 + 4 * 65, "aarch64", 8);
@@ -881,31 +862,31 @@ static void test_bad_headers(void)
 	memcpy(c->data + 12 + 4 * 65, "a\nb\r\x01", 6);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_FORMAT, "\"a\\nb\\r\\001\"", "offset 0x110", NULL);
 	RESET();
-	patch32(c, 432, 0);
+	dumpgen_patch32(c, 432, 0);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "sub_hdr_size 0 at offset 0x1b0", NULL);
 	RESET();
-	patch32(c, 424, 0x3);
+	dumpgen_patch32(c, 424, 0x3);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "status 0x3 at offset 0x1a8", "several codecs", NULL);
 	RESET();
-	patch64(c, 4096 + 96, 1 << 20); /* max_mapnr_64 larger than the bitmaps */
+	dumpgen_patch64(c, 4096 + 96, 1 << 20); /* max_mapnr_64 larger than the bitmaps */
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "bitmap_blocks 2 at offset 0x1b4", "max_mapnr 1048576", NULL);
 	RESET();
-	patch64(c, 4096 + 96, G_GUINT64_CONSTANT(1) << 60);
+	dumpgen_patch64(c, 4096 + 96, G_GUINT64_CONSTANT(1) << 60);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "max_mapnr", "offset 0x1060", NULL);
 	RESET();
-	patch64(c, 4096 + 56, c->len); /* size_note past the end */
+	dumpgen_patch64(c, 4096 + 56, c->len); /* size_note past the end */
 	expect_open_error(c, c->len, OL_DUMP_ERROR_TRUNCATED, "ELF note blob", "offset 0x1068", NULL);
 	RESET();
-	patch64(c, 4096 + 56, G_GUINT64_CONSTANT(1) << 30); /* size_note past its 64 MiB bound */
+	dumpgen_patch64(c, 4096 + 56, G_GUINT64_CONSTANT(1) << 30); /* size_note past its 64 MiB bound */
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "kdump size_note 1073741824 at offset 0x1038",
 			  "implausibly large", NULL);
 	RESET();
-	patch32(c, 4096 + 12, 1); /* split with an end past max_mapnr */
-	patch64(c, 4096 + 80, 0);
-	patch64(c, 4096 + 88, 99999);
+	dumpgen_patch32(c, 4096 + 12, 1); /* split with an end past max_mapnr */
+	dumpgen_patch64(c, 4096 + 80, 0);
+	dumpgen_patch64(c, 4096 + 88, 99999);
 	expect_open_error(c, c->len, OL_DUMP_ERROR_CORRUPT, "--split range", "offset 0x1050", NULL);
 	RESET();
-	patch32(c, 436, 200); /* bitmaps past the end of the file */
+	dumpgen_patch32(c, 436, 200); /* bitmaps past the end of the file */
 	expect_open_error(c, (gsize)lay.bitmap_off + 100, OL_DUMP_ERROR_TRUNCATED, "bitmaps", "offset 0x2000", NULL);
 #undef RESET
 }
@@ -923,37 +904,37 @@ static void test_bad_pages(void)
 	guint64 data;
 
 	RESET();
-	patch32(c, pd + 8, 0);
+	dumpgen_patch32(c, pd + 8, 0);
 	{
 		g_autoptr(OlDump) d = open_ok(c, 0);
 		expect_read_error(d, 10 * PAGE, 1, OL_DUMP_ERROR_CORRUPT, "size 0", at, NULL);
 	}
 	RESET();
-	patch32(c, pd + 8, 5000);
+	dumpgen_patch32(c, pd + 8, 5000);
 	{
 		g_autoptr(OlDump) d = open_ok(c, 0);
 		expect_read_error(d, 10 * PAGE, 1, OL_DUMP_ERROR_CORRUPT, "size 5000", at, NULL);
 	}
 	RESET();
-	patch32(c, pd + 12, 0); /* compressed bytes declared raw */
+	dumpgen_patch32(c, pd + 12, 0); /* compressed bytes declared raw */
 	{
 		g_autoptr(OlDump) d = open_ok(c, 0);
 		expect_read_error(d, 10 * PAGE, 1, OL_DUMP_ERROR_CORRUPT, "raw page", at, NULL);
 	}
 	RESET();
-	patch32(c, pd + 12, 0x21);
+	dumpgen_patch32(c, pd + 12, 0x21);
 	{
 		g_autoptr(OlDump) d = open_ok(c, 0);
 		expect_read_error(d, 10 * PAGE, 1, OL_DUMP_ERROR_CORRUPT, "several codecs", at, NULL);
 	}
 	RESET();
-	patch64(c, pd, c->len - 2);
+	dumpgen_patch64(c, pd, c->len - 2);
 	{
 		g_autoptr(OlDump) d = open_ok(c, 0);
 		expect_read_error(d, 10 * PAGE, 1, OL_DUMP_ERROR_TRUNCATED, "page data of pfn 0xa", "past the end", NULL);
 	}
 	RESET();
-	data = get64(c, pd);
+	data = dumpgen_get64(c, pd);
 	c->data[data + 5] ^= 0xff;
 	c->data[data + 6] ^= 0x55;
 	{

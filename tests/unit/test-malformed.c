@@ -137,20 +137,6 @@ static void run_bytes(const char *name, const GByteArray *b)
 	g_unlink(path);
 }
 
-static void patch64(GByteArray *b, guint64 off, guint64 v)
-{
-	g_assert_cmpuint(off + 8, <=, b->len);
-	v = GUINT64_TO_LE(v);
-	memcpy(b->data + off, &v, 8);
-}
-
-static void patch32(GByteArray *b, guint64 off, guint32 v)
-{
-	g_assert_cmpuint(off + 4, <=, b->len);
-	v = GUINT32_TO_LE(v);
-	memcpy(b->data + off, &v, 4);
-}
-
 static GByteArray *small_elf(DumpGenLayout *lay)
 {
 	g_autoptr(DumpGen) g = dumpgen_new(DUMPGEN_QEMU);
@@ -178,20 +164,20 @@ static void test_elf(void)
 	memcpy(c->data + offsetof(Elf64_Ehdr, e_phnum), "\xff\xff", 2); /* PN_XNUM, no section header */
 	run_bytes("e_phnum PN_XNUM without section 0", c);
 	RESET();
-	patch64(c, lay.load_phdr0 + 56 + PH(p_memsz), G_GUINT64_CONSTANT(0x0fffffffffff0000));
+	dumpgen_patch64(c, lay.load_phdr0 + 56 + PH(p_memsz), G_GUINT64_CONSTANT(0x0fffffffffff0000));
 	run_bytes("p_memsz 2^60", c);
 	RESET();
-	patch64(c, lay.load_phdr0 + PH(p_offset), G_GUINT64_CONSTANT(1) << 40);
+	dumpgen_patch64(c, lay.load_phdr0 + PH(p_offset), G_GUINT64_CONSTANT(1) << 40);
 	run_bytes("p_offset past the end", c);
 	RESET();
-	patch64(c, lay.load_phdr0 + 56 + PH(p_filesz), G_GUINT64_CONSTANT(0x0fffffffffff0000));
-	patch64(c, lay.load_phdr0 + 56 + PH(p_memsz), G_GUINT64_CONSTANT(0x0fffffffffff0000));
+	dumpgen_patch64(c, lay.load_phdr0 + 56 + PH(p_filesz), G_GUINT64_CONSTANT(0x0fffffffffff0000));
+	dumpgen_patch64(c, lay.load_phdr0 + 56 + PH(p_memsz), G_GUINT64_CONSTANT(0x0fffffffffff0000));
 	run_bytes("p_filesz 2^60 (cut off)", c);
 	RESET();
-	patch32(c, lay.first_note, 0xfffffff0); /* n_namesz */
+	dumpgen_patch32(c, lay.first_note, 0xfffffff0); /* n_namesz */
 	run_bytes("note n_namesz 2^32", c);
 	RESET();
-	patch32(c, lay.first_note + 4, 0xfffffff0); /* n_descsz */
+	dumpgen_patch32(c, lay.first_note + 4, 0xfffffff0); /* n_descsz */
 	run_bytes("note n_descsz 2^32", c);
 #undef RESET
 }
@@ -263,26 +249,26 @@ static void test_kdump(void)
 	g_byte_array_set_size(c, 300);
 	run_bytes("kdump header cut", c);
 	RESET();
-	patch64(c, 4096 + KDUMP_S_MAX_MAPNR_64, G_GUINT64_CONSTANT(1) << 40);
+	dumpgen_patch64(c, 4096 + KDUMP_S_MAX_MAPNR_64, G_GUINT64_CONSTANT(1) << 40);
 	run_bytes("kdump max_mapnr 2^40", c);
 	RESET();
-	patch64(c, 4096 + KDUMP_S_MAX_MAPNR_64, G_GUINT64_CONSTANT(1) << 33);
+	dumpgen_patch64(c, 4096 + KDUMP_S_MAX_MAPNR_64, G_GUINT64_CONSTANT(1) << 33);
 	run_bytes("kdump max_mapnr 2^33", c);
 	RESET();
-	patch32(c, KDUMP_H_BITMAP_BLOCKS, 0x7ffffffe);
+	dumpgen_patch32(c, KDUMP_H_BITMAP_BLOCKS, 0x7ffffffe);
 	run_bytes("kdump bitmap_blocks 2^31", c);
 	RESET();
-	patch32(c, KDUMP_H_SUB_HDR_SIZE, 0x7fffffff);
+	dumpgen_patch32(c, KDUMP_H_SUB_HDR_SIZE, 0x7fffffff);
 	run_bytes("kdump sub_hdr_size 2^31", c);
 	RESET();
 	for (guint64 i = 0; i < lay.n_descs; i++)
-		patch64(c, lay.desc_off + 24 * i, G_GUINT64_CONSTANT(1) << 50);
+		dumpgen_patch64(c, lay.desc_off + 24 * i, G_GUINT64_CONSTANT(1) << 50);
 	run_bytes("kdump descs past the end", c);
 	RESET();
 	memset(c->data + lay.bitmap_off, 0xff, 2 * lay.bitmap_half); /* every pfn dumped: descs run out */
 	run_bytes("kdump bitmaps all set", c);
 	RESET();
-	patch64(c, 4096 + KDUMP_S_SIZE_NOTE, G_GUINT64_CONSTANT(1) << 40);
+	dumpgen_patch64(c, 4096 + KDUMP_S_SIZE_NOTE, G_GUINT64_CONSTANT(1) << 40);
 	run_bytes("kdump size_note 2^40", c);
 #undef RESET
 }
@@ -330,12 +316,6 @@ static void region_case(const char *name, FkFlavour flavour, void (*damage)(GByt
 	g_free(k.path);
 }
 
-static void put64(GByteArray *r, gsize off, guint64 v)
-{
-	v = GUINT64_TO_LE(v);
-	memcpy(r->data + off, &v, 8);
-}
-
 static void ring_huge(GByteArray *r)
 {
 	guint32 bits = 26;
@@ -346,17 +326,17 @@ static void ring_huge(GByteArray *r)
 
 static void ring_ids_apart(GByteArray *r)
 {
-	put64(r, 0x10 + 24, (G_GUINT64_CONSTANT(1) << 61) + 5); /* head_id far from tail_id */
+	dumpgen_patch64(r, 0x10 + 24, (G_GUINT64_CONSTANT(1) << 61) + 5); /* head_id far from tail_id */
 }
 
 static void ring_loop_lpos(GByteArray *r)
 {
 	for (guint i = 0; i < 16; i++) { /* every desc finalized, its text block the whole ring */
-		put64(r, 0x100 + 24 * i, (G_GUINT64_CONSTANT(2) << 62) | i);
-		put64(r, 0x100 + 24 * i + 8, 0);
-		put64(r, 0x100 + 24 * i + 16, 1u << 12);
+		dumpgen_patch64(r, 0x100 + 24 * i, (G_GUINT64_CONSTANT(2) << 62) | i);
+		dumpgen_patch64(r, 0x100 + 24 * i + 8, 0);
+		dumpgen_patch64(r, 0x100 + 24 * i + 16, 1u << 12);
 	}
-	put64(r, 0x10 + 24, 15);
+	dumpgen_patch64(r, 0x10 + 24, 15);
 }
 
 static void legacy_loop(GByteArray *r)
