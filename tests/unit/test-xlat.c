@@ -727,50 +727,43 @@ static void root_from_cr3(void)
 	}
 }
 
+/* G gives no translator: NOT_PRESENT, with WANT in the message. */
+static void expect_no_root(DumpGen *g, const char *want)
+{
+	g_autoptr(OlDump) d = open_gen(g);
+	OlXlat *x = NULL;
+
+	expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT, want);
+	g_assert_null(x);
+}
+
 /* No page-table root: the errors say why. */
 static void no_root(void)
 {
 	/* Neither: no VMCOREINFO, and kdump-style notes without CR3. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_KDUMP);
-		g_autoptr(OlDump) d = NULL;
-		OlXlat *x;
 
 		dumpgen_add_cpu(g, 1, 0x100, FALSE, 0);
-		d = open_gen(g);
-		x = NULL;
-		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
-			     "no page-table root: no VMCOREINFO; no QEMU CPU note with paging on (CR0.PG)");
-		g_assert_null(x);
+		expect_no_root(g, "no page-table root: no VMCOREINFO; no QEMU CPU note with paging on (CR0.PG)");
 	}
 	/* VMCOREINFO without phys_base, CPUs without paging. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
-		g_autoptr(OlDump) d = NULL;
-		OlXlat *x;
 
 		dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
 		dumpgen_set_cpu_cr(g, 0, 0, 0x11);
 		dumpgen_set_vmcoreinfo(g, "SYMBOL(swapper_pg_dir)=ffffffff82000000\n");
-		d = open_gen(g);
-		x = NULL;
-		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
-			     "VMCOREINFO has SYMBOL(swapper_pg_dir) but no usable NUMBER(phys_base); no QEMU CPU note with paging on");
-		g_assert_null(x);
+		expect_no_root(g, "VMCOREINFO has SYMBOL(swapper_pg_dir) but no usable NUMBER(phys_base); no QEMU CPU note with paging on");
 	}
 	/* CR3's root not in the dump. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
-		g_autoptr(OlDump) d = NULL;
-		OlXlat *x;
 
 		dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
 		dumpgen_set_cpu_cr(g, 0, 0, 0x80000011);
 		dumpgen_set_cpu_cr(g, 0, 3, HOLE + 0x2000);
-		d = open_gen(g);
-		x = NULL;
-		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
-			     "CPU 0 CR3 0x402000 gives page-table root 0x402000, not in the dump");
+		expect_no_root(g, "CPU 0 CR3 0x402000 gives page-table root 0x402000, not in the dump");
 	}
 }
 
