@@ -68,15 +68,19 @@ static gboolean lzo_ready(void)
 static char *zlib_decompress(const guint8 *src, gsize len, guint8 *dst, gsize page)
 {
 	z_stream z = { 0 };
+	int rc;
+	gsize out;
+	char *why;
+
 	if (inflateInit(&z) != Z_OK)
 		return g_strdup("zlib: cannot initialise inflate");
 	z.next_in = (Bytef *)src;
 	z.avail_in = (uInt)len;
 	z.next_out = dst;
 	z.avail_out = (uInt)page;
-	int rc = inflate(&z, Z_FINISH);
-	gsize out = page - z.avail_out;
-	char *why = NULL;
+	rc = inflate(&z, Z_FINISH);
+	out = page - z.avail_out;
+	why = NULL;
 	if (rc == Z_STREAM_END) {
 		if (out != page)
 			why = g_strdup_printf("zlib data decompresses to %" G_GSIZE_FORMAT " bytes, not a page (%" G_GSIZE_FORMAT ")",
@@ -95,10 +99,13 @@ static char *zlib_decompress(const guint8 *src, gsize len, guint8 *dst, gsize pa
 
 static char *lzo_decompress(const guint8 *src, gsize len, guint8 *dst, gsize page)
 {
+	lzo_uint out;
+	int rc;
+
 	if (!lzo_ready())
 		return g_strdup("LZO: lzo_init() failed");
-	lzo_uint out = page;
-	int rc = lzo1x_decompress_safe(src, len, dst, &out, NULL);
+	out = page;
+	rc = lzo1x_decompress_safe(src, len, dst, &out, NULL);
 	switch (rc) {
 	case LZO_E_OK:
 		if (out != page)
@@ -119,12 +126,14 @@ static char *lzo_decompress(const guint8 *src, gsize len, guint8 *dst, gsize pag
 static char *snappy_decompress(const guint8 *src, gsize len, guint8 *dst, gsize page)
 {
 	size_t n = 0;
+	snappy_status rc;
+
 	if (snappy_uncompressed_length((const char *)src, len, &n) != SNAPPY_OK)
 		return g_strdup("snappy data is corrupt (no valid length preamble)");
 	if (n != page)
 		return g_strdup_printf("snappy data decompresses to %zu bytes, not a page (%" G_GSIZE_FORMAT ")", n, page);
 	n = page;
-	snappy_status rc = snappy_uncompress((const char *)src, len, (char *)dst, &n);
+	rc = snappy_uncompress((const char *)src, len, (char *)dst, &n);
 	if (rc != SNAPPY_OK)
 		return g_strdup_printf("snappy data is corrupt (snappy status %d)", (int)rc);
 	if (n != page)
@@ -143,19 +152,22 @@ static GPrivate zstd_dctx = G_PRIVATE_INIT(free_dctx);
 
 static char *zstd_decompress(const guint8 *src, gsize len, guint8 *dst, gsize page)
 {
+	ZSTD_DCtx *dctx;
+	size_t n;
+
 	unsigned long long claimed = ZSTD_getFrameContentSize(src, len);
 	if (claimed == ZSTD_CONTENTSIZE_ERROR)
 		return g_strdup("zstd data is corrupt (no valid frame header)");
 	if (claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != page)
 		return g_strdup_printf("zstd frame declares %llu bytes, not a page (%" G_GSIZE_FORMAT ")", claimed, page);
-	ZSTD_DCtx *dctx = g_private_get(&zstd_dctx);
+	dctx = g_private_get(&zstd_dctx);
 	if (!dctx) {
 		dctx = ZSTD_createDCtx();
 		if (!dctx)
 			return g_strdup("zstd: cannot create a decompression context");
 		g_private_set(&zstd_dctx, dctx);
 	}
-	size_t n = ZSTD_decompressDCtx(dctx, dst, page, src, len);
+	n = ZSTD_decompressDCtx(dctx, dst, page, src, len);
 	if (ZSTD_isError(n)) {
 		if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall)
 			return g_strdup_printf("zstd data decompresses to more than a page (%" G_GSIZE_FORMAT " bytes)", page);

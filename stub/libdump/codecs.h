@@ -4,8 +4,7 @@
  * page at a time, as makedumpfile, QEMU and crash use them
  * (docs/dump-formats.md, section 5).  Not installed.
  */
-#ifndef OL_CODECS_H
-#define OL_CODECS_H
+#pragma once
 
 #include <glib.h>
 
@@ -36,5 +35,3 @@ gsize ol_codec_bound(OlDumpCodec codec, gsize page);
  * settings as makedumpfile and QEMU: zlib level 1 (Z_BEST_SPEED), LZO1X-1,
  * snappy, zstd level 1. */
 gsize ol_codec_compress(OlCodecCtx *ctx, const guint8 *src, gsize page, guint8 *dst, gsize cap);
-
-#endif /* OL_CODECS_H */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the format readers.  Not installed. */
-#ifndef OL_DUMP_PRIVATE_H
-#define OL_DUMP_PRIVATE_H
+#pragma once
 
 #include <string.h>
 
@@ -93,6 +92,25 @@ static inline guint64 ol_le64(const guint8 *p)
 	return GUINT64_FROM_LE(v);
 }
 
+/* Little-endian stores into possibly unaligned bytes: the other way. */
+static inline void ol_put_le16(guint8 *p, guint16 v)
+{
+	v = GUINT16_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void ol_put_le32(guint8 *p, guint32 v)
+{
+	v = GUINT32_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void ol_put_le64(guint8 *p, guint64 v)
+{
+	v = GUINT64_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
 /* True if [off, off + len) lies inside a file of SIZE bytes, without
  * overflowing. */
 static inline gboolean ol_in_file(guint64 off, guint64 len, guint64 size)
@@ -141,7 +159,8 @@ guint64 ol_flat_n_records(const OlFlatIndex *idx);
  * of it, else NULL. */
 const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len);
 /* Copy [off, off + len) of the rearranged file; TRUNCATED past its end. */
-GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, guint64 len) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf,
+		     guint64 len) G_GNUC_WARN_UNUSED_RESULT;
 /* TRUE if the stream was cut short (no end marker): its holes may then be
  * records that never came, not zeros. */
 gboolean ol_flat_cut(const OlFlatIndex *idx);
@@ -203,5 +222,3 @@ const struct ol_range *ol_ranges_find(const OlDump *d, guint64 paddr);
 gboolean ol_ranges_cover(const OlDump *d, guint64 start, guint64 size);
 /* ops for formats whose ranges are plain bytes in the mapping (ELF). */
 extern const struct ol_dump_ops ol_mapped_ops;
-
-#endif /* OL_DUMP_PRIVATE_H */

@@ -25,8 +25,7 @@
  * SIGKILL does).  It is created with mode 0600, as QEMU creates dumps: they
  * hold all of the guest's memory.
  */
-#ifndef OL_DUMP_WRITER_H
-#define OL_DUMP_WRITER_H
+#pragma once
 
 #include <glib.h>
 
@@ -82,5 +81,3 @@ GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *op
 		      OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
-
-#endif /* OL_DUMP_WRITER_H */

@@ -16,8 +16,10 @@ G_DEFINE_QUARK(ol-dump-error-quark, ol_dump_error)
 GError *ol_dump_error(const OlDump *d, OlDumpError code, const char *fmt, ...)
 {
 	va_list ap;
+	g_autofree char *msg = NULL;
+
 	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	return g_error_new(OL_DUMP_ERROR, code, "%s: %s", d->path, msg);
 }
@@ -25,8 +27,10 @@ GError *ol_dump_error(const OlDump *d, OlDumpError code, const char *fmt, ...)
 void ol_dump_set_warning(OlDump *d, const char *fmt, ...)
 {
 	va_list ap;
+	g_autofree char *msg = NULL;
+
 	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	g_free(d->warning);
 	d->warning = g_strdup_printf("%s: %s", d->path, msg);
@@ -34,12 +38,15 @@ void ol_dump_set_warning(OlDump *d, const char *fmt, ...)
 
 char *ol_dump_format_bytes(guint64 n)
 {
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v;
+	guint u;
+
 	if (n < 1024)
 		return g_strdup_printf("%" G_GUINT64_FORMAT " bytes", n);
 	/* not g_format_size: it puts a no-break space in, which the C locale cannot print */
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = (double)n / 1024;
-	guint u = 0;
+	v = (double)n / 1024;
+	u = 0;
 	while (v >= 1024 && u + 1 < G_N_ELEMENTS(units)) {
 		v /= 1024;
 		u++;
@@ -55,11 +62,13 @@ const char *ol_dump_warning(const OlDump *d)
 static GError *map_file(OlDump *d)
 {
 	int fd = open(d->path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	GError *err;
+
 	if (fd < 0)
 		return ol_dump_error(d, OL_DUMP_ERROR_IO, "cannot open: %s", g_strerror(errno));
 
-	struct stat st;
-	GError *err = NULL;
+	err = NULL;
 	if (fstat(fd, &st) < 0) {
 		err = ol_dump_error(d, OL_DUMP_ERROR_IO, "cannot stat: %s", g_strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
@@ -85,6 +94,8 @@ static GError *map_file(OlDump *d)
 
 static GError *identify_and_open(OlDump *d)
 {
+	guint8 magic[4] = { 0 };
+
 	if (ol_elf_match(d->map, d->size))
 		return ol_elf_open(d);
 	if (ol_kdump_match(d->map, d->size))
@@ -95,7 +106,6 @@ static GError *identify_and_open(OlDump *d)
 		return err ? err : ol_kdump_open(d, idx);
 	}
 
-	guint8 magic[4] = { 0 };
 	memcpy(magic, d->map, MIN(d->size, sizeof(magic)));
 	return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 			     "unknown dump format at offset 0x0 (magic %02x %02x %02x %02x, file is %" G_GSIZE_FORMAT " bytes)",
@@ -109,15 +119,18 @@ GError *ol_dump_open(const char *path, OlDump **out)
 
 GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out)
 {
+	g_autoptr(OlDump) d = NULL;
+	GError *err;
+
 	g_return_val_if_fail(path != NULL && out != NULL, NULL);
 
-	g_autoptr(OlDump) d = g_new0(OlDump, 1);
+	d = g_new0(OlDump, 1);
 	d->path = g_strdup(path);
 	d->cpus = g_array_new(FALSE, TRUE, sizeof(OlCpuNote));
 	d->strict = (flags & OL_DUMP_OPEN_STRICT) != 0;
 	d->vmcoreinfo_desc = G_MAXSIZE;
 
-	GError *err = map_file(d);
+	err = map_file(d);
 	if (!err)
 		err = identify_and_open(d);
 	if (err)
@@ -355,10 +368,15 @@ static gboolean all_zero(const guint8 *p, gsize n)
 /* Count page PFN once (a page two ranges share is seen from both). */
 static GError *count_page(OlDump *d, guint64 pfn, guint64 *last_pfn, OlDumpPageCounts *c)
 {
+	OlPageState st;
+	guint8 page[OL_PAGE_SIZE];
+	gsize avail;
+	const guint8 *p;
+
 	if (pfn == *last_pfn)
 		return NULL;
 	*last_pfn = pfn;
-	OlPageState st = ol_dump_page_state(d, pfn);
+	st = ol_dump_page_state(d, pfn);
 	if (st == OL_PAGE_HOLE)
 		return NULL;
 	c->ram++;
@@ -368,9 +386,8 @@ static GError *count_page(OlDump *d, guint64 pfn, guint64 *last_pfn, OlDumpPageC
 		return NULL;
 	}
 	c->present++;
-	guint8 page[OL_PAGE_SIZE];
-	gsize avail = 0;
-	const guint8 *p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
+	avail = 0;
+	p = ol_dump_phys_ptr(d, pfn << OL_PAGE_SHIFT, &avail);
 	if (!p || avail < OL_PAGE_SIZE) {
 		GError *err = ol_dump_read_page(d, pfn, page);
 		if (err)
@@ -415,6 +432,8 @@ static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
 		for (guint64 pfn = first; pfn <= last;) {
 			OlPageState st = OL_PAGE_EXCLUDED;
 			guint64 run = uniform_run(r, pfn, last, &st);
+			GError *err;
+
 			if (run) {
 				c.ram += run;
 				c.excluded += run;
@@ -422,7 +441,7 @@ static GError *ranges_page_counts(OlDump *d, OlDumpPageCounts *out)
 				pfn += run;
 				continue;
 			}
-			GError *err = count_page(d, pfn, &last_pfn, &c);
+			err = count_page(d, pfn, &last_pfn, &c);
 			if (err)
 				return err;
 			pfn++;

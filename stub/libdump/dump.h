@@ -12,8 +12,7 @@
  * success.  Error messages are one line, start with the dump's path and name
  * the byte offset (or physical address) involved.
  */
-#ifndef OL_DUMP_H
-#define OL_DUMP_H
+#pragma once
 
 #include <glib.h>
 
@@ -128,7 +127,8 @@ GError *ol_dump_open_flags(const char *path, OlDumpOpenFlags flags, OlDump **out
  * (with N == 1, just ol_dump_open_flags()).  They must be plain
  * kdump-compressed files of one dump whose PFN ranges do not overlap.  The
  * dump's path is the first file's; ol_dump_file_size() is their total. */
-GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags,
+			   OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 void ol_dump_free(OlDump *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlDump, ol_dump_free)
 
@@ -221,5 +221,3 @@ guint ol_dump_n_ranges(const OlDump *d);
 gboolean ol_dump_range(const OlDump *d, guint i, guint64 *start, guint64 *size);
 
 G_END_DECLS
-
-#endif /* OL_DUMP_H */

@@ -41,6 +41,9 @@ gboolean ol_elf_match(const guint8 *map, gsize size)
 static GError *check_ident(OlDump *d)
 {
 	const guint8 *m = d->map;
+	guint16 type;
+	guint16 machine;
+
 	if (d->size <= EI_DATA)
 		return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
 				     "truncated ELF header at offset 0x0 (file is %" G_GSIZE_FORMAT " bytes, the header needs 64)",
@@ -58,12 +61,12 @@ static GError *check_ident(OlDump *d)
 				     "truncated ELF header at offset 0x0 (file is %" G_GSIZE_FORMAT " bytes, the header needs %zu)",
 				     d->size, sizeof(Elf64_Ehdr));
 
-	guint16 type = ol_le16(m + EH(e_type));
+	type = ol_le16(m + EH(e_type));
 	if (type != ET_CORE)
 		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 				     "ELF type %u at offset 0x%zx is not ET_CORE, not a core dump",
 				     type, EH(e_type));
-	guint16 machine = ol_le16(m + EH(e_machine));
+	machine = ol_le16(m + EH(e_machine));
 	if (machine != EM_X86_64)
 		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 				     "ELF machine %u at offset 0x%zx is not EM_X86_64%s",
@@ -77,12 +80,15 @@ static GError *get_phnum(OlDump *d, guint32 *out)
 {
 	const guint8 *m = d->map;
 	guint16 phnum = ol_le16(m + EH(e_phnum));
+	guint64 shoff;
+	guint16 shentsize;
+
 	if (phnum != PN_XNUM) {
 		*out = phnum;
 		return NULL;
 	}
-	guint64 shoff = ol_le64(m + EH(e_shoff));
-	guint16 shentsize = ol_le16(m + EH(e_shentsize));
+	shoff = ol_le64(m + EH(e_shoff));
+	shentsize = ol_le16(m + EH(e_shentsize));
 	if (shoff == 0)
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "e_phnum is PN_XNUM (0xffff) but e_shoff at offset 0x%zx is 0, so the real count is missing",
@@ -125,6 +131,8 @@ typedef struct {
 
 static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, guint64 hdr_off)
 {
+	struct ol_segment seg;
+
 	if (ph->vaddr >= KERNEL_VADDR_MIN && ph->vaddr != ph->paddr)
 		loads->kernel_vaddrs = TRUE;
 	if (ph->memsz == 0 || ph->offset == G_MAXUINT64)
@@ -144,7 +152,7 @@ static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, gu
 				     "PT_LOAD %u (program header at offset " X64 ") data at offset " X64 " size " X64 " extends past the end of the file (%" G_GSIZE_FORMAT " bytes)",
 				     index, hdr_off, ph->offset, ph->filesz, d->size);
 
-	struct ol_segment seg = {
+	seg = (struct ol_segment){
 		.start = ph->paddr,
 		.size = ph->memsz,
 		.file_offset = ph->offset,
@@ -162,6 +170,8 @@ static GError *add_load(OlDump *d, Loads *loads, const Phdr *ph, guint index, gu
 static GError *add_note_segment(OlDump *d, OlNoteState *st, const Phdr *ph, guint index,
 				guint64 hdr_off)
 {
+	guint align;
+
 	if (ph->filesz == 0)
 		return NULL;
 	if (!ol_in_file(ph->offset, ph->filesz, d->size))
@@ -170,7 +180,7 @@ static GError *add_note_segment(OlDump *d, OlNoteState *st, const Phdr *ph, guin
 				     index, hdr_off, ph->offset, ph->filesz, d->size);
 	/* QEMU and the kernel align notes to 4 even in ELFCLASS64 (p_align 0);
 	 * honour 8 if a writer asks for it. */
-	guint align = ph->align == 8 ? 8 : 4;
+	align = ph->align == 8 ? 8 : 4;
 	return ol_notes_parse(d, st, ph->offset, d->map + ph->offset, ph->filesz, align);
 }
 
@@ -194,13 +204,16 @@ static OlDumpFormat pick_flavour(const OlDump *d, const OlNoteState *st, const L
 
 static GError *build_memory_map(OlDump *d, Loads *loads)
 {
+	guint n_ram;
+	GError *err;
+
 	if (d->format != OL_DUMP_FORMAT_ELF_KDUMP) {
 		/* Outside kdump, a kernel-image vaddr is just a mapping (paging=true). */
 		g_array_append_vals(loads->ram, loads->aliases->data, loads->aliases->len);
 		g_array_set_size(loads->aliases, 0);
 	}
-	guint n_ram = loads->ram->len;
-	GError *err = ol_ranges_build(d, (struct ol_segment *)(void *)loads->ram->data, n_ram);
+	n_ram = loads->ram->len;
+	err = ol_ranges_build(d, (struct ol_segment *)(void *)loads->ram->data, n_ram);
 	if (err || loads->aliases->len == 0)
 		return err;
 
@@ -222,6 +235,9 @@ static GError *build_memory_map(OlDump *d, Loads *loads)
 static void check_truncation(OlDump *d)
 {
 	guint64 need = d->size, cut = 0;
+	g_autofree char *missing = NULL;
+	g_autofree char *mem = NULL;
+
 	for (guint i = 0; i < d->n_ranges; i++) {
 		const struct ol_range *r = &d->ranges[i];
 		cut += r->file_size - r->file_have;
@@ -230,8 +246,8 @@ static void check_truncation(OlDump *d)
 	}
 	if (!cut)
 		return;
-	g_autofree char *missing = ol_dump_format_bytes(need - d->size);
-	g_autofree char *mem = ol_dump_format_bytes(cut);
+	missing = ol_dump_format_bytes(need - d->size);
+	mem = ol_dump_format_bytes(cut);
 	ol_dump_set_warning(d, "truncated: the file is %" G_GSIZE_FORMAT " bytes, its PT_LOADs need %" G_GUINT64_FORMAT
 			    ": %s are missing, %s of memory past the end is unavailable", d->size, need, missing, mem);
 }
@@ -239,15 +255,21 @@ static void check_truncation(OlDump *d)
 GError *ol_elf_open(OlDump *d)
 {
 	GError *err = check_ident(d);
+	guint32 phnum;
+	guint16 phentsize;
+	guint64 phoff;
+	g_auto(Loads) loads = { 0 };
+	g_auto(OlNoteState) notes = { 0 };
+
 	if (err)
 		return err;
 
-	guint32 phnum = 0;
+	phnum = 0;
 	err = get_phnum(d, &phnum);
 	if (err)
 		return err;
-	guint16 phentsize = ol_le16(d->map + EH(e_phentsize));
-	guint64 phoff = ol_le64(d->map + EH(e_phoff));
+	phentsize = ol_le16(d->map + EH(e_phentsize));
+	phoff = ol_le64(d->map + EH(e_phoff));
 	if (phnum > 0 && phentsize != sizeof(Elf64_Phdr))
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "e_phentsize at offset 0x%zx is %u, expected %zu",
@@ -257,11 +279,8 @@ GError *ol_elf_open(OlDump *d)
 				     "truncated program header table at offset " X64 " (%u entries of %zu bytes; file is %" G_GSIZE_FORMAT " bytes)",
 				     phoff, phnum, sizeof(Elf64_Phdr), d->size);
 
-	g_auto(Loads) loads = {
-		.ram = g_array_new(FALSE, FALSE, sizeof(struct ol_segment)),
-		.aliases = g_array_new(FALSE, FALSE, sizeof(struct ol_segment)),
-	};
-	g_auto(OlNoteState) notes = { 0 };
+	loads.ram = g_array_new(FALSE, FALSE, sizeof(struct ol_segment));
+	loads.aliases = g_array_new(FALSE, FALSE, sizeof(struct ol_segment));
 	for (guint32 i = 0; i < phnum; i++) {
 		guint64 hdr_off = phoff + (guint64)i * sizeof(Elf64_Phdr);
 		Phdr ph = read_phdr(d->map + hdr_off);

@@ -71,12 +71,15 @@ static void fill_gaps(GTree *tree, const Piece *r)
 	/* Start at the last piece beginning at or before r->off, if any. */
 	Piece probe = { .off = r->off };
 	GTreeNode *node = g_tree_upper_bound(tree, &probe);
+	g_autoptr(GArray) gaps = NULL;
+	guint64 cur;
+
 	node = node ? g_tree_node_previous(node) : g_tree_node_last(tree);
 	if (!node)
 		node = g_tree_node_first(tree);
 
-	g_autoptr(GArray) gaps = g_array_new(FALSE, FALSE, sizeof(Piece));
-	guint64 cur = r->off;
+	gaps = g_array_new(FALSE, FALSE, sizeof(Piece));
+	cur = r->off;
 	for (; node && cur < end; node = g_tree_node_next(node)) {
 		const Piece *p = g_tree_node_key(node);
 		if (p->off >= end)
@@ -108,45 +111,70 @@ static void resolve_overlaps(GArray *recs)
 	g_tree_foreach(tree, collect_piece, recs);
 }
 
-GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
+static GError *check_flat_header(OlDump *d)
 {
+	guint64 type;
+
 	if (d->size < FLAT_HEADER_SIZE)
 		return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
 				     "truncated makedumpfile flattened header at offset 0x0 (file is %" G_GSIZE_FORMAT " bytes, the header needs %u)",
 				     d->size, FLAT_HEADER_SIZE);
-	guint64 type = be64(d->map + FLAT_H_TYPE);
+	type = be64(d->map + FLAT_H_TYPE);
 	if (type != FLAT_TYPE_FLAT_HEADER)
 		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 				     "makedumpfile header type %" G_GINT64_FORMAT " at offset 0x%x is not %d (flattened)",
 				     (gint64)type, FLAT_H_TYPE, FLAT_TYPE_FLAT_HEADER);
+	return NULL;
+}
 
-	g_autoptr(GArray) recs = g_array_new(FALSE, FALSE, sizeof(Piece));
-	gboolean ordered = TRUE;
-	guint64 size = 0, n_records = 0, prev_end = 0;
-	guint64 pos = FLAT_HEADER_SIZE;
+GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
+{
+	GError *err;
+	g_autoptr(GArray) recs = NULL;
+	gboolean ordered;
+	guint64 size, n_records, prev_end;
+	guint64 pos;
+	OlFlatIndex *idx;
+
+	err = check_flat_header(d);
+	if (err)
+		return err;
+
+	recs = g_array_new(FALSE, FALSE, sizeof(Piece));
+	ordered = TRUE;
+	size = 0;
+	n_records = 0;
+	prev_end = 0;
+	pos = FLAT_HEADER_SIZE;
 	/* A stream cut short (a full disk, a broken pipe) ends where the file
 	 * does: the records up to there, the last one in part; the kdump
 	 * reader then says which pages that leaves out. */
 	for (;;) {
+		gint64 off;
+		gint64 len;
+		guint64 data;
+		gboolean cut;
+
 		if (!ol_in_file(pos, FLAT_RECORD_HEADER_SIZE, d->size)) {
 			ol_dump_set_warning(d, "truncated: the flattened stream is cut short at offset " X64
 					    " (no record header or end marker there)", pos);
 			break;
 		}
-		gint64 off = (gint64)be64(d->map + pos);
-		gint64 len = (gint64)be64(d->map + pos + 8);
+		off = (gint64)be64(d->map + pos);
+		len = (gint64)be64(d->map + pos + 8);
 		if (off == FLAT_END_FLAG && len == FLAT_END_FLAG)
 			break;
 		if (off < 0 || len < 0)
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 					     "flattened record header at offset " X64 " has offset %" G_GINT64_FORMAT " and size %" G_GINT64_FORMAT " (negative, and not the end marker -1, -1)",
 					     pos, off, len);
-		if ((guint64)off + (guint64)len < (guint64)off || (guint64)off + (guint64)len > (guint64)G_MAXINT64)
+		if ((guint64)off + (guint64)len < (guint64)off ||
+		    (guint64)off + (guint64)len > (guint64)G_MAXINT64)
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 					     "flattened record header at offset " X64 " has offset " X64 " + size " X64 " past 2^63",
 					     pos, (guint64)off, (guint64)len);
-		guint64 data = pos + FLAT_RECORD_HEADER_SIZE;
-		gboolean cut = !ol_in_file(data, (guint64)len, d->size);
+		data = pos + FLAT_RECORD_HEADER_SIZE;
+		cut = !ol_in_file(data, (guint64)len, d->size);
 		if (cut) {
 			ol_dump_set_warning(d, "truncated: the flattened record at offset " X64 " holds " X64
 					    " bytes but the file ends at " X64, pos, (guint64)len, (guint64)d->size);
@@ -168,7 +196,7 @@ GError *ol_flat_index_build(OlDump *d, OlFlatIndex **out)
 	if (!ordered)
 		resolve_overlaps(recs);
 
-	OlFlatIndex *idx = g_new0(OlFlatIndex, 1);
+	idx = g_new0(OlFlatIndex, 1);
 	idx->map = d->map;
 	idx->n_pieces = recs->len;
 	idx->pieces = (Piece *)(void *)g_array_free(g_steal_pointer(&recs), FALSE);
@@ -214,9 +242,11 @@ static guint64 find(const OlFlatIndex *idx, guint64 off)
 const guint8 *ol_flat_ptr(const OlFlatIndex *idx, guint64 off, guint64 len)
 {
 	guint64 i = find(idx, off);
+	const Piece *p;
+
 	if (i == idx->n_pieces)
 		return NULL;
-	const Piece *p = &idx->pieces[i];
+	p = &idx->pieces[i];
 	if (off - p->off >= p->len || len > p->len - (off - p->off))
 		return NULL;
 	return idx->map + p->file_off + (off - p->off);
@@ -232,9 +262,11 @@ gboolean ol_flat_covered(const OlFlatIndex *idx, guint64 off, guint64 len)
 	/* pieces are sorted and disjoint: walk the ones that touch each other */
 	for (guint64 i = find(idx, off); i < idx->n_pieces && len > 0; i++) {
 		const Piece *p = &idx->pieces[i];
+		guint64 n;
+
 		if (off < p->off || off - p->off >= p->len)
 			return FALSE;
-		guint64 n = MIN(len, p->len - (off - p->off));
+		n = MIN(len, p->len - (off - p->off));
 		off += n;
 		len -= n;
 	}
@@ -252,11 +284,13 @@ guint64 ol_flat_file_offset(const OlFlatIndex *idx, guint64 off)
 GError *ol_flat_read(OlDump *d, const OlFlatIndex *idx, guint64 off, void *buf, guint64 len)
 {
 	guint8 *dst = buf;
+	guint64 i;
+
 	if (off > idx->size || len > idx->size - off)
 		return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
 				     "offset " X64 " size " X64 " of the rearranged kdump file is past its end at " X64 " (the last byte any flattened record writes)",
 				     off, len, idx->size);
-	guint64 i = find(idx, off);
+	i = find(idx, off);
 	if (i == idx->n_pieces)
 		i = 0; /* OFF is before the first piece: start with a hole */
 	while (len > 0) {

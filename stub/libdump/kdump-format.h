@@ -7,8 +7,7 @@
  * structs, so readers never depend on the host compiler's padding.  Not
  * installed; shared by the reader (kdump.c, flattened.c) and the writer.
  */
-#ifndef OL_KDUMP_FORMAT_H
-#define OL_KDUMP_FORMAT_H
+#pragma once
 
 /* ---- struct disk_dump_header (block 0) ---- */
 #define KDUMP_SIGNATURE "KDUMP   "        /* 8 bytes, no NUL */
@@ -84,5 +83,3 @@
 #define FLAT_HEADER_SIZE 4096             /* MAX_SIZE_MDF_HEADER, zero-filled */
 #define FLAT_RECORD_HEADER_SIZE 16        /* { int64 offset; int64 buf_size; } big-endian */
 #define FLAT_END_FLAG (-1)                /* offset == buf_size == -1 ends the stream */
-
-#endif /* OL_KDUMP_FORMAT_H */

@@ -87,9 +87,11 @@ typedef struct {
 /* "offset X", plus where it is in a flattened file, for messages. */
 static char *where(const Kdump *k, guint64 off)
 {
+	guint64 f;
+
 	if (!k->flat)
 		return g_strdup_printf("offset " X64, off);
-	guint64 f = ol_flat_file_offset(k->flat, off);
+	f = ol_flat_file_offset(k->flat, off);
 	if (f == G_MAXUINT64)
 		return g_strdup_printf("offset " X64 " of the rearranged file (in no flattened record)", off);
 	return g_strdup_printf("offset " X64 " of the rearranged file (flattened file offset " X64 ")", off, f);
@@ -110,10 +112,13 @@ static GError *past_end(OlDump *d, const Kdump *k, guint64 off, guint64 len, con
 static GError *past_end(OlDump *d, const Kdump *k, guint64 off, guint64 len, const char *what, ...)
 {
 	va_list ap;
+	g_autofree char *w = NULL;
+	g_autofree char *at = NULL;
+
 	va_start(ap, what);
-	g_autofree char *w = g_strdup_vprintf(what, ap);
+	w = g_strdup_vprintf(what, ap);
 	va_end(ap);
-	g_autofree char *at = where(k, off);
+	at = where(k, off);
 	return ol_dump_error(d, OL_DUMP_ERROR_TRUNCATED,
 			     "%s at %s, " U64 " bytes, is past the end of the %sfile (" U64 " bytes)",
 			     w, at, len, k->flat ? "rearranged " : "", k->size);
@@ -124,12 +129,15 @@ static GError *past_end(OlDump *d, const Kdump *k, guint64 off, guint64 len, con
  * one flattened record), else copied into SCRATCH (len bytes). */
 static const guint8 *src_get(OlDump *d, const Kdump *k, guint64 off, guint64 len, guint8 *scratch)
 {
+	const guint8 *p;
+	g_autoptr(GError) err = NULL;
+
 	if (!k->flat)
 		return d->map + off;
-	const guint8 *p = ol_flat_ptr(k->flat, off, len);
+	p = ol_flat_ptr(k->flat, off, len);
 	if (p)
 		return p;
-	g_autoptr(GError) err = ol_flat_read(d, k->flat, off, scratch, len);
+	err = ol_flat_read(d, k->flat, off, scratch, len);
 	g_assert(err == NULL); /* src_has() said it is inside the file */
 	return scratch;
 }
@@ -170,12 +178,16 @@ static guint64 popcount_range(const guint8 *bm, guint64 from, guint64 to)
 
 static void build_index(Kdump *k)
 {
+	guint64 total;
+
 	k->n_sections = (k->max_mapnr + KDUMP_BITMAP_SECT_LEN - 1) / KDUMP_BITMAP_SECT_LEN;
 	k->cum = g_new(guint64, k->n_sections + 1);
-	guint64 total = 0;
+	total = 0;
 	for (guint64 s = 0; s < k->n_sections; s++) {
+		guint64 from;
+
 		k->cum[s] = total;
-		guint64 from = s * KDUMP_BITMAP_SECT_LEN;
+		from = s * KDUMP_BITMAP_SECT_LEN;
 		total += popcount_range(k->bm2, from, MIN(from + KDUMP_BITMAP_SECT_LEN, k->max_mapnr));
 	}
 	k->cum[k->n_sections] = total;
@@ -205,6 +217,11 @@ static GError *read_desc(OlDump *d, const Kdump *k, guint64 pfn, Desc *out, Desc
 {
 	guint64 idx = desc_index(k, pfn);
 	guint64 at = k->desc_off + idx * KDUMP_PD_LEN;
+	guint8 scratch[KDUMP_PD_LEN];
+	const guint8 *p;
+	g_autofree char *w = NULL;
+	OlDumpCodec codec;
+
 	*state = DESC_OK;
 	if (!src_has(k, at, KDUMP_PD_LEN) && k->incomplete) {
 		*state = DESC_MISSING;
@@ -212,15 +229,13 @@ static GError *read_desc(OlDump *d, const Kdump *k, guint64 pfn, Desc *out, Desc
 	}
 	if (!src_has(k, at, KDUMP_PD_LEN))
 		return cut_off(past_end(d, k, at, KDUMP_PD_LEN, "page descriptor " U64 " (pfn " X64 ")", idx, pfn));
-	guint8 scratch[KDUMP_PD_LEN];
-	const guint8 *p = src_get(d, k, at, KDUMP_PD_LEN, scratch);
+	p = src_get(d, k, at, KDUMP_PD_LEN, scratch);
 	*out = (Desc){
 		.desc_at = at,
 		.offset = ol_le64(p + KDUMP_PD_OFFSET),
 		.size = ol_le32(p + KDUMP_PD_SIZE),
 		.flags = ol_le32(p + KDUMP_PD_FLAGS),
 	};
-	g_autofree char *w = NULL;
 	if (out->offset == 0) {
 		if (k->incomplete) {
 			*state = DESC_MISSING;
@@ -237,7 +252,6 @@ static GError *read_desc(OlDump *d, const Kdump *k, guint64 pfn, Desc *out, Desc
 				     "page descriptor for pfn " X64 " at %s has size %u, not between 1 and the block size " U64,
 				     pfn, w, out->size, k->block_size);
 	}
-	OlDumpCodec codec;
 	if (!ol_codec_from_kdump_flags(out->flags, &codec)) {
 		w = where(k, at);
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
@@ -292,14 +306,18 @@ static GError *not_present(OlDump *d, const Kdump *k, guint64 paddr, PfnClass c)
 /* Decompress dumped PFN's page (desc D) into PAGE. */
 static GError *load_page(OlDump *d, const Kdump *k, guint64 pfn, const Desc *desc, guint8 *page)
 {
+	guint8 scratch[OL_PAGE_SIZE];
+	const guint8 *src;
+	OlDumpCodec codec;
+	g_autofree char *why = NULL;
+
 	if (!src_has(k, desc->offset, desc->size))
 		return cut_off(past_end(d, k, desc->offset, desc->size,
 					"page data of pfn " X64 " (page descriptor at offset " X64 ")", pfn, desc->desc_at));
-	guint8 scratch[OL_PAGE_SIZE];
-	const guint8 *src = src_get(d, k, desc->offset, desc->size, scratch);
-	OlDumpCodec codec = OL_DUMP_CODEC_NONE;
+	src = src_get(d, k, desc->offset, desc->size, scratch);
+	codec = OL_DUMP_CODEC_NONE;
 	ol_codec_from_kdump_flags(desc->flags, &codec);
-	g_autofree char *why = ol_codec_decompress(codec, src, desc->size, page, k->block_size);
+	why = ol_codec_decompress(codec, src, desc->size, page, k->block_size);
 	if (why) {
 		g_autofree char *w = where(k, desc->offset);
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
@@ -326,6 +344,11 @@ static GError *read_in_page(OlDump *d, Kdump *k, guint64 pfn, gsize off, guint8 
 {
 	guint64 paddr = (pfn << OL_PAGE_SHIFT) + off;
 	PfnClass c = classify(k, pfn);
+	Desc desc;
+	DescState state;
+	GError *err;
+	guint8 page[OL_PAGE_SIZE];
+
 	if (c == PFN_HOLE || c == PFN_OTHER_SPLIT)
 		return not_present(d, k, paddr, c);
 	if (c == PFN_EXCLUDED) {
@@ -337,9 +360,7 @@ static GError *read_in_page(OlDump *d, Kdump *k, guint64 pfn, gsize off, guint8 
 	if (ol_page_cache_read(k->cache, pfn, off, dst, n))
 		return NULL;
 
-	Desc desc;
-	DescState state;
-	GError *err = read_desc(d, k, pfn, &desc, &state);
+	err = read_desc(d, k, pfn, &desc, &state);
 	if (err)
 		return err;
 	if (state == DESC_MISSING) {
@@ -348,7 +369,6 @@ static GError *read_in_page(OlDump *d, Kdump *k, guint64 pfn, gsize off, guint8 
 		memset(dst, 0, n);
 		return NULL;
 	}
-	guint8 page[OL_PAGE_SIZE];
 	if ((err = load_page(d, k, pfn, &desc, page)))
 		return err;
 	ol_page_cache_put(k->cache, pfn, page);
@@ -382,21 +402,25 @@ static const void *kdump_phys_ptr(OlDump *d, guint64 paddr, gsize *avail)
 {
 	Kdump *k = d->priv;
 	guint64 pfn = paddr >> OL_PAGE_SHIFT;
-	if (classify(k, pfn) != PFN_DUMPED)
-		return NULL;
 	Desc desc;
 	DescState state;
-	g_autoptr(GError) err = read_desc(d, k, pfn, &desc, &state);
+	g_autoptr(GError) err = NULL;
+	const guint8 *p;
+	gsize off;
+
+	if (classify(k, pfn) != PFN_DUMPED)
+		return NULL;
+	err = read_desc(d, k, pfn, &desc, &state);
 	if (err || state != DESC_OK || desc.flags & KDUMP_CODEC_MASK)
 		return NULL;
-	const guint8 *p = NULL;
+	p = NULL;
 	if (!k->flat)
 		p = src_has(k, desc.offset, desc.size) ? d->map + desc.offset : NULL;
 	else
 		p = ol_flat_ptr(k->flat, desc.offset, desc.size);
 	if (!p)
 		return NULL;
-	gsize off = (gsize)(paddr & (OL_PAGE_SIZE - 1));
+	off = (gsize)(paddr & (OL_PAGE_SIZE - 1));
 	*avail = OL_PAGE_SIZE - off;
 	return p + off;
 }
@@ -404,6 +428,10 @@ static const void *kdump_phys_ptr(OlDump *d, guint64 paddr, gsize *avail)
 static OlPageState kdump_page_state(OlDump *d, guint64 pfn)
 {
 	Kdump *k = d->priv;
+	Desc desc;
+	DescState state;
+	g_autoptr(GError) err = NULL;
+
 	switch (classify(k, pfn)) {
 	case PFN_HOLE:
 	case PFN_OTHER_SPLIT:
@@ -413,13 +441,12 @@ static OlPageState kdump_page_state(OlDump *d, guint64 pfn)
 	case PFN_DUMPED:
 		break;
 	}
-	Desc desc;
-	DescState state;
-	g_autoptr(GError) err = read_desc(d, k, pfn, &desc, &state);
+	err = read_desc(d, k, pfn, &desc, &state);
 	/* A damaged desc is "present": reading it reports the damage.  Cut
 	 * off by truncation: missing, as in an incomplete dump. */
 	if (err)
-		return g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED) ? OL_PAGE_MISSING : OL_PAGE_PRESENT;
+		return g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED) ? OL_PAGE_MISSING
+										    : OL_PAGE_PRESENT;
 	if (state == DESC_MISSING || !src_has(k, desc.offset, desc.size))
 		return OL_PAGE_MISSING;
 	return OL_PAGE_PRESENT;
@@ -427,13 +454,15 @@ static OlPageState kdump_page_state(OlDump *d, guint64 pfn)
 
 /* Is the stored page all zeros?  Only raw pages and small compressed ones
  * are looked at (see MAX_ZERO_PAGE_COMPRESSED). */
-static gboolean stored_zero(OlDump *d, const Kdump *k, guint64 pfn, const Desc *desc)
+static gboolean try_stored_zero(OlDump *d, const Kdump *k, guint64 pfn, const Desc *desc)
 {
 	static const guint8 zeros[OL_PAGE_SIZE];
+	guint8 page[OL_PAGE_SIZE];
+	g_autoptr(GError) err = NULL;
+
 	if ((desc->flags & KDUMP_CODEC_MASK) && desc->size > MAX_ZERO_PAGE_COMPRESSED)
 		return FALSE;
-	guint8 page[OL_PAGE_SIZE];
-	g_autoptr(GError) err = load_page(d, k, pfn, desc, page);
+	err = load_page(d, k, pfn, desc, page);
 	return !err && memcmp(page, zeros, OL_PAGE_SIZE) == 0;
 }
 
@@ -446,6 +475,11 @@ static GError *kdump_page_counts(OlDump *d, OlDumpPageCounts *out)
 	guint64 last_off = 0;
 	gboolean last_zero = FALSE;
 	for (guint64 pfn = k->start_pfn; pfn < k->end_pfn; pfn++) {
+		Desc desc;
+		DescState state;
+		g_autoptr(GError) err = NULL;
+		gboolean cut;
+
 		if ((pfn & 7) == 0 && pfn + 8 <= k->end_pfn && k->bm1[pfn >> 3] == 0) {
 			pfn += 7; /* eight holes */
 			continue;
@@ -457,11 +491,9 @@ static GError *kdump_page_counts(OlDump *d, OlDumpPageCounts *out)
 			c.excluded++;
 			continue;
 		}
-		Desc desc;
-		DescState state;
-		g_autoptr(GError) err = read_desc(d, k, pfn, &desc, &state);
-		gboolean cut = err ? g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED)
-				   : !src_has(k, desc.offset, desc.size);
+		err = read_desc(d, k, pfn, &desc, &state);
+		cut = err ? g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED)
+			  : !src_has(k, desc.offset, desc.size);
 		if (cut || (!err && state == DESC_MISSING)) {
 			c.excluded++;
 			c.missing++;
@@ -472,7 +504,7 @@ static GError *kdump_page_counts(OlDump *d, OlDumpPageCounts *out)
 			continue;
 		if (desc.offset != last_off) {
 			last_off = desc.offset;
-			last_zero = stored_zero(d, k, pfn, &desc);
+			last_zero = try_stored_zero(d, k, pfn, &desc);
 		}
 		c.zero += last_zero;
 	}
@@ -512,6 +544,8 @@ gboolean ol_kdump_match(const guint8 *map, gsize size)
 
 static GError *check_header(OlDump *d, Kdump *k, const guint8 *h)
 {
+	char machine[KDUMP_UTS_LEN + 1] = { 0 };
+
 	if (memcmp(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN) != 0) {
 		if (memcmp(h, KDUMP_OLD_SIGNATURE, KDUMP_SIG_LEN) == 0)
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
@@ -532,7 +566,6 @@ static GError *check_header(OlDump *d, Kdump *k, const guint8 *h)
 		return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 				     "kdump block_size " U64 " at offset 0x%x is not %u (x86_64 pages)",
 				     k->block_size, KDUMP_H_BLOCK_SIZE, OL_PAGE_SIZE);
-	char machine[KDUMP_UTS_LEN + 1] = { 0 };
 	memcpy(machine, h + KDUMP_H_UTS_MACHINE, KDUMP_UTS_LEN);
 	if (machine[0] && strcmp(machine, "x86_64") != 0) {
 		/* escaped: the file's bytes may hold newlines, and errors are one line */
@@ -568,11 +601,14 @@ static GError *read_sub_header(OlDump *d, Kdump *k, guint64 *note_off, guint64 *
 			       guint64 *vmci_off, guint64 *vmci_size)
 {
 	guint len = sub_header_len(k->version);
+	guint8 scratch[KDUMP_SUB_HEADER_SIZE];
+	const guint8 *s;
+	guint64 base;
+
 	if (!src_has(k, k->block_size, len))
 		return past_end(d, k, k->block_size, len, "kdump_sub_header (header_version %d)", k->version);
-	guint8 scratch[KDUMP_SUB_HEADER_SIZE];
-	const guint8 *s = src_get(d, k, k->block_size, len, scratch);
-	guint64 base = k->block_size;
+	s = src_get(d, k, k->block_size, len, scratch);
+	base = k->block_size;
 	k->phys_base = ol_le64(s + KDUMP_S_PHYS_BASE);
 	if (k->version >= 1)
 		k->dump_level = ol_le32(s + KDUMP_S_DUMP_LEVEL);
@@ -599,16 +635,36 @@ static GError *read_sub_header(OlDump *d, Kdump *k, guint64 *note_off, guint64 *
 	if (k->max_mapnr > (G_GUINT64_CONSTANT(1) << 52))
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "kdump max_mapnr " X64 " (at offset " X64 ") is past 2^52 pages",
-				     k->max_mapnr, k->version >= 6 ? base + KDUMP_S_MAX_MAPNR_64 : KDUMP_H_MAX_MAPNR);
+				     k->max_mapnr,
+				     k->version >= 6 ? base + KDUMP_S_MAX_MAPNR_64 : KDUMP_H_MAX_MAPNR);
 	if (!k->split) {
 		k->start_pfn = 0;
 		k->end_pfn = k->max_mapnr;
 	} else if (k->start_pfn > k->end_pfn || k->end_pfn > k->max_mapnr) {
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "kdump --split range pfn " X64 "-" X64 " at offset " X64 " is not inside max_mapnr " X64,
-				     k->start_pfn, k->end_pfn, base + (k->version >= 6 ? KDUMP_S_START_PFN_64 : KDUMP_S_START_PFN),
+				     k->start_pfn, k->end_pfn,
+				     base + (k->version >= 6 ? KDUMP_S_START_PFN_64 : KDUMP_S_START_PFN),
 				     k->max_mapnr);
 	}
+	return NULL;
+}
+
+/* SIZE bytes at OFF of the kdump file, in *OUT (*SCRATCH holds them if
+ * they are not in one piece): corrupt past LIMIT, as the sub-header's
+ * FIELD (at FIELD_OFF in its block) says, and truncated past the end. */
+static GError *get_blob(OlDump *d, const Kdump *k, guint64 off, guint64 size, guint64 limit,
+			const char *field, guint64 field_off, const char *what, guint8 **scratch,
+			const guint8 **out)
+{
+	if (size > limit)
+		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
+				     "kdump %s " U64 " at offset " X64 " is implausibly large",
+				     field, size, k->block_size + field_off);
+	if (!src_has(k, off, size))
+		return past_end(d, k, off, size, "%s", what);
+	*scratch = g_malloc(size);
+	*out = src_get(d, k, off, size, *scratch);
 	return NULL;
 }
 
@@ -618,26 +674,23 @@ static GError *read_notes(OlDump *d, Kdump *k, guint64 note_off, guint64 note_si
 	g_auto(OlNoteState) st = { 0 };
 	GError *err = NULL;
 	if (note_off && note_size) {
-		if (note_size > 64 * 1024 * 1024)
-			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-					     "kdump size_note " U64 " at offset " X64 " is implausibly large",
-					     note_size, k->block_size + KDUMP_S_SIZE_NOTE);
-		if (!src_has(k, note_off, note_size))
-			return past_end(d, k, note_off, note_size, "ELF note blob (offset_note, size_note)");
-		g_autofree guint8 *scratch = g_malloc(note_size);
-		const guint8 *p = src_get(d, k, note_off, note_size, scratch);
+		g_autofree guint8 *scratch = NULL;
+		const guint8 *p;
+
+		if ((err = get_blob(d, k, note_off, note_size, 64 * 1024 * 1024, "size_note",
+				    KDUMP_S_SIZE_NOTE, "ELF note blob (offset_note, size_note)", &scratch, &p)))
+			return err;
 		if ((err = ol_notes_parse(d, &st, note_off, p, note_size, 4)))
 			return err;
 	}
 	if (!d->vmcoreinfo && vmci_off && vmci_size) {
-		if (vmci_size > 16 * 1024 * 1024)
-			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-					     "kdump size_vmcoreinfo " U64 " at offset " X64 " is implausibly large",
-					     vmci_size, k->block_size + KDUMP_S_SIZE_VMCOREINFO);
-		if (!src_has(k, vmci_off, vmci_size))
-			return past_end(d, k, vmci_off, vmci_size, "VMCOREINFO (offset_vmcoreinfo, size_vmcoreinfo)");
-		g_autofree guint8 *scratch = g_malloc(vmci_size);
-		const guint8 *p = src_get(d, k, vmci_off, vmci_size, scratch);
+		g_autofree guint8 *scratch = NULL;
+		const guint8 *p;
+
+		if ((err = get_blob(d, k, vmci_off, vmci_size, 16 * 1024 * 1024, "size_vmcoreinfo",
+				    KDUMP_S_SIZE_VMCOREINFO, "VMCOREINFO (offset_vmcoreinfo, size_vmcoreinfo)",
+				    &scratch, &p)))
+			return err;
 		ol_notes_add_vmcoreinfo(d, (const char *)p, vmci_size);
 	}
 	ol_notes_finish(d, &st, st.n_qemu > 0);
@@ -649,18 +702,22 @@ static GError *read_notes(OlDump *d, Kdump *k, guint64 note_off, guint64 note_si
  * outside their range are cleared so the desc count starts at start_pfn. */
 static GError *load_bitmaps(OlDump *d, Kdump *k)
 {
+	guint64 need;
+	guint64 have;
+
 	k->bitmap_off = (1 + k->sub_hdr_size) * k->block_size;
 	k->bitmap_half = (guint64)k->bitmap_blocks * k->block_size / 2;
 	if (k->bitmap_half * 8 < k->max_mapnr)
 		return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 				     "kdump bitmap_blocks %u at offset 0x%x gives bitmaps of " U64 " pages each, fewer than max_mapnr " U64,
-				     k->bitmap_blocks, KDUMP_H_BITMAP_BLOCKS, k->bitmap_half * 8, k->max_mapnr);
+				     k->bitmap_blocks, KDUMP_H_BITMAP_BLOCKS, k->bitmap_half * 8,
+				     k->max_mapnr);
 	if (!src_has(k, k->bitmap_off, 2 * k->bitmap_half))
 		return past_end(d, k, k->bitmap_off, 2 * k->bitmap_half, "the two kdump bitmaps (bitmap_blocks %u)",
 				k->bitmap_blocks);
 	/* Whole sections, so popcounts never read past the copy. */
-	guint64 need = (k->max_mapnr + KDUMP_BITMAP_SECT_LEN - 1) / KDUMP_BITMAP_SECT_LEN * SECT_BYTES;
-	guint64 have = MIN(need, k->bitmap_half);
+	need = (k->max_mapnr + KDUMP_BITMAP_SECT_LEN - 1) / KDUMP_BITMAP_SECT_LEN * SECT_BYTES;
+	have = MIN(need, k->bitmap_half);
 	if (!k->flat && !k->split && need <= k->bitmap_half) {
 		k->bm1 = d->map + k->bitmap_off;
 		k->bm2 = d->map + k->bitmap_off + k->bitmap_half;
@@ -694,6 +751,9 @@ static void build_ranges(OlDump *d, const Kdump *k)
 	g_autoptr(GArray) r = g_array_new(FALSE, FALSE, sizeof(struct ol_range));
 	guint64 pfn = k->start_pfn;
 	while (pfn < k->end_pfn) {
+		guint64 start;
+		struct ol_range range;
+
 		if ((pfn & 7) == 0 && pfn + 8 <= k->end_pfn && k->bm1[pfn >> 3] == 0) {
 			pfn += 8;
 			continue;
@@ -702,7 +762,7 @@ static void build_ranges(OlDump *d, const Kdump *k)
 			pfn++;
 			continue;
 		}
-		guint64 start = pfn;
+		start = pfn;
 		while (pfn < k->end_pfn) {
 			if ((pfn & 7) == 0 && pfn + 8 <= k->end_pfn && k->bm1[pfn >> 3] == 0xff)
 				pfn += 8;
@@ -711,7 +771,8 @@ static void build_ranges(OlDump *d, const Kdump *k)
 			else
 				break;
 		}
-		struct ol_range range = { .start = start << OL_PAGE_SHIFT, .size = (pfn - start) << OL_PAGE_SHIFT };
+		range = (struct ol_range){ .start = start << OL_PAGE_SHIFT,
+					   .size = (pfn - start) << OL_PAGE_SHIFT };
 		g_array_append_val(r, range);
 	}
 	g_free(d->ranges);
@@ -724,17 +785,27 @@ static void build_ranges(OlDump *d, const Kdump *k)
  * look at every desc the file holds: bounded by its size. */
 static void check_truncation(OlDump *d, Kdump *k)
 {
+	guint64 table_end, need;
+	guint64 cut, i;
+	g_autofree char *missing = NULL;
+
 	if (k->incomplete)
 		return; /* the writer said so: its missing pages are expected */
-	guint64 table_end = k->desc_off + k->n_dumpable * KDUMP_PD_LEN, need = MAX(table_end, k->size);
-	guint64 cut = 0, i = 0;
+	table_end = k->desc_off + k->n_dumpable * KDUMP_PD_LEN;
+	need = MAX(table_end, k->size);
+	cut = 0;
+	i = 0;
 	for (; i < k->n_dumpable; i++) {
 		guint64 at = k->desc_off + i * KDUMP_PD_LEN;
+		guint8 scratch[KDUMP_PD_LEN];
+		const guint8 *p;
+		guint64 off, size;
+
 		if (!src_has(k, at, KDUMP_PD_LEN))
 			break;
-		guint8 scratch[KDUMP_PD_LEN];
-		const guint8 *p = src_get(d, k, at, KDUMP_PD_LEN, scratch);
-		guint64 off = ol_le64(p + KDUMP_PD_OFFSET), size = ol_le32(p + KDUMP_PD_SIZE);
+		p = src_get(d, k, at, KDUMP_PD_LEN, scratch);
+		off = ol_le64(p + KDUMP_PD_OFFSET);
+		size = ol_le32(p + KDUMP_PD_SIZE);
 		if (off != 0 && size <= k->block_size && !src_has(k, off, size)) {
 			cut++;
 			if (off + size > off)
@@ -749,7 +820,7 @@ static void check_truncation(OlDump *d, Kdump *k)
 				    " bytes): " U64 " of " U64 " dumped pages are unavailable", d->size, cut, k->n_dumpable);
 		return;
 	}
-	g_autofree char *missing = ol_dump_format_bytes(need - k->size);
+	missing = ol_dump_format_bytes(need - k->size);
 	ol_dump_set_warning(d, "truncated: the file is " U64 " bytes, its pages need %s" U64 ": %s%s are missing, "
 			    U64 " of " U64 " dumped pages are unavailable",
 			    k->size, i < k->n_dumpable ? "at least " : "", need, i < k->n_dumpable ? "at least " : "",
@@ -759,6 +830,11 @@ static void check_truncation(OlDump *d, Kdump *k)
 GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)
 {
 	Kdump *k = g_new0(Kdump, 1);
+	guint8 scratch[KDUMP_HEADER_SIZE];
+	GError *err;
+	const guint8 *h;
+	guint64 note_off, note_size, vmci_off, vmci_size;
+
 	/* From here d owns k (and k the index): ol_dump_free cleans up. */
 	d->priv = k;
 	d->ops = &kdump_ops;
@@ -766,8 +842,7 @@ GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)
 	k->size = flat ? ol_flat_size(flat) : d->size;
 	d->format = flat ? OL_DUMP_FORMAT_KDUMP_FLAT : OL_DUMP_FORMAT_KDUMP;
 
-	guint8 scratch[KDUMP_HEADER_SIZE];
-	GError *err = NULL;
+	err = NULL;
 	if (!src_has(k, 0, KDUMP_HEADER_SIZE)) {
 		/* Say what it is first if the signature is there but wrong. */
 		guint8 sig[KDUMP_SIG_LEN];
@@ -776,11 +851,14 @@ GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)
 			return check_header(d, k, src_get(d, k, 0, KDUMP_SIG_LEN, sig));
 		return past_end(d, k, 0, KDUMP_HEADER_SIZE, "disk_dump_header");
 	}
-	const guint8 *h = src_get(d, k, 0, KDUMP_HEADER_SIZE, scratch);
+	h = src_get(d, k, 0, KDUMP_HEADER_SIZE, scratch);
 	if ((err = check_header(d, k, h)))
 		return err;
 
-	guint64 note_off = 0, note_size = 0, vmci_off = 0, vmci_size = 0;
+	note_off = 0;
+	note_size = 0;
+	vmci_off = 0;
+	vmci_size = 0;
 	if ((err = read_sub_header(d, k, &note_off, &note_size, &vmci_off, &vmci_size)))
 		return err;
 	if ((err = load_bitmaps(d, k)))
@@ -798,9 +876,11 @@ GError *ol_kdump_open(OlDump *d, OlFlatIndex *flat)
 
 gboolean ol_kdump_get_info(const OlDump *d, OlDumpKdumpInfo *out)
 {
+	const Kdump *k;
+
 	if (d->ops != &kdump_ops)
 		return FALSE;
-	const Kdump *k = d->priv;
+	k = d->priv;
 	*out = (OlDumpKdumpInfo){
 		.header_version = k->version,
 		.status = k->status,

@@ -195,8 +195,8 @@ static const struct ol_dump_ops live_reader_ops = {
 	.close = live_close,
 };
 
-GError *ol_dump_open_live_reader(const char *name, OlLiveReadFn fn, void *ctx, const OlLiveRange *ranges, guint n,
-				 guint cache_pages, OlDump **out)
+GError *ol_dump_open_live_reader(const char *name, OlLiveReadFn fn, void *ctx, const OlLiveRange *ranges,
+				 guint n, guint cache_pages, OlDump **out)
 {
 	g_autoptr(OlDump) d = live_new(name);
 	LivePriv *p = d->priv;

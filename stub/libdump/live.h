@@ -18,8 +18,7 @@
  * or its memory was written: it drops the page cache and bumps the
  * generation.  The backing file is never written.
  */
-#ifndef OL_LIVE_H
-#define OL_LIVE_H
+#pragma once
 
 #include <glib.h>
 
@@ -47,14 +46,16 @@ typedef GError *(*OlLiveReadFn)(void *ctx, guint64 paddr, void *buf, gsize len);
  * path).  RANGES must lie inside the file and not overlap in guest-physical
  * space (they are sorted here); a range outside the file or an overlap is
  * OL_DUMP_ERROR_CORRUPT naming the range. */
-GError *ol_dump_open_live_fd(const char *name, int fd, const OlLiveRange *ranges, guint n, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dump_open_live_fd(const char *name, int fd, const OlLiveRange *ranges, guint n,
+			     OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 /* The same with a file by path. */
-GError *ol_dump_open_live_file(const char *path, const OlLiveRange *ranges, guint n, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dump_open_live_file(const char *path, const OlLiveRange *ranges, guint n,
+			       OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 /* Memory through FN (called with CTX, which must outlive the dump), whole
  * pages at a time, kept in a page cache of CACHE_PAGES pages until the next
  * ol_dump_live_invalidate().  With N == 0 every address is tried. */
-GError *ol_dump_open_live_reader(const char *name, OlLiveReadFn fn, void *ctx, const OlLiveRange *ranges, guint n,
-				 guint cache_pages, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dump_open_live_reader(const char *name, OlLiveReadFn fn, void *ctx, const OlLiveRange *ranges,
+				 guint n, guint cache_pages, OlDump **out) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean ol_dump_is_live(const OlDump *d);
 /* Replace the CPU notes (CPU i is cpus[i]; pr_pid should be i + 1) and
@@ -67,5 +68,3 @@ void ol_dump_live_invalidate(OlDump *d);
 guint64 ol_dump_live_generation(const OlDump *d);
 
 G_END_DECLS
-
-#endif /* OL_LIVE_H */

@@ -145,7 +145,8 @@ static gboolean page_layout(OlDump *in, PageLayout *l)
 	if (__builtin_popcount(~l->buddy_value) == 1)
 		l->buddy_mask = PAGE_TYPE_BASE | ~l->buddy_value;
 	l->lru_bit = flag_bit(info, len, "NUMBER(PG_lru)");
-	if (!ol_vmcoreinfo_try_u64(info, len, "OFFSET(page.mapping)", &l->mapping_off) || l->mapping_off + 8 > l->page_size)
+	if (!ol_vmcoreinfo_try_u64(info, len, "OFFSET(page.mapping)", &l->mapping_off) ||
+	    l->mapping_off + 8 > l->page_size)
 		l->mapping_off = G_MAXUINT64;
 	l->slab_bit = flag_bit(info, len, "NUMBER(PG_slab)");
 	return TRUE;

@@ -59,6 +59,12 @@ static GError *parse_qemu_state(OlDump *d, OlNoteState *st, const guint8 *desc,
 				guint32 descsz, guint64 note_offset)
 {
 	OlQemuCpuState s = { 0 };
+	guint64 *gpr[] = { &s.rax, &s.rbx, &s.rcx, &s.rdx, &s.rsi, &s.rdi, &s.rsp, &s.rbp,
+			   &s.r8, &s.r9, &s.r10, &s.r11, &s.r12, &s.r13, &s.r14, &s.r15,
+			   &s.rip, &s.rflags };
+	OlQemuSegment *seg[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss,
+				 &s.ldt, &s.tr, &s.gdt, &s.idt };
+
 	s.version = ol_le32(desc);
 	s.size = ol_le32(desc + 4);
 	if (s.version != 1)
@@ -70,13 +76,8 @@ static GError *parse_qemu_state(OlDump *d, OlNoteState *st, const guint8 *desc,
 				     "QEMU note at offset " X64 " has size field %u, not between %u and its n_descsz %u",
 				     note_offset, s.size, QEMU_STATE_SIZE_V1, descsz);
 
-	guint64 *gpr[] = { &s.rax, &s.rbx, &s.rcx, &s.rdx, &s.rsi, &s.rdi, &s.rsp, &s.rbp,
-			   &s.r8, &s.r9, &s.r10, &s.r11, &s.r12, &s.r13, &s.r14, &s.r15,
-			   &s.rip, &s.rflags };
 	for (guint i = 0; i < G_N_ELEMENTS(gpr); i++)
 		*gpr[i] = ol_le64(desc + 8 + 8 * i);
-	OlQemuSegment *seg[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss,
-				 &s.ldt, &s.tr, &s.gdt, &s.idt };
 	for (guint i = 0; i < G_N_ELEMENTS(seg); i++)
 		*seg[i] = qemu_segment(desc + 152 + 24 * i);
 	for (guint i = 0; i < G_N_ELEMENTS(s.cr); i++)
@@ -97,30 +98,80 @@ static gsize blob_append(OlDump *d, const guint8 *hdr, const guint8 *name, guint
 			 const guint8 *desc, guint32 descsz)
 {
 	static const guint8 zeros[4];
+	GByteArray *b;
+	gsize desc_off;
+
 	if (!d->note_blob) {
 		d->note_blob = g_byte_array_new();
 		d->vmcoreinfo_desc = G_MAXSIZE;
 	}
-	GByteArray *b = d->note_blob;
+	b = d->note_blob;
 	g_byte_array_append(b, hdr, NOTE_HEADER_SIZE);
 	g_byte_array_append(b, name, namesz);
 	g_byte_array_append(b, zeros, (guint)(align_up(namesz, 4) - namesz));
-	gsize desc_off = b->len;
+	desc_off = b->len;
 	g_byte_array_append(b, desc, descsz);
 	g_byte_array_append(b, zeros, (guint)(align_up(descsz, 4) - descsz));
 	return desc_off;
 }
 
+/* What a note of TYPE and NAME gives: CPU registers, QEMU's CPU state or
+ * VMCOREINFO (its descriptor at BLOB_DESC in the note blob). */
+static GError *take_note(OlDump *d, OlNoteState *st, guint32 type, const guint8 *name, guint32 namesz,
+			 const guint8 *desc, guint32 descsz, guint64 note_offset, gsize blob_desc)
+{
+	GError *err;
+
+	if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE")) {
+		if (descsz != PRSTATUS_SIZE)
+			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
+					     "NT_PRSTATUS note at offset " X64 " has n_descsz %u, expected %u (x86_64 elf_prstatus)",
+					     note_offset, descsz, PRSTATUS_SIZE);
+		parse_prstatus(d, desc, note_offset);
+		st->n_prstatus++;
+	} else if (type == 0 && name_is(name, namesz, "QEMU")) {
+		if (descsz < QEMU_STATE_SIZE_V1)
+			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
+					     "QEMU note at offset " X64 " has n_descsz %u, expected at least %u",
+					     note_offset, descsz, QEMU_STATE_SIZE_V1);
+		err = parse_qemu_state(d, st, desc, descsz, note_offset);
+		if (err)
+			return err;
+		st->n_qemu++;
+	} else if (type == 0 && name_is(name, namesz, "VMCOREINFO")) {
+		/* There is one; if a writer repeated it, the first wins. */
+		if (!d->vmcoreinfo) {
+			gsize n = strnlen((const char *)desc, descsz);
+			d->vmcoreinfo = g_strndup((const char *)desc, n);
+			d->vmcoreinfo_len = n;
+			d->vmcoreinfo_desc = blob_desc;
+		}
+	}
+	return NULL;
+}
+
 GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		       const guint8 *p, guint64 len, guint align)
 {
+	guint64 pos;
+
 	g_assert(align == 4 || align == 8);
 	if (!st->qemu)
 		st->qemu = g_array_new(FALSE, TRUE, sizeof(OlQemuCpuState));
 
-	guint64 pos = 0;
+	pos = 0;
 	while (pos < len) {
 		guint64 note_offset = file_offset + pos;
+		guint32 namesz;
+		guint32 descsz;
+		guint32 type;
+		guint64 name_pos;
+		guint64 desc_pos;
+		const guint8 *name;
+		const guint8 *desc;
+		gsize blob_desc;
+		GError *err;
+
 		if (len - pos < NOTE_HEADER_SIZE) {
 			/* Zero padding at the end of the segment is harmless. */
 			for (guint64 i = pos; i < len; i++)
@@ -130,9 +181,9 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 							     note_offset, (guint)(len - pos));
 			break;
 		}
-		guint32 namesz = ol_le32(p + pos);
-		guint32 descsz = ol_le32(p + pos + 4);
-		guint32 type = ol_le32(p + pos + 8);
+		namesz = ol_le32(p + pos);
+		descsz = ol_le32(p + pos + 4);
+		type = ol_le32(p + pos + 8);
 		if (namesz == 0 && descsz == 0 && type == 0) {
 			/* kdump's crash_notes end in an empty note; skip it
 			 * and any zero fill after it. */
@@ -141,41 +192,19 @@ GError *ol_notes_parse(OlDump *d, OlNoteState *st, guint64 file_offset,
 		}
 
 		/* 64-bit arithmetic: sizes are u32, so none of this overflows. */
-		guint64 name_pos = pos + NOTE_HEADER_SIZE;
-		guint64 desc_pos = align_up(name_pos + namesz, align);
+		name_pos = pos + NOTE_HEADER_SIZE;
+		desc_pos = align_up(name_pos + namesz, align);
 		if (desc_pos > len || descsz > len - desc_pos)
 			return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
 					     "note at offset " X64 " (n_namesz %u, n_descsz %u) runs past the end of its segment at offset " X64,
 					     note_offset, namesz, descsz, file_offset + len);
-		const guint8 *name = p + name_pos;
-		const guint8 *desc = p + desc_pos;
-		gsize blob_desc = blob_append(d, p + pos, name, namesz, desc, descsz);
+		name = p + name_pos;
+		desc = p + desc_pos;
+		blob_desc = blob_append(d, p + pos, name, namesz, desc, descsz);
 
-		if (type == NT_PRSTATUS_TYPE && name_is(name, namesz, "CORE")) {
-			if (descsz != PRSTATUS_SIZE)
-				return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-						     "NT_PRSTATUS note at offset " X64 " has n_descsz %u, expected %u (x86_64 elf_prstatus)",
-						     note_offset, descsz, PRSTATUS_SIZE);
-			parse_prstatus(d, desc, note_offset);
-			st->n_prstatus++;
-		} else if (type == 0 && name_is(name, namesz, "QEMU")) {
-			if (descsz < QEMU_STATE_SIZE_V1)
-				return ol_dump_error(d, OL_DUMP_ERROR_CORRUPT,
-						     "QEMU note at offset " X64 " has n_descsz %u, expected at least %u",
-						     note_offset, descsz, QEMU_STATE_SIZE_V1);
-			GError *err = parse_qemu_state(d, st, desc, descsz, note_offset);
-			if (err)
-				return err;
-			st->n_qemu++;
-		} else if (type == 0 && name_is(name, namesz, "VMCOREINFO")) {
-			/* There is one; if a writer repeated it, the first wins. */
-			if (!d->vmcoreinfo) {
-				gsize n = strnlen((const char *)desc, descsz);
-				d->vmcoreinfo = g_strndup((const char *)desc, n);
-				d->vmcoreinfo_len = n;
-				d->vmcoreinfo_desc = blob_desc;
-			}
-		}
+		err = take_note(d, st, type, name, namesz, desc, descsz, note_offset, blob_desc);
+		if (err)
+			return err;
 		/* Other notes (NT_PRFPREG, Xen's, ...) are not needed. */
 
 		/* The last note's padding may be missing. */
@@ -189,10 +218,9 @@ void ol_notes_add_vmcoreinfo(OlDump *d, const char *text, gsize len)
 	static const guint8 name[] = "VMCOREINFO";
 	gsize n = strnlen(text, len);
 	guint8 hdr[NOTE_HEADER_SIZE];
-	guint32 v = GUINT32_TO_LE((guint32)sizeof(name));
-	memcpy(hdr, &v, 4);
-	v = GUINT32_TO_LE((guint32)n);
-	memcpy(hdr + 4, &v, 4);
+
+	ol_put_le32(hdr, (guint32)sizeof(name));
+	ol_put_le32(hdr + 4, (guint32)n);
 	memset(hdr + 8, 0, 4); /* type 0 */
 	g_free(d->vmcoreinfo);
 	d->vmcoreinfo = g_strndup(text, n);

@@ -20,20 +20,25 @@ static GError *out_error(const OlOutFile *o, const char *fmt, ...) G_GNUC_PRINTF
 static GError *out_error(const OlOutFile *o, const char *fmt, ...)
 {
 	va_list ap;
+	g_autofree char *msg = NULL;
+
 	va_start(ap, fmt);
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "%s: %s", o->path, msg);
 }
 
 GError *ol_out_open(OlOutFile *o, const char *path)
 {
+	g_autofree char *dir = NULL;
+	int e;
+
 	*o = (OlOutFile){ .path = g_strdup(path), .fd = -1 };
-	g_autofree char *dir = g_path_get_dirname(path);
+	dir = g_path_get_dirname(path);
 	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (o->fd >= 0)
 		return NULL;
-	int e = errno;
+	e = errno;
 	if (e != EOPNOTSUPP && e != EISDIR && e != EINVAL)
 		return out_error(o, "cannot create a file in %s: %s", dir, g_strerror(e));
 	/* No O_TMPFILE here: a named temporary file. */
@@ -68,6 +73,8 @@ GError *ol_out_pwrite(OlOutFile *o, guint64 off, const void *buf, gsize len)
 
 GError *ol_out_commit(OlOutFile *o)
 {
+	g_autofree char *proc = NULL;
+
 	/* Data on disk before the name points at it. */
 	if (fdatasync(o->fd) < 0)
 		return out_error(o, "cannot flush to disk: %s", g_strerror(errno));
@@ -77,7 +84,7 @@ GError *ol_out_commit(OlOutFile *o)
 		g_clear_pointer(&o->tmp_path, g_free);
 		return NULL;
 	}
-	g_autofree char *proc = g_strdup_printf("/proc/self/fd/%d", o->fd);
+	proc = g_strdup_printf("/proc/self/fd/%d", o->fd);
 	for (int tries = 0; tries < 100; tries++) {
 		g_autofree char *tmp = g_strdup_printf("%s.tmp-%d-%08x", o->path, (int)getpid(), g_random_int());
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0) {

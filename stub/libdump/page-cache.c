@@ -26,8 +26,10 @@ struct OlPageCache {
 
 OlPageCache *ol_page_cache_new(guint n_pages, gsize page_size)
 {
+	OlPageCache *c;
+
 	g_assert(n_pages > 0 && page_size > 0);
-	OlPageCache *c = g_new0(OlPageCache, 1);
+	c = g_new0(OlPageCache, 1);
 	g_mutex_init(&c->lock);
 	c->page_size = page_size;
 	c->n = n_pages;
@@ -84,9 +86,11 @@ static guint lookup(OlPageCache *c, guint64 key)
 
 gboolean ol_page_cache_read(OlPageCache *c, guint64 key, gsize off, void *dst, gsize len)
 {
+	guint i;
+
 	g_assert(off <= c->page_size && len <= c->page_size - off);
 	g_mutex_lock(&c->lock);
-	guint i = lookup(c, key);
+	i = lookup(c, key);
 	if (i == NONE) {
 		c->misses++;
 		g_mutex_unlock(&c->lock);
@@ -104,8 +108,11 @@ gboolean ol_page_cache_read(OlPageCache *c, guint64 key, gsize off, void *dst, g
 
 void ol_page_cache_put(OlPageCache *c, guint64 key, const void *page)
 {
+	guint i;
+	Slot *s;
+
 	g_mutex_lock(&c->lock);
-	guint i = lookup(c, key);
+	i = lookup(c, key);
 	if (i != NONE) {
 		unlink_slot(c, i);
 	} else if (c->n_used < c->n) {
@@ -116,7 +123,7 @@ void ol_page_cache_put(OlPageCache *c, guint64 key, const void *page)
 		g_hash_table_remove(c->index, &c->slots[i].key);
 		c->evictions++;
 	}
-	Slot *s = &c->slots[i];
+	s = &c->slots[i];
 	if (!s->used || s->key != key) {
 		s->key = key;
 		s->used = TRUE;

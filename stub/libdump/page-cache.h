@@ -5,8 +5,7 @@
  * so two threads missing the same page both decompress it, which is
  * harmless.  Not installed.
  */
-#ifndef OL_PAGE_CACHE_H
-#define OL_PAGE_CACHE_H
+#pragma once
 
 #include <glib.h>
 
@@ -24,5 +23,3 @@ gboolean ol_page_cache_read(OlPageCache *c, guint64 key, gsize off, void *dst, g
 void ol_page_cache_put(OlPageCache *c, guint64 key, const void *page);
 /* Counters since creation, for tests and --info. */
 void ol_page_cache_stats(OlPageCache *c, guint64 *hits, guint64 *misses, guint64 *evictions);
-
-#endif /* OL_PAGE_CACHE_H */

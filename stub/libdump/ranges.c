@@ -16,12 +16,16 @@ static int cmp_segment(const void *pa, const void *pb)
 
 GError *ol_ranges_build(OlDump *d, struct ol_segment *segs, guint n)
 {
+	g_autofree struct ol_range *out = NULL;
+	g_autofree guint *owner = NULL;
+	guint nout;
+
 	if (n > 1) /* segs may be NULL when n == 0 */
 		qsort(segs, n, sizeof(*segs), cmp_segment);
 
-	g_autofree struct ol_range *out = g_new(struct ol_range, MAX(n, 1));
-	g_autofree guint *owner = g_new(guint, MAX(n, 1)); /* first segment of each range */
-	guint nout = 0;
+	out = g_new(struct ol_range, MAX(n, 1));
+	owner = g_new(guint, MAX(n, 1)); /* first segment of each range */
+	nout = 0;
 	for (guint i = 0; i < n; i++) {
 		const struct ol_segment *s = &segs[i];
 		g_assert(s->size > 0 && s->start + s->size > s->start && s->file_size <= s->size);
@@ -76,6 +80,8 @@ const struct ol_range *ol_ranges_find(const OlDump *d, guint64 paddr)
 {
 	/* Last range starting at or below paddr. */
 	guint lo = 0, hi = d->n_ranges;
+	const struct ol_range *r;
+
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 		if (d->ranges[mid].start <= paddr)
@@ -85,7 +91,7 @@ const struct ol_range *ol_ranges_find(const OlDump *d, guint64 paddr)
 	}
 	if (lo == 0)
 		return NULL;
-	const struct ol_range *r = &d->ranges[lo - 1];
+	r = &d->ranges[lo - 1];
 	return paddr - r->start < r->size ? r : NULL;
 }
 
@@ -93,9 +99,11 @@ gboolean ol_ranges_cover(const OlDump *d, guint64 start, guint64 size)
 {
 	while (size > 0) {
 		const struct ol_range *r = ol_ranges_find(d, start);
+		guint64 n;
+
 		if (!r)
 			return FALSE;
-		guint64 n = MIN(size, r->size - (start - r->start));
+		n = MIN(size, r->size - (start - r->start));
 		start += n;
 		size -= n;
 	}
@@ -115,12 +123,16 @@ static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, 
 	guint8 *dst = buf;
 	while (len > 0) {
 		const struct ol_range *r = ol_ranges_find(d, paddr);
+		guint64 rel;
+		gsize n;
+		gsize from_file;
+
 		if (!r)
 			return ol_dump_error(d, OL_DUMP_ERROR_NOT_PRESENT,
 					     "physical address " X64 " is not in the dump", paddr);
-		guint64 rel = paddr - r->start;
-		gsize n = (gsize)MIN((guint64)len, r->size - rel);
-		gsize from_file = 0;
+		rel = paddr - r->start;
+		n = (gsize)MIN((guint64)len, r->size - rel);
+		from_file = 0;
 		if (rel < r->file_size) {
 			from_file = (gsize)MIN((guint64)n, r->file_size - rel);
 			if (rel + from_file > r->file_have)
@@ -145,9 +157,11 @@ static GError *mapped_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, 
 static const void *mapped_phys_ptr(OlDump *d, guint64 paddr, gsize *avail)
 {
 	const struct ol_range *r = ol_ranges_find(d, paddr);
+	guint64 rel;
+
 	if (!r || paddr - r->start >= r->file_have)
 		return NULL;
-	guint64 rel = paddr - r->start;
+	rel = paddr - r->start;
 	*avail = (gsize)(r->file_have - rel);
 	return d->map + r->file_offset + rel;
 }

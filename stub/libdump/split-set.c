@@ -47,13 +47,17 @@ static GError *split_read_phys(OlDump *d, guint64 paddr, void *buf, gsize len, g
 	guint8 *dst = buf;
 	while (len > 0) {
 		const Part *p = part_of(s, paddr >> OL_PAGE_SHIFT);
+		guint64 until;
+		gsize n;
+		GError *err;
+
 		if (!p)
 			return ol_dump_error(d, OL_DUMP_ERROR_NOT_PRESENT,
 					     "physical address " X64 " is in none of the %u files of the --split set",
 					     paddr, s->n);
-		guint64 until = p->end << OL_PAGE_SHIFT;
-		gsize n = (gsize)MIN((guint64)len, until - paddr);
-		GError *err = p->d->ops->read_phys(p->d, paddr, dst, n, strict);
+		until = p->end << OL_PAGE_SHIFT;
+		n = (gsize)MIN((guint64)len, until - paddr);
+		err = p->d->ops->read_phys(p->d, paddr, dst, n, strict);
 		if (err)
 			return err;
 		paddr += n;
@@ -119,9 +123,11 @@ static const struct ol_dump_ops split_ops = {
 
 gboolean ol_split_get_info(const OlDump *d, OlDumpKdumpInfo *out)
 {
+	const SplitSet *s;
+
 	if (d->ops != &split_ops)
 		return FALSE;
-	const SplitSet *s = d->priv;
+	s = d->priv;
 	if (!ol_kdump_get_info(s->parts[0].d, out))
 		return FALSE;
 	out->split_start_pfn = s->parts[0].start;
@@ -144,19 +150,24 @@ static gint cmp_part(gconstpointer a, gconstpointer b)
 static GError *check_parts(OlDump *d, const SplitSet *s)
 {
 	OlDumpKdumpInfo k0;
-	ol_kdump_get_info(s->parts[0].d, &k0);
 	gsize len0;
-	const char *v0 = ol_dump_vmcoreinfo(s->parts[0].d, &len0);
+	const char *v0;
+
+	ol_kdump_get_info(s->parts[0].d, &k0);
+	v0 = ol_dump_vmcoreinfo(s->parts[0].d, &len0);
 	for (guint i = 0; i < s->n; i++) {
 		const Part *p = &s->parts[i];
 		OlDumpKdumpInfo k;
+		gsize len;
+		const char *v;
+
 		ol_kdump_get_info(p->d, &k);
 		if (k.max_mapnr != k0.max_mapnr)
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 					     "%s has max_mapnr " X64 " and %s " X64 ": not files of one --split set",
-					     ol_dump_path(p->d), k.max_mapnr, ol_dump_path(s->parts[0].d), k0.max_mapnr);
-		gsize len;
-		const char *v = ol_dump_vmcoreinfo(p->d, &len);
+					     ol_dump_path(p->d), k.max_mapnr, ol_dump_path(s->parts[0].d),
+					     k0.max_mapnr);
+		v = ol_dump_vmcoreinfo(p->d, &len);
 		if ((v == NULL) != (v0 == NULL) || (v && (len != len0 || memcmp(v, v0, len) != 0)))
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 					     "%s and %s hold different VMCOREINFO: not files of one --split set",
@@ -164,7 +175,8 @@ static GError *check_parts(OlDump *d, const SplitSet *s)
 		if (i > 0 && p->start < s->parts[i - 1].end)
 			return ol_dump_error(d, OL_DUMP_ERROR_FORMAT,
 					     "%s (pfns " X64 "-" X64 ") overlaps %s (pfns " X64 "-" X64 ")",
-					     ol_dump_path(p->d), p->start, p->end, ol_dump_path(s->parts[i - 1].d),
+					     ol_dump_path(p->d), p->start, p->end,
+					     ol_dump_path(s->parts[i - 1].d),
 					     s->parts[i - 1].start, s->parts[i - 1].end);
 	}
 	return NULL;
@@ -178,7 +190,8 @@ static void build_ranges(OlDump *d, const SplitSet *s)
 		const OlDump *p = s->parts[i].d;
 		for (guint j = 0; j < p->n_ranges; j++) {
 			struct ol_range x = { .start = p->ranges[j].start, .size = p->ranges[j].size };
-			struct ol_range *last = r->len ? &g_array_index(r, struct ol_range, r->len - 1) : NULL;
+			struct ol_range *last = r->len ? &g_array_index(r, struct ol_range, r->len - 1)
+						       : NULL;
 			if (last && last->start + last->size == x.start)
 				last->size += x.size; /* a run split between two files */
 			else
@@ -191,16 +204,21 @@ static void build_ranges(OlDump *d, const SplitSet *s)
 
 GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags flags, OlDump **out)
 {
+	g_autoptr(OlDump) d = NULL;
+	SplitSet *s;
+	OlDump *first;
+	GError *err;
+
 	g_return_val_if_fail(paths && n > 0 && out, NULL);
 	if (n == 1)
 		return ol_dump_open_flags(paths[0], flags, out);
 
-	g_autoptr(OlDump) d = g_new0(OlDump, 1);
+	d = g_new0(OlDump, 1);
 	d->path = g_strdup(paths[0]);
 	d->cpus = g_array_new(FALSE, TRUE, sizeof(OlCpuNote));
 	d->strict = (flags & OL_DUMP_OPEN_STRICT) != 0;
 	d->vmcoreinfo_desc = G_MAXSIZE;
-	SplitSet *s = g_new0(SplitSet, 1);
+	s = g_new0(SplitSet, 1);
 	s->parts = g_new0(Part, n);
 	d->priv = s;
 	d->ops = &split_ops;
@@ -208,11 +226,12 @@ GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags fl
 
 	for (guint i = 0; i < n; i++) {
 		OlDump *p = NULL;
-		GError *err = ol_dump_open_flags(paths[i], flags, &p);
+		OlDumpKdumpInfo k;
+
+		err = ol_dump_open_flags(paths[i], flags, &p);
 		if (err)
 			return err;
 		s->parts[s->n++].d = p;
-		OlDumpKdumpInfo k;
 		if (!ol_kdump_get_info(p, &k) || !k.split)
 			return ol_dump_error(p, OL_DUMP_ERROR_FORMAT,
 					     "not a file of a makedumpfile --split set (a %s dump%s)", ol_dump_format_name(p),
@@ -223,11 +242,11 @@ GError *ol_dump_open_split(const char *const *paths, guint n, OlDumpOpenFlags fl
 		d->size += ol_dump_file_size(p);
 	}
 	qsort(s->parts, s->n, sizeof(Part), (int (*)(const void *, const void *))cmp_part);
-	GError *err = check_parts(d, s);
+	err = check_parts(d, s);
 	if (err)
 		return err;
 
-	OlDump *first = s->parts[0].d;
+	first = s->parts[0].d;
 	g_array_append_vals(d->cpus, first->cpus->data, first->cpus->len);
 	d->cpu_order_known = first->cpu_order_known;
 	if (first->vmcoreinfo) {

@@ -44,9 +44,11 @@ gboolean ol_vmcoreinfo_key_is_hex(const char *key)
 /* Digits in BASE, whole string, no sign, no overflow. */
 static gboolean parse_digits(const char *s, gsize n, guint base, guint64 *out)
 {
+	guint64 v;
+
 	if (n == 0)
 		return FALSE;
-	guint64 v = 0;
+	v = 0;
 	for (gsize i = 0; i < n; i++) {
 		int digit = g_ascii_xdigit_value(s[i]);
 		if (digit < 0 || (guint)digit >= base)
@@ -65,19 +67,24 @@ static GError *parse_value(const char *info, gsize len, const char *key,
 {
 	gsize n;
 	const char *v = ol_vmcoreinfo_lookup(info, len, key, &n);
+	g_autofree char *shown = NULL;
+	gboolean hex;
+	const char *s;
+	guint base;
+
 	if (!v)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
 				   "VMCOREINFO: no %s", key);
-	g_autofree char *shown = g_strndup(v, n);
-	gboolean hex = ol_vmcoreinfo_key_is_hex(key);
-	const char *s = v;
+	shown = g_strndup(v, n);
+	hex = ol_vmcoreinfo_key_is_hex(key);
+	s = v;
 	*negative = FALSE;
 	if (!hex && n > 0 && s[0] == '-') {
 		*negative = TRUE;
 		s++;
 		n--;
 	}
-	guint base = hex ? 16 : 10;
+	base = hex ? 16 : 10;
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		s += 2;

@@ -16,8 +16,7 @@
  * section 9; not in 6.1), so decimal keys also accept a 0x prefix.  Plain base-0
  * strtoll is not used: it would read a leading 0 as octal.
  */
-#ifndef OL_VMCOREINFO_H
-#define OL_VMCOREINFO_H
+#pragma once
 
 #include <glib.h>
 
@@ -39,16 +38,16 @@ gboolean ol_vmcoreinfo_key_is_hex(const char *key);
 /* KEY's value as an unsigned number, in the base its key implies (above).
  * OL_DUMP_ERROR_NOT_PRESENT if absent, OL_DUMP_ERROR_CORRUPT if not a number,
  * negative, or out of range. */
-GError *ol_vmcoreinfo_get_u64(const char *info, gsize len, const char *key, guint64 *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_vmcoreinfo_get_u64(const char *info, gsize len, const char *key,
+			      guint64 *out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* KEY's value as a signed number (for NUMBER(...), printed with %ld).  Hex
  * values must fit in 63 bits. */
-GError *ol_vmcoreinfo_get_s64(const char *info, gsize len, const char *key, gint64 *out) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_vmcoreinfo_get_s64(const char *info, gsize len, const char *key,
+			      gint64 *out) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
 
 /* KEY's value when it is there and a number; FALSE otherwise (for callers
  * that only ask whether it is there). */
 gboolean ol_vmcoreinfo_try_u64(const char *info, gsize len, const char *key, guint64 *v);
-
-#endif /* OL_VMCOREINFO_H */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the dump writers.  Not installed. */
-#ifndef OL_WRITER_PRIVATE_H
-#define OL_WRITER_PRIVATE_H
+#pragma once
 
 #include <string.h>
 
@@ -74,6 +73,5 @@ void ol_write_header_info(OlDump *in, OlWriteHeaderInfo *out);
 
 GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 		       OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
-GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
-
-#endif /* OL_WRITER_PRIVATE_H */
+GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan,
+		     OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;

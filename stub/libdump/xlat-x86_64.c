@@ -118,12 +118,14 @@ static inline gboolean read_entry(OlDump *d, guint64 pa, guint64 *e)
 {
 	gsize avail;
 	const guint8 *p = ol_dump_phys_ptr(d, pa, &avail);
+	guint8 b[8];
+	GError *err;
+
 	if (G_LIKELY(p && avail >= 8)) {
 		*e = ol_le64(p);
 		return TRUE;
 	}
-	guint8 b[8];
-	GError *err = ol_dump_read_phys(d, pa, b, sizeof(b));
+	err = ol_dump_read_phys(d, pa, b, sizeof(b));
 	if (err) {
 		g_error_free(err);
 		return FALSE;
@@ -135,9 +137,11 @@ static inline gboolean read_entry(OlDump *d, guint64 pa, guint64 *e)
 /* The uncached walk.  No allocation. */
 static WalkStatus walk(const OlXlat *x, guint64 va, Walk *w)
 {
+	guint64 table;
+
 	if (!canonical(x, va))
 		return WALK_NONCANONICAL;
-	guint64 table = x->root;
+	table = x->root;
 	for (int level = x->levels;; level--) {
 		guint shift = 12 + 9 * (guint)(level - 1);
 		guint64 epa = table + ((va >> shift) & 0x1ff) * 8;
@@ -185,20 +189,23 @@ GError *ol_xlat_translate(OlXlat *x, guint64 va, guint64 *pa, guint64 *page_size
 	/* A VA is mapped by exactly one leaf, so it can hit in one table only. */
 	guint64 vpn = va >> 12, vbn = va >> 21;
 	struct tlb_entry *t = &x->tlb[vpn & (TLB_SIZE - 1)];
+	struct tlb_entry *l;
+	Walk w;
+	WalkStatus s;
+
 	if (t->tag == vpn) {
 		*pa = t->pa | (va & (PAGE_4K - 1));
 		*page_size = t->size;
 		return NULL;
 	}
-	struct tlb_entry *l = &x->ltlb[vbn & (LTLB_SIZE - 1)];
+	l = &x->ltlb[vbn & (LTLB_SIZE - 1)];
 	if (l->tag == vbn) {
 		*pa = l->pa | (va & (PAGE_2M - 1));
 		*page_size = l->size;
 		return NULL;
 	}
 
-	Walk w;
-	WalkStatus s = walk(x, va, &w);
+	s = walk(x, va, &w);
 	if (s != WALK_OK)
 		return walk_error(x, va, s, &w);
 	if (w.size == PAGE_4K) {
@@ -223,6 +230,9 @@ static GError *copy_phys(OlXlat *x, guint64 va, guint64 pa, guint8 *dst, gsize n
 	while (off < n) {
 		gsize avail, m;
 		const guint8 *p = ol_dump_phys_ptr(x->dump, pa + off, &avail);
+		const struct ol_range *r;
+		GError *err;
+
 		if (G_LIKELY(p)) {
 			m = MIN(n - off, avail);
 			memcpy(dst + off, p, m);
@@ -234,8 +244,8 @@ static GError *copy_phys(OlXlat *x, guint64 va, guint64 pa, guint8 *dst, gsize n
 		 * the end of the range, and read at most up to the next page
 		 * boundary so a format with page-sized holes inside a range
 		 * still fails at the right page. */
-		const struct ol_range *r = ol_ranges_find(x->dump, pa + off);
-		GError *err = NULL;
+		r = ol_ranges_find(x->dump, pa + off);
+		err = NULL;
 		if (r) {
 			guint64 in_range = r->size - (pa + off - r->start);
 			m = (gsize)MIN((guint64)(n - off), in_range);
@@ -247,10 +257,12 @@ static GError *copy_phys(OlXlat *x, guint64 va, guint64 pa, guint8 *dst, gsize n
 			 * which names the file offset. */
 			const char *path = ol_dump_path(x->dump);
 			const char *why = err->message;
+			GError *e2;
+
 			if (g_str_has_prefix(why, path) && g_str_has_prefix(why + strlen(path), ": "))
 				why += strlen(path) + 2;
-			GError *e2 = ol_dump_error(x->dump, (OlDumpError)err->code, "virtual address " X64 ": %s",
-						   va + off, why);
+			e2 = ol_dump_error(x->dump, (OlDumpError)err->code, "virtual address " X64 ": %s",
+					   va + off, why);
 			g_error_free(err);
 			*got = off;
 			return e2;
@@ -276,12 +288,15 @@ GError *ol_xlat_read(OlXlat *x, guint64 va, void *buf, gsize len, gsize *done)
 	GError *err = NULL;
 	while (copied < len) {
 		guint64 pa, size;
+		guint64 in_page;
+		gsize n;
+		gsize got;
+
 		err = ol_xlat_translate(x, va, &pa, &size);
 		if (err)
 			break;
-		guint64 in_page = size - (va & (size - 1));
-		gsize n = (gsize)MIN((guint64)(len - copied), in_page);
-		gsize got;
+		in_page = size - (va & (size - 1));
+		n = (gsize)MIN((guint64)(len - copied), in_page);
 		err = copy_phys(x, va, pa, dst + copied, n, &got);
 		copied += got;
 		va += got; /* modulo 2^64, as the CPU would */
@@ -300,6 +315,9 @@ static gboolean scan_kernel_text(const OlXlat *x, guint64 *va_out, guint64 *pa_o
 	while (va < KTEXT_END) {
 		Walk w;
 		WalkStatus s = walk(x, va, &w);
+		int level;
+		guint64 step;
+
 		if (s == WALK_OK) {
 			*va_out = va;
 			*pa_out = w.pa;
@@ -309,8 +327,8 @@ static gboolean scan_kernel_text(const OlXlat *x, guint64 *va_out, guint64 *pa_o
 			return FALSE;
 		/* Skip what the missing entry (or the entry pointing at the
 		 * missing table) covers; va stays aligned to it. */
-		int level = s == WALK_NO_TABLE ? w.level + 1 : w.level;
-		guint64 step = G_GUINT64_CONSTANT(1) << (12 + 9 * (level - 1));
+		level = s == WALK_NO_TABLE ? w.level + 1 : w.level;
+		step = G_GUINT64_CONSTANT(1) << (12 + 9 * (level - 1));
 		va = (va & ~(step - 1)) + step;
 		if (va == 0) /* wrapped: only if the window ever reached 2^64 */
 			return FALSE;
@@ -401,6 +419,9 @@ static gboolean root_from_vmcoreinfo(OlXlat *x, const char *info, gsize len, GSt
 	const char *key = "SYMBOL(swapper_pg_dir)";
 	guint64 pgd_va;
 	g_autoptr(GError) err = ol_vmcoreinfo_get_u64(info, len, key, &pgd_va);
+	gint64 l5;
+	guint64 root;
+
 	if (g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT)) {
 		/* x86_64 exports the same table as init_top_pgt (4.13+). */
 		g_clear_error(&err);
@@ -423,14 +444,14 @@ static gboolean root_from_vmcoreinfo(OlXlat *x, const char *info, gsize len, GSt
 		add_reason(why, "VMCOREINFO %s=" X64 " is below __START_KERNEL_map", key, pgd_va);
 		return FALSE;
 	}
-	gint64 l5 = 0;
+	l5 = 0;
 	err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(pgtable_l5_enabled)", &l5);
 	if (err && !g_error_matches(err, OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT)) {
 		add_reason(why, "%s", err->message);
 		return FALSE;
 	}
 	/* phys_base is signed: add it modulo 2^64. */
-	guint64 root = pgd_va - OL_XLAT_START_KERNEL_MAP + (guint64)x->phys_base;
+	root = pgd_va - OL_XLAT_START_KERNEL_MAP + (guint64)x->phys_base;
 	if (root & (PAGE_4K - 1)) {
 		add_reason(why, "VMCOREINFO %s gives page-table root " X64 ", not page-aligned", key, root);
 		return FALSE;
@@ -452,6 +473,9 @@ static gboolean root_from_cpus(OlXlat *x, GString *why)
 	gboolean any = FALSE;
 	for (guint i = 0; i < ol_dump_n_cpus(x->dump); i++) {
 		const OlCpuNote *c = ol_dump_cpu(x->dump, i);
+		guint64 full;
+		guint64 root;
+
 		if (!c->has_qemu || !(c->qemu.cr[0] & CR0_PG))
 			continue;
 		any = TRUE;
@@ -465,8 +489,8 @@ static gboolean root_from_cpus(OlXlat *x, GString *why)
 		 * neighbouring PGD, which shares the kernel half), else keep
 		 * it. */
 		x->levels = (c->qemu.cr[4] & CR4_LA57) ? 5 : 4;
-		guint64 full = c->qemu.cr[3] & PTE_ADDR_MASK & ~x->sme_mask;
-		guint64 root = full & ~CR3_PTI_USER;
+		full = c->qemu.cr[3] & PTE_ADDR_MASK & ~x->sme_mask;
+		root = full & ~CR3_PTI_USER;
 		if (root != full) {
 			guint64 va, pa;
 			x->root = root;
@@ -489,9 +513,15 @@ static gboolean root_from_cpus(OlXlat *x, GString *why)
 
 GError *ol_xlat_new(OlDump *dump, OlXlat **out)
 {
+	g_autoptr(OlXlat) x = NULL;
+	g_autoptr(GString) why = NULL;
+	gsize len;
+	const char *info;
+	gboolean have_root;
+
 	g_return_val_if_fail(dump != NULL && out != NULL, NULL);
 
-	g_autoptr(OlXlat) x = g_new0(OlXlat, 1);
+	x = g_new0(OlXlat, 1);
 	x->dump = dump;
 	x->link_text = OL_XLAT_DEFAULT_LINK_TEXT;
 	for (guint i = 0; i < TLB_SIZE; i++)
@@ -499,10 +529,9 @@ GError *ol_xlat_new(OlDump *dump, OlXlat **out)
 	for (guint i = 0; i < LTLB_SIZE; i++)
 		x->ltlb[i].tag = TLB_NONE;
 
-	g_autoptr(GString) why = g_string_new(NULL);
-	gsize len;
-	const char *info = ol_dump_vmcoreinfo(dump, &len);
-	gboolean have_root = FALSE;
+	why = g_string_new(NULL);
+	info = ol_dump_vmcoreinfo(dump, &len);
+	have_root = FALSE;
 	if (info) {
 		gint64 sme = 0;
 		g_autoptr(GError) err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(sme_mask)", &sme);

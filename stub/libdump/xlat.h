@@ -15,8 +15,7 @@
  * with the dump's path.  Every "not mapped" condition is
  * OL_DUMP_ERROR_NOT_PRESENT.
  */
-#ifndef OL_XLAT_H
-#define OL_XLAT_H
+#pragma once
 
 #include <glib.h>
 
@@ -92,7 +91,8 @@ const char *ol_xlat_kaslr_source(const OlXlat *x);
  * address: a task's mm->pgd, a CPU's CR3), for user addresses; KERNEL's
  * depth, SME mask and KASLR facts are kept. NOT_PRESENT if the root page
  * is not in the dump. SOURCE names it in errors ("pid 42's mm->pgd"). */
-GError *ol_xlat_new_root(const OlXlat *kernel, guint64 root, const char *source, OlXlat **out);
+GError *ol_xlat_new_root(const OlXlat *kernel, guint64 root, const char *source,
+			  OlXlat **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Extra, for checking VMCOREINFO against the page tables: run the kernel
  * text search now, whatever VMCOREINFO says.  *va is the start of the first
@@ -104,5 +104,3 @@ G_END_DECLS
 
 /* Read LEN bytes at kernel address VA whole: TRUE, or FALSE (nothing to free). */
 gboolean ol_xlat_try_read(OlXlat *x, guint64 va, void *buf, gsize len);
-
-#endif /* OL_XLAT_H */

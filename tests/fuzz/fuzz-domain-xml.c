@@ -15,8 +15,8 @@ typedef struct {
 	GString *cur;
 } Seen;
 
-static void start(GMarkupParseContext *c, const char *el, const char **names, const char **values, gpointer data,
-		  GError **error)
+static void start(GMarkupParseContext *c, const char *el, const char **names, const char **values,
+		  gpointer data, GError **error)
 {
 	Seen *s = data;
 

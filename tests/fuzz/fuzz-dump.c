@@ -27,15 +27,18 @@ static void read_some(OlDump *d)
 	for (guint i = 0; i < n; i++) {
 		guint64 start, size;
 		gsize avail;
+		gsize len;
+		GError *err;
+		const guint8 *p;
 
 		if (!ol_dump_range(d, i, &start, &size))
 			continue;
-		gsize len = (gsize)MIN(size, sizeof(buf));
-		GError *err = ol_dump_read_phys(d, start, buf, len);
+		len = (gsize)MIN(size, sizeof(buf));
+		err = ol_dump_read_phys(d, start, buf, len);
 		g_clear_error(&err);
 		err = ol_dump_read_phys(d, start + size - len, buf, len);
 		g_clear_error(&err);
-		const guint8 *p = ol_dump_phys_ptr(d, start, &avail);
+		p = ol_dump_phys_ptr(d, start, &avail);
 		if (p && avail)
 			buf[0] = p[avail - 1]; /* every byte it offers must be there */
 	}
@@ -49,6 +52,7 @@ static void translate_some(OlDump *d)
 			   G_GUINT64_CONSTANT(0xffffffffff600000) };
 	guint n = 4;
 	static guint8 buf[4096];
+	guint64 off, text_va, text_pa;
 
 	if (err) {
 		g_clear_error(&err);
@@ -67,9 +71,8 @@ static void translate_some(OlDump *d)
 		err = ol_xlat_read(x, vas[i] - 100, buf, sizeof(buf), &done);
 		g_clear_error(&err);
 	}
-	guint64 off, va, pa;
 	(void)ol_xlat_kaslr_offset(x, &off);
-	err = ol_xlat_find_kernel_text(x, &va, &pa);
+	err = ol_xlat_find_kernel_text(x, &text_va, &text_pa);
 	g_clear_error(&err);
 }
 
@@ -92,8 +95,8 @@ static guint64 described(OlDump *d)
 static void convert_and_compare(OlDump *d, gboolean elf)
 {
 	static guint8 a[4096], b[4096];
-	OlDumpWriteOptions opt = { .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP, .codec = OL_DUMP_CODEC_ZSTD,
-				   .threads = 1 };
+	OlDumpWriteOptions opt = { .format = elf ? OL_DUMP_WRITE_ELF : OL_DUMP_WRITE_KDUMP,
+				   .codec = OL_DUMP_CODEC_ZSTD, .threads = 1 };
 	g_autofree char *out = g_build_filename(scratch, "copy", NULL);
 	g_autoptr(OlDump) c = NULL;
 	guint64 start, size;
@@ -110,13 +113,17 @@ static void convert_and_compare(OlDump *d, gboolean elf)
 		g_error("the copy does not open: %s", err->message);
 	for (guint i = 0; ol_dump_range(d, i, &start, &size); i++) {
 		for (guint64 pa = start & ~4095ull; pa < start + size; pa += 4096) {
-			GError *ea = ol_dump_read_phys(d, MAX(pa, start), a, (gsize)MIN(4096, start + size - MAX(pa, start)));
+			GError *ea = ol_dump_read_phys(d, MAX(pa, start), a,
+						       (gsize)MIN(4096, start + size - MAX(pa, start)));
+			gsize n;
+			GError *eb;
+
 			if (ea) {
 				g_clear_error(&ea);
 				continue;
 			}
-			gsize n = (gsize)MIN(4096, start + size - MAX(pa, start));
-			GError *eb = ol_dump_read_phys(c, MAX(pa, start), b, n);
+			n = (gsize)MIN(4096, start + size - MAX(pa, start));
+			eb = ol_dump_read_phys(c, MAX(pa, start), b, n);
 			if (eb)
 				g_error("physical 0x%" G_GINT64_MODIFIER "x reads from the input, not from the copy: %s",
 					MAX(pa, start), eb->message);
@@ -141,6 +148,8 @@ static void exercise(OlDump *d)
 	OlDumpKdumpInfo k;
 	OlDumpPageCounts pc;
 	gsize len;
+	const char *info;
+	GError *err;
 
 	(void)ol_dump_warning(d);
 	(void)ol_dump_format_name(d);
@@ -148,12 +157,12 @@ static void exercise(OlDump *d)
 	(void)ol_dump_kdump_info(d, &k);
 	for (guint i = 0; i < ol_dump_n_cpus(d); i++)
 		g_assert(ol_dump_cpu(d, i) != NULL);
-	const char *info = ol_dump_vmcoreinfo(d, &len);
+	info = ol_dump_vmcoreinfo(d, &len);
 	if (info) {
 		g_free(ol_vmcoreinfo_dup(info, len, "OSRELEASE"));
 		g_assert(strlen(info) == len);
 	}
-	GError *err = ol_dump_page_counts(d, &pc);
+	err = ol_dump_page_counts(d, &pc);
 	g_clear_error(&err);
 	read_some(d);
 	translate_some(d);

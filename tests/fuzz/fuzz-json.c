@@ -9,6 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autoptr(JsonValue) v = NULL;
 	GError *err = json_parse((const char *)data, size, &v);
+	JsonValue *dump;
 
 	if (err) {
 		g_assert(v == NULL);
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)json_get_string(v, "vmlinux");
 	(void)json_get_bool(v, "panicked", FALSE);
 	(void)json_get_number(v, "cpus", 0);
-	JsonValue *dump = json_get(v, "dump");
+	dump = json_get(v, "dump");
 	(void)json_get_string(dump, "path");
 	return 0;
 }

@@ -67,6 +67,8 @@ void fk_open(FkTarget *k, FkFlavour flavour, const guint8 *init, gsize len)
 	g_autoptr(GPtrArray) warnings = NULL;
 	DumpGenLayout lay;
 	guint64 off;
+	g_autoptr(GByteArray) b = NULL;
+	g_autoptr(GError) err = NULL;
 
 	dumpgen_add_load(g, 0, MEM_END, MEM_END);
 	dumpgen_add_cpu(g, 1, 0x1000, TRUE, 440);
@@ -84,14 +86,15 @@ void fk_open(FkTarget *k, FkFlavour flavour, const guint8 *init, gsize len)
 		g_string_append_printf(vmci,
 				       "SYMBOL(log_buf)=" X "\nSYMBOL(log_buf_len)=" X "\nSYMBOL(log_first_idx)=" X
 				       "\nSYMBOL(clear_idx)=" X "\nSYMBOL(log_next_idx)=" X "\n%s",
-				       RVA(0x2000), RVA(0x2008), RVA(0x2010), RVA(0x2010), RVA(0x2018), log_layout);
+				       RVA(0x2000), RVA(0x2008), RVA(0x2010), RVA(0x2010), RVA(0x2018),
+				       log_layout);
 	dumpgen_set_vmcoreinfo(g, vmci->str);
-	g_autoptr(GByteArray) b = dumpgen_build(g, &lay);
+	b = dumpgen_build(g, &lay);
 	memcpy(&off, b->data + lay.load_phdr0 + offsetof(Elf64_Phdr, p_offset), 8);
 	k->region_off = GUINT64_FROM_LE(off) + FK_REGION_PA;
 	k->fd = fk_memfd(b->data, b->len, &k->path);
 	fk_set_region(k, init ? init : (const guint8 *)"", init ? len : 0);
-	g_autoptr(GError) err = ol_target_open(k->path, NULL, &k->t, &warnings);
+	err = ol_target_open(k->path, NULL, &k->t, &warnings);
 	g_assert_no_error(err);
 }
 

@@ -10,10 +10,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	g_autofree char *text = g_strndup((const char *)data, size);
-	oops_free(oops_parse(text));
-	g_autoptr(ConsoleWatcher) w = console_watcher_new("/dev/null", 0);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(ConsoleWatcher) w = NULL;
+	g_auto(GStrv) lines = NULL;
 
+	oops_free(oops_parse(text));
+	w = console_watcher_new("/dev/null", 0);
+	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 0; lines[i]; i++)
 		console_watcher_line(w, lines[i], i * 0.01);
 	(void)console_watcher_stage(w, "boot");

@@ -17,6 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(GByteArray) raw = g_byte_array_new();
 	g_autofree char *text = g_strndup((const char *)data, size);
 	gboolean got = FALSE;
+	const char *p;
+	guint64 v;
+	g_autofree guint8 *copy = NULL;
 
 	/* the stream as it comes, with a small limit to reach TOO_LONG */
 	rsp_reader_init(&r, 64);
@@ -26,13 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* decoders on the text */
 	(void)rsp_decode_hex(text, strlen(text), raw);
-	const char *p = text;
-	guint64 v;
+	p = text;
 	while (*p && rsp_parse_hex(&p, &v))
 		if (*p)
 			p++;
 	g_free(rsp_text_safe(text));
-	g_autofree guint8 *copy = g_memdup2(data, size);
+	copy = g_memdup2(data, size);
 	(void)rsp_unescape(copy, size);
 
 	/* round trip: escape, frame, read back, unescape */

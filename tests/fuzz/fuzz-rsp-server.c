@@ -48,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	OlTarget *t = synthetic.t;
 	g_autofree char *path = NULL;
 	int fd;
+	GError *err;
 
 	if (size < 1)
 		return 0;
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		t = lab;
 	fd = fk_memfd(data + 1, size - 1, &path);
 	lseek(fd, 0, SEEK_SET);
-	GError *err = rsp_serve(t, fd, devnull);
+	err = rsp_serve(t, fd, devnull);
 	g_clear_error(&err);
 	close(fd);
 	return 0;

@@ -73,6 +73,10 @@ static void dump_seeds(void)
 	static const OlDumpCodec codecs[] = { OL_DUMP_CODEC_NONE, OL_DUMP_CODEC_ZLIB, OL_DUMP_CODEC_LZO,
 					      OL_DUMP_CODEC_SNAPPY, OL_DUMP_CODEC_ZSTD };
 	g_autoptr(GByteArray) q = elf_seed(DUMPGEN_QEMU), k = elf_seed(DUMPGEN_KDUMP);
+	g_autoptr(KdumpGen) g1 = NULL, g2 = NULL;
+	g_autoptr(GByteArray) b1 = NULL, b2 = NULL;
+	g_autoptr(GByteArray) set = NULL;
+	guint8 cut[2];
 
 	save("dump", "elf-qemu", 0, q->data, q->len);
 	save("dump", "elf-qemu-strict", 1, q->data, q->len);
@@ -87,7 +91,8 @@ static void dump_seeds(void)
 
 		save("dump", name, 0, b->data, b->len);
 		if (codecs[i] == OL_DUMP_CODEC_ZLIB) {
-			g_autoptr(GByteArray) f = kdumpgen_flatten(b, &(KdumpGenFlat){ .record_size = 1024, .shuffle = TRUE,
+			g_autoptr(GByteArray) f = kdumpgen_flatten(b, &(KdumpGenFlat){ .record_size = 1024,
+										     .shuffle = TRUE,
 										     .seed = 3 });
 			save("dump", "kdump-flattened", 0, f->data, f->len);
 			save("dump", "kdump-truncated", 0, b->data, b->len - 3000);
@@ -96,16 +101,19 @@ static void dump_seeds(void)
 		}
 	}
 	/* a --split set of two files: [0, 8) and [8, 64) */
-	g_autoptr(KdumpGen) g1 = kdump_seed(OL_DUMP_CODEC_LZO), g2 = kdump_seed(OL_DUMP_CODEC_LZO);
+	g1 = kdump_seed(OL_DUMP_CODEC_LZO);
+	g2 = kdump_seed(OL_DUMP_CODEC_LZO);
 	kdumpgen_set_split(g1, 0, 8);
 	kdumpgen_set_split(g2, 8, 64);
-	g_autoptr(GByteArray) a = kdumpgen_build(g1, NULL), b = kdumpgen_build(g2, NULL);
-	g_autoptr(GByteArray) set = g_byte_array_new();
-	guint8 cut[2] = { a->len & 0xff, (a->len >> 8) & 0xff };
-	g_assert(a->len < 0x10000);
+	b1 = kdumpgen_build(g1, NULL);
+	b2 = kdumpgen_build(g2, NULL);
+	set = g_byte_array_new();
+	cut[0] = b1->len & 0xff;
+	cut[1] = (b1->len >> 8) & 0xff;
+	g_assert(b1->len < 0x10000);
 	g_byte_array_append(set, cut, 2);
-	g_byte_array_append(set, a->data, a->len);
-	g_byte_array_append(set, b->data, b->len);
+	g_byte_array_append(set, b1->data, b1->len);
+	g_byte_array_append(set, b2->data, b2->len);
 	save("dump", "kdump-split", 2, set->data, set->len);
 }
 
@@ -134,6 +142,11 @@ static void rsp_seeds(void)
 	};
 	static const char *const monitor[] = { "help", "dmesg", "dmesg -t", "sys", "sys -v", "ps", "lsmod", "kaslr", "" };
 	g_autoptr(GString) s = g_string_new("+");
+	g_autoptr(GString) p = NULL;
+	g_autoptr(GString) bin = NULL;
+	g_autofree char *pk = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *path = NULL;
 
 	for (guint i = 0; i < G_N_ELEMENTS(session) - 1; i++)
 		add_packet(s, session[i]);
@@ -143,15 +156,15 @@ static void rsp_seeds(void)
 	save("rsp-server", "session", 0, s->str, s->len);
 	save("rsp-server", "session-lab", 1, s->str, s->len);
 
-	g_autoptr(GString) p = g_string_new("+-\x03");
-	g_autoptr(GString) bin = g_string_new("X0,4:");
+	p = g_string_new("+-\x03");
+	bin = g_string_new("X0,4:");
 	rsp_append_binary(bin, "#$}*", 4);
 	add_packet(p, "qSupported");
 	add_packet(p, bin->str);
 	g_string_append(p, "$m0,4#00$qC#b4");
-	g_autofree char *pk = g_strndup(p->str, p->len);
-	g_autofree char *dir = g_build_filename(top, "rsp-packet", NULL);
-	g_autofree char *path = g_build_filename(dir, "stream", NULL);
+	pk = g_strndup(p->str, p->len);
+	dir = g_build_filename(top, "rsp-packet", NULL);
+	path = g_build_filename(dir, "stream", NULL);
 	g_mkdir_with_parents(dir, 0755);
 	g_assert(g_file_set_contents(path, pk, (gssize)p->len, NULL));
 }
@@ -160,6 +173,7 @@ static void region_seeds(void)
 {
 	g_autoptr(GByteArray) l = fk_region_seed(FK_LOCKLESS), g = fk_region_seed(FK_LEGACY);
 	gsize n = l->len;
+	guint32 bits;
 
 	/* trailing zeros add nothing: fk_set_region pads */
 	while (n > 0 && l->data[n - 1] == 0)
@@ -171,7 +185,7 @@ static void region_seeds(void)
 
 	/* Regression: a ring of 2^26 descriptors (1.5 GiB of them, 5.5 GiB of
 	 * infos) in an 8 MiB dump was allocated before anything was read. */
-	guint32 bits = 26;
+	bits = 26;
 	memcpy(l->data + 0x10, &bits, 4);
 	bits = 31;
 	memcpy(l->data + 0x10 + 48, &bits, 4);

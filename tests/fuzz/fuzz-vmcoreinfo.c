@@ -20,14 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		guint64 u;
 		gint64 s;
 		const char *v = ol_vmcoreinfo_lookup(info, len, keys[i], &vlen);
+		char *dup;
+		GError *err;
 
 		if (v)
 			g_assert(v >= info && v + vlen <= info + len);
-		char *dup = ol_vmcoreinfo_dup(info, len, keys[i]);
+		dup = ol_vmcoreinfo_dup(info, len, keys[i]);
 
 		g_assert(!dup == !v);
 		g_free(dup);
-		GError *err = ol_vmcoreinfo_get_u64(info, len, keys[i], &u);
+		err = ol_vmcoreinfo_get_u64(info, len, keys[i], &u);
 		g_clear_error(&err);
 		err = ol_vmcoreinfo_get_s64(info, len, keys[i], &s);
 		g_clear_error(&err);

@@ -99,6 +99,8 @@ void dumpgen_free(DumpGen *g)
 void dumpgen_add_cpu(DumpGen *g, guint32 pid, guint64 base, gboolean qemu_note, guint32 qemu_size)
 {
 	guint8 prs[336] = { 0 };
+	guint8 q[440] = { 0 };
+
 	put32(prs + 32, pid);
 	for (guint i = 0; i < 27; i++)
 		put64(prs + 112 + 8 * i, base + i);
@@ -107,7 +109,6 @@ void dumpgen_add_cpu(DumpGen *g, guint32 pid, guint64 base, gboolean qemu_note, 
 		return;
 
 	g_assert(qemu_size == 432 || qemu_size == 440);
-	guint8 q[440] = { 0 };
 	put32(q, 1);
 	put32(q + 4, qemu_size);
 	for (guint k = 8; k <= 144; k += 8)
@@ -178,11 +179,15 @@ void dumpgen_set_reverse_data(DumpGen *g, gboolean on)
 
 void dumpgen_set_cpu_cr(DumpGen *g, guint i, guint cr, guint64 value)
 {
-	g_assert(i < g->qemu->len && cr < 5);
-	Note *n = g_ptr_array_index(g->qemu, i);
+	Note *n;
 	gsize len;
-	const guint8 *old = g_bytes_get_data(n->desc, &len);
-	g_autofree guint8 *q = g_memdup2(old, len);
+	const guint8 *old;
+	g_autofree guint8 *q = NULL;
+
+	g_assert(i < g->qemu->len && cr < 5);
+	n = g_ptr_array_index(g->qemu, i);
+	old = g_bytes_get_data(n->desc, &len);
+	q = g_memdup2(old, len);
 	put64(q + 392 + 8 * cr, value);
 	g_bytes_unref(n->desc);
 	n->desc = g_bytes_new(q, len);
@@ -221,6 +226,33 @@ void dumpgen_poke64(DumpGen *g, guint64 paddr, guint64 value)
 	guint8 b[8];
 	put64(b, value);
 	dumpgen_poke(g, paddr, b, sizeof(b));
+}
+
+void dumpgen_patch16(GByteArray *b, guint64 off, guint16 v)
+{
+	g_assert_cmpuint(off + 2, <=, b->len);
+	put16(b->data + off, v);
+}
+
+void dumpgen_patch32(GByteArray *b, guint64 off, guint32 v)
+{
+	g_assert_cmpuint(off + 4, <=, b->len);
+	put32(b->data + off, v);
+}
+
+void dumpgen_patch64(GByteArray *b, guint64 off, guint64 v)
+{
+	g_assert_cmpuint(off + 8, <=, b->len);
+	put64(b->data + off, v);
+}
+
+guint64 dumpgen_get64(const GByteArray *b, guint64 off)
+{
+	guint64 v;
+
+	g_assert_cmpuint(off + 8, <=, b->len);
+	memcpy(&v, b->data + off, 8);
+	return GUINT64_FROM_LE(v);
 }
 
 guint8 dumpgen_peek(DumpGen *g, guint64 paddr)
@@ -275,11 +307,13 @@ static guint pt_index(guint64 va, int level)
 
 static PtTable *pt_alloc(DumpGenPt *pt)
 {
+	PtTable *t;
+	static const guint8 zeros[PAGE];
+
 	g_assert(pt->pool + PAGE <= pt->pool_end);
-	PtTable *t = g_new0(PtTable, 1);
+	t = g_new0(PtTable, 1);
 	t->pa = pt->pool;
 	pt->pool += PAGE;
-	static const guint8 zeros[PAGE];
 	dumpgen_poke(pt->g, t->pa, zeros, PAGE);
 	g_ptr_array_add(pt->tables, t);
 	return t;
@@ -287,9 +321,11 @@ static PtTable *pt_alloc(DumpGenPt *pt)
 
 DumpGenPt *dumpgen_pt_new(DumpGen *g, int levels, guint64 pool, guint64 pool_size)
 {
+	DumpGenPt *pt;
+
 	g_assert(levels == 4 || levels == 5);
 	g_assert(pool % PAGE == 0);
-	DumpGenPt *pt = g_new0(DumpGenPt, 1);
+	pt = g_new0(DumpGenPt, 1);
 	pt->g = g;
 	pt->levels = levels;
 	pt->tables = g_ptr_array_new_with_free_func(g_free);
@@ -326,11 +362,14 @@ void dumpgen_pt_set_entry_bits(DumpGenPt *pt, guint64 bits)
 void dumpgen_pt_map(DumpGenPt *pt, guint64 va, guint64 pa, guint64 size)
 {
 	int target = size == PAGE ? 1 : size == 0x200000 ? 2 : 3;
+	PtTable *t;
+	guint i;
+
 	g_assert(size == PAGE || size == 0x200000 || size == 0x40000000);
 	g_assert(va % size == 0 && pa % size == 0);
-	PtTable *t = pt->root;
+	t = pt->root;
 	for (int level = pt->levels; level > target; level--) {
-		guint i = pt_index(va, level);
+		i = pt_index(va, level);
 		if (!t->child[i]) {
 			t->child[i] = pt_alloc(pt);
 			dumpgen_poke64(pt->g, t->pa + 8 * i,
@@ -338,7 +377,7 @@ void dumpgen_pt_map(DumpGenPt *pt, guint64 va, guint64 pa, guint64 size)
 		}
 		t = t->child[i];
 	}
-	guint i = pt_index(va, target);
+	i = pt_index(va, target);
 	g_assert(t->child[i] == NULL); /* a table is there already */
 	dumpgen_poke64(pt->g, t->pa + 8 * i,
 		       pa | DUMPGEN_PTE_PRESENT | DUMPGEN_PTE_RW |
@@ -353,8 +392,10 @@ void dumpgen_pt_map_range(DumpGenPt *pt, guint64 va, guint64 pa, guint64 len, gu
 
 guint64 dumpgen_pt_entry_addr(const DumpGenPt *pt, guint64 va, int level)
 {
+	const PtTable *t;
+
 	g_assert(level >= 1 && level <= pt->levels);
-	const PtTable *t = pt->root;
+	t = pt->root;
 	for (int l = pt->levels; l > level; l--) {
 		t = t->child[pt_index(va, l)];
 		if (!t)
@@ -393,6 +434,10 @@ static GPtrArray *build_note_segments(DumpGen *g)
 {
 	GPtrArray *segs = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
 	GPtrArray *order = g_ptr_array_new(); /* Note *, NULL = kdump empty terminator */
+	g_autoptr(GBytes) vmci = NULL;
+	Note vmci_note;
+	GByteArray *cur;
+
 	for (guint i = 0; i < g->prstatus->len; i++) {
 		g_ptr_array_add(order, g_ptr_array_index(g->prstatus, i));
 		if (g->flavour == DUMPGEN_KDUMP && g->split_notes)
@@ -402,12 +447,12 @@ static GPtrArray *build_note_segments(DumpGen *g)
 		g_ptr_array_add(order, g_ptr_array_index(g->qemu, i));
 	for (guint i = 0; i < g->extra->len; i++)
 		g_ptr_array_add(order, g_ptr_array_index(g->extra, i));
-	g_autoptr(GBytes) vmci = g->vmcoreinfo ? g_bytes_new(g->vmcoreinfo, strlen(g->vmcoreinfo)) : NULL;
-	Note vmci_note = { .name = (char *)"VMCOREINFO", .type = 0, .desc = vmci };
+	vmci = g->vmcoreinfo ? g_bytes_new(g->vmcoreinfo, strlen(g->vmcoreinfo)) : NULL;
+	vmci_note = (Note){ .name = (char *)"VMCOREINFO", .type = 0, .desc = vmci };
 	if (vmci)
 		g_ptr_array_add(order, &vmci_note); /* QEMU puts it last */
 
-	GByteArray *cur = NULL;
+	cur = NULL;
 	for (guint i = 0; i < order->len; i++) {
 		Note *n = g_ptr_array_index(order, i);
 		if (!cur || (g->split_notes && n)) {
@@ -423,31 +468,9 @@ static GPtrArray *build_note_segments(DumpGen *g)
 	return segs;
 }
 
-GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
+/* Memory, in add order or reversed: each load's offset is set. */
+static void append_memory(DumpGen *g, GByteArray *b)
 {
-	g_autoptr(GPtrArray) notes = build_note_segments(g);
-	guint32 phnum = notes->len + g->loads->len;
-	gsize phoff = sizeof(Elf64_Ehdr);
-	gsize shoff = g->pn_xnum ? phoff + (gsize)phnum * sizeof(Elf64_Phdr) : 0;
-	gsize hdr_end = phoff + (gsize)phnum * sizeof(Elf64_Phdr) + (g->pn_xnum ? sizeof(Elf64_Shdr) : 0);
-
-	GByteArray *b = g_byte_array_sized_new((guint)hdr_end);
-	g_byte_array_set_size(b, (guint)hdr_end);
-	memset(b->data, 0, b->len);
-	pad_to(b, 8);
-
-	/* Notes. */
-	g_autofree guint64 *note_off = g_new0(guint64, MAX(notes->len, 1));
-	guint64 notes_size = 0;
-	for (guint i = 0; i < notes->len; i++) {
-		GByteArray *seg = g_ptr_array_index(notes, i);
-		pad_to(b, 8);
-		note_off[i] = b->len;
-		notes_size += seg->len;
-		g_byte_array_append(b, seg->data, seg->len);
-	}
-
-	/* Memory, in add order or reversed. */
 	for (guint k = 0; k < g->loads->len; k++) {
 		guint i = g->reverse_data ? g->loads->len - 1 - k : k;
 		Load *l = &g_array_index(g->loads, Load, i);
@@ -461,9 +484,10 @@ GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
 			b->data[l->offset + j] = dumpgen_byte(l->paddr + j);
 		apply_overlay(g, b, l);
 	}
+}
 
-	/* ELF header. */
-	guint8 *e = b->data;
+static void write_ehdr(const DumpGen *g, guint8 *e, guint32 phnum, gsize phoff, gsize shoff)
+{
 	memcpy(e, ELFMAG, SELFMAG);
 	e[EI_CLASS] = ELFCLASS64;
 	e[EI_DATA] = ELFDATA2LSB;
@@ -480,9 +504,45 @@ GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
 	put16(e + offsetof(Elf64_Ehdr, e_shnum), g->pn_xnum ? 1 : 0);
 	if (g->pn_xnum)
 		put32(e + shoff + offsetof(Elf64_Shdr, sh_info), phnum);
+}
+
+GByteArray *dumpgen_build(DumpGen *g, DumpGenLayout *layout)
+{
+	g_autoptr(GPtrArray) notes = build_note_segments(g);
+	guint32 phnum = notes->len + g->loads->len;
+	gsize phoff = sizeof(Elf64_Ehdr);
+	gsize shoff = g->pn_xnum ? phoff + (gsize)phnum * sizeof(Elf64_Phdr) : 0;
+	gsize hdr_end = phoff + (gsize)phnum * sizeof(Elf64_Phdr) + (g->pn_xnum ? sizeof(Elf64_Shdr) : 0);
+
+	GByteArray *b = g_byte_array_sized_new((guint)hdr_end);
+	g_autofree guint64 *note_off = NULL;
+	guint64 notes_size;
+	guint8 *e;
+	guint8 *ph;
+
+	g_byte_array_set_size(b, (guint)hdr_end);
+	memset(b->data, 0, b->len);
+	pad_to(b, 8);
+
+	/* Notes. */
+	note_off = g_new0(guint64, MAX(notes->len, 1));
+	notes_size = 0;
+	for (guint i = 0; i < notes->len; i++) {
+		GByteArray *seg = g_ptr_array_index(notes, i);
+		pad_to(b, 8);
+		note_off[i] = b->len;
+		notes_size += seg->len;
+		g_byte_array_append(b, seg->data, seg->len);
+	}
+
+	append_memory(g, b);
+
+	/* ELF header. */
+	e = b->data;
+	write_ehdr(g, e, phnum, phoff, shoff);
 
 	/* Program headers: PT_NOTEs first, then PT_LOADs, as QEMU does. */
-	guint8 *ph = e + phoff;
+	ph = e + phoff;
 	for (guint i = 0; i < notes->len; i++, ph += sizeof(Elf64_Phdr)) {
 		GByteArray *seg = g_ptr_array_index(notes, i);
 		put32(ph + offsetof(Elf64_Phdr, p_type), PT_NOTE);
@@ -519,8 +579,10 @@ char *dumpgen_write_temp_data(const void *data, gsize len)
 	g_autoptr(GError) err = NULL;
 	char *path = NULL;
 	int fd = g_file_open_tmp("oopslab-dumpgen-XXXXXX.core", &path, &err);
+	const guint8 *p;
+
 	g_assert_no_error(err);
-	const guint8 *p = data;
+	p = data;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		g_assert_cmpint(n, >, 0);

@@ -8,8 +8,7 @@
  * Memory contents are dumpgen_byte(paddr), so any read can be checked
  * without keeping a copy.
  */
-#ifndef OL_DUMPGEN_H
-#define OL_DUMPGEN_H
+#pragma once
 
 #include <glib.h>
 
@@ -69,6 +68,13 @@ void dumpgen_set_cpu_cr(DumpGen *g, guint i, guint cr, guint64 value);
  * are dropped, as the dump would not hold them. */
 void dumpgen_poke(DumpGen *g, guint64 paddr, const void *data, gsize len);
 void dumpgen_poke64(DumpGen *g, guint64 paddr, guint64 value);
+
+/* Little-endian values in a built file B at OFF, which must lie inside it:
+ * how tests damage a dump and read its headers back. */
+void dumpgen_patch16(GByteArray *b, guint64 off, guint16 v);
+void dumpgen_patch32(GByteArray *b, guint64 off, guint32 v);
+void dumpgen_patch64(GByteArray *b, guint64 off, guint64 v);
+guint64 dumpgen_get64(const GByteArray *b, guint64 off);
 /* What dumpgen_build() will store at PADDR (if a PT_LOAD covers it). */
 guint8 dumpgen_peek(DumpGen *g, guint64 paddr);
 guint64 dumpgen_peek64(DumpGen *g, guint64 paddr);
@@ -129,5 +135,3 @@ static inline guint8 dumpgen_byte(guint64 paddr)
 /* Write BYTES to a new temporary file; returns its path (g_free + unlink). */
 char *dumpgen_write_temp(const GByteArray *bytes);
 char *dumpgen_write_temp_data(const void *data, gsize len);
-
-#endif /* OL_DUMPGEN_H */

@@ -178,11 +178,13 @@ static GByteArray *note_blob(KdumpGen *g, guint64 *vmci_in_blob)
 	/* Find the VMCOREINFO desc: notes are 4-aligned, name padded to 4. */
 	for (gsize pos = 0; pos + 12 <= blob->len;) {
 		guint32 namesz, descsz;
+		gsize desc;
+
 		memcpy(&namesz, blob->data + pos, 4);
 		memcpy(&descsz, blob->data + pos + 4, 4);
 		namesz = GUINT32_FROM_LE(namesz);
 		descsz = GUINT32_FROM_LE(descsz);
-		gsize desc = pos + 12 + ((namesz + 3) & ~3u);
+		desc = pos + 12 + ((namesz + 3) & ~3u);
 		if (namesz == 11 && memcmp(blob->data + pos + 12, "VMCOREINFO", 11) == 0)
 			*vmci_in_blob = desc;
 		pos = desc + ((descsz + 3) & ~3u);
@@ -231,47 +233,33 @@ static guint32 codec_flag(OlDumpCodec c)
 	return f[c];
 }
 
-GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
+/* The disk_dump_header at H. */
+static void write_header(const KdumpGen *g, guint8 *h, guint32 sub_hdr_size, guint32 bitmap_blocks)
 {
-	guint64 vmci_in_blob = 0;
-	g_autoptr(GByteArray) notes = note_blob(g, &vmci_in_blob);
-	gboolean has_notes = g->version >= 4 && notes->len > 0;
-	gboolean has_vmci = g->version >= 3 && g->vmcoreinfo;
-	/* Version 3 has no note blob: VMCOREINFO alone after the sub-header. */
-	gsize blob_len = has_notes ? notes->len : has_vmci ? strlen(g->vmcoreinfo) : 0;
-	guint32 sub_hdr_size = (guint32)((104 + blob_len + BS - 1) / BS);
-	guint64 half_blocks = (g->max_mapnr / 8 + BS - 1) / BS;
-	if (half_blocks == 0)
-		half_blocks = 1;
-	guint32 bitmap_blocks = (guint32)(2 * half_blocks);
-	guint64 bitmap_off = (guint64)(1 + sub_hdr_size) * BS;
-	guint64 half = half_blocks * BS;
-	guint64 desc_off = bitmap_off + 2 * half;
+	guint32 status;
 
-	/* Which PFNs get a desc: dumped ones (inside the split range). */
-	g_autoptr(GArray) pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
-	for (guint64 p = 0; p < g->max_mapnr; p++)
-		if (bit(g->dumped, p) && (!g->split || (p >= g->start && p < g->end)))
-			g_array_append_val(pfns, p);
-	guint64 n = pfns->len;
-	guint64 data_off = desc_off + n * 24;
-
-	GByteArray *b = g_byte_array_new();
-	g_byte_array_set_size(b, (guint)data_off);
-	memset(b->data, 0, b->len);
-	guint8 *h = b->data;
 	memcpy(h, "KDUMP   ", 8);
 	put32(h + 8, (guint32)g->version);
 	memcpy(h + 12 + 4 * 65, "x86_64", 6);
-	guint32 status = codec_flag(g->codec) | (g->n_missing ? 0x8 : 0);
+	status = codec_flag(g->codec) | (g->n_missing ? 0x8 : 0);
 	put32(h + 424, status);
 	put32(h + 428, BS);
 	put32(h + 432, sub_hdr_size);
 	put32(h + 436, bitmap_blocks);
 	put32(h + 440, (guint32)MIN(g->max_mapnr, G_MAXUINT32));
 	put32(h + 460, 2);
+}
 
-	guint8 *s = b->data + BS;
+/* The kdump_sub_header in block 1 and the note blob (or, in version 3,
+ * VMCOREINFO alone) after it: the file offset of VMCOREINFO, or 0. */
+static guint64 write_sub_header(const KdumpGen *g, GByteArray *b, const GByteArray *notes, gboolean has_notes,
+				gboolean has_vmci, guint64 vmci_in_blob)
+{
+	guint8 *s;
+	guint64 blob_off;
+	guint64 vmci_off;
+
+	s = b->data + BS;
 	put64(s + 0, 0x1000000);                  /* phys_base */
 	if (g->version >= 1)
 		put32(s + 8, g->dump_level);
@@ -280,8 +268,8 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 		put64(s + 16, g->start);
 		put64(s + 24, g->end);
 	}
-	guint64 blob_off = BS + 104;
-	guint64 vmci_off = 0;
+	blob_off = BS + 104;
+	vmci_off = 0;
 	if (has_notes) {
 		memcpy(b->data + blob_off, notes->data, notes->len);
 		put64(s + 48, blob_off);
@@ -303,22 +291,22 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 		}
 		put64(s + 96, g->max_mapnr);
 	}
-	memcpy(b->data + bitmap_off, g->ram, (g->max_mapnr + 7) / 8);
-	memcpy(b->data + bitmap_off + half, g->dumped, (g->max_mapnr + 7) / 8);
-	/* Bits past max_mapnr stay clear, as writers leave them. */
-	for (guint64 p = g->max_mapnr; p < ((g->max_mapnr + 7) / 8) * 8; p++) {
-		set_bit(b->data + bitmap_off, p, FALSE);
-		set_bit(b->data + bitmap_off + half, p, FALSE);
-	}
+	return vmci_off;
+}
 
-	/* Page data. */
-	guint64 zero_page = 0;
+/* Page data after the descs, and the descs at DESC_OFF, for PFNS. */
+static void write_pages(const KdumpGen *g, GByteArray *b, const GArray *pfns, guint64 desc_off)
+{
+	guint64 n = pfns->len;
+	guint64 zero_page;
+	guint8 page[2 * BS], out[4 * BS];
+
+	zero_page = 0;
 	if (g->shared_zero) {
 		zero_page = b->len;
 		g_byte_array_set_size(b, b->len + BS);
 		memset(b->data + zero_page, 0, BS);
 	}
-	guint8 page[2 * BS], out[4 * BS];
 	for (guint64 i = 0; i < n; i++) {
 		guint64 pfn = g_array_index(pfns, guint64, i);
 		guint8 pd[24] = { 0 };
@@ -343,6 +331,60 @@ GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
 			memset(pd, 0, sizeof(pd)); /* never written */
 		memcpy(b->data + desc_off + i * 24, pd, sizeof(pd));
 	}
+}
+
+GByteArray *kdumpgen_build(KdumpGen *g, KdumpGenLayout *layout)
+{
+	guint64 vmci_in_blob = 0;
+	g_autoptr(GByteArray) notes = note_blob(g, &vmci_in_blob);
+	gboolean has_notes = g->version >= 4 && notes->len > 0;
+	gboolean has_vmci = g->version >= 3 && g->vmcoreinfo;
+	/* Version 3 has no note blob: VMCOREINFO alone after the sub-header. */
+	gsize blob_len = has_notes ? notes->len : has_vmci ? strlen(g->vmcoreinfo) : 0;
+	guint32 sub_hdr_size = (guint32)((104 + blob_len + BS - 1) / BS);
+	guint64 half_blocks = (g->max_mapnr / 8 + BS - 1) / BS;
+	guint32 bitmap_blocks;
+	guint64 bitmap_off;
+	guint64 half;
+	guint64 desc_off;
+	g_autoptr(GArray) pfns = NULL;
+	guint64 n;
+	guint64 data_off;
+	GByteArray *b;
+	guint64 blob_off;
+	guint64 vmci_off;
+
+	if (half_blocks == 0)
+		half_blocks = 1;
+	bitmap_blocks = (guint32)(2 * half_blocks);
+	bitmap_off = (guint64)(1 + sub_hdr_size) * BS;
+	half = half_blocks * BS;
+	desc_off = bitmap_off + 2 * half;
+
+	/* Which PFNs get a desc: dumped ones (inside the split range). */
+	pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
+	for (guint64 p = 0; p < g->max_mapnr; p++)
+		if (bit(g->dumped, p) && (!g->split || (p >= g->start && p < g->end)))
+			g_array_append_val(pfns, p);
+	n = pfns->len;
+	data_off = desc_off + n * 24;
+
+	b = g_byte_array_new();
+	g_byte_array_set_size(b, (guint)data_off);
+	memset(b->data, 0, b->len);
+	write_header(g, b->data, sub_hdr_size, bitmap_blocks);
+
+	blob_off = BS + 104;
+	vmci_off = write_sub_header(g, b, notes, has_notes, has_vmci, vmci_in_blob);
+	memcpy(b->data + bitmap_off, g->ram, (g->max_mapnr + 7) / 8);
+	memcpy(b->data + bitmap_off + half, g->dumped, (g->max_mapnr + 7) / 8);
+	/* Bits past max_mapnr stay clear, as writers leave them. */
+	for (guint64 p = g->max_mapnr; p < ((g->max_mapnr + 7) / 8) * 8; p++) {
+		set_bit(b->data + bitmap_off, p, FALSE);
+		set_bit(b->data + bitmap_off + half, p, FALSE);
+	}
+
+	write_pages(g, b, pfns, desc_off);
 
 	if (layout) {
 		*layout = (KdumpGenLayout){
@@ -386,6 +428,9 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 	GRand *rnd = g_rand_new_with_seed(opt->seed);
 	GByteArray *out = g_byte_array_new();
 	guint8 head[4096] = { 0 };
+	g_autoptr(GArray) recs = NULL;
+	guint8 end[16];
+
 	memcpy(head, "makedumpfile", 12);
 	put_be64(head + 16, 1);
 	put_be64(head + 24, 1);
@@ -399,14 +444,15 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 			junk[i] = (guint8)g_rand_int(rnd);
 		for (guint i = 0; i < 40; i++) {
 			guint64 a = g_rand_int_range(rnd, 0, (gint32)plain->len);
-			guint64 l = g_rand_int_range(rnd, 1, (gint32)MIN(plain->len - a, 3 * opt->record_size) + 1);
+			guint64 l = g_rand_int_range(rnd, 1,
+						     (gint32)MIN(plain->len - a, 3 * opt->record_size) + 1);
 			add_record(out, a, junk + a, l);
 		}
 		/* And once over everything, as QEMU writes bitmap blocks twice. */
 		add_record(out, 0, junk, plain->len);
 	}
 
-	g_autoptr(GArray) recs = g_array_new(FALSE, FALSE, sizeof(Rec));
+	recs = g_array_new(FALSE, FALSE, sizeof(Rec));
 	for (guint64 off = 0; off < plain->len; off += opt->record_size) {
 		Rec r = { off, MIN(opt->record_size, plain->len - off) };
 		if (opt->skip_zero && !opt->overwrite && all_zero(plain->data + r.off, r.len) &&
@@ -426,7 +472,6 @@ GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt)
 		const Rec *r = &g_array_index(recs, Rec, i);
 		add_record(out, r->off, plain->data + r->off, r->len);
 	}
-	guint8 end[16];
 	memset(end, 0xff, sizeof(end));
 	g_byte_array_append(out, end, sizeof(end));
 	g_rand_free(rnd);

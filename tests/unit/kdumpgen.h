@@ -11,8 +11,7 @@
  *
  * Page contents are dumpgen_byte(paddr), except pages set to zeros.
  */
-#ifndef OL_KDUMPGEN_H
-#define OL_KDUMPGEN_H
+#pragma once
 
 #include <glib.h>
 
@@ -72,5 +71,3 @@ typedef struct {
 	guint32 seed;
 } KdumpGenFlat;
 GByteArray *kdumpgen_flatten(const GByteArray *plain, const KdumpGenFlat *opt);
-
-#endif /* OL_KDUMPGEN_H */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Console log parsing: stage markers, module sections, panic lines. */
 #include <glib.h>
 #include <glib/gstdio.h>

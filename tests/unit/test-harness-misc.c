@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON writer, domain XML and lab manifest of the harness. */
 #include <glib.h>
 #include <glib/gstdio.h>

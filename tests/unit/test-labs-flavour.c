@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The manifest's kernel flavours (harness/labs.c): canonical flavour sets,
  * a lab's flavours= added to the run's, KEY.FLAVOUR overrides (the first

@@ -116,7 +116,8 @@ static void test_mapped_sees_writes(void)
 	ol_dump_live_invalidate(d);
 	g_assert_cmpuint(ol_dump_live_generation(d), ==, 1);
 	/* read-only: the mapping cannot be written through */
-	g_assert_cmpint(mprotect((void *)((guintptr)p & ~(guintptr)(K4 - 1)), K4, PROT_READ | PROT_WRITE), ==, -1);
+	g_assert_cmpint(mprotect((void *)((guintptr)p & ~(guintptr)(K4 - 1)), K4, PROT_READ | PROT_WRITE),
+			==, -1);
 	g_assert_cmpint(errno, ==, EACCES);
 	close(fd);
 }
@@ -125,7 +126,8 @@ static void test_bad_layout(void)
 {
 	int fd = make_ram();
 	const OlLiveRange past_end[] = {{.gpa = 0, .size = 4 * M1, .offset = 3 * M1}};
-	const OlLiveRange overlap[] = {{.gpa = 0, .size = 2 * M1, .offset = 0}, {.gpa = M1, .size = M1, .offset = 4 * M1}};
+	const OlLiveRange overlap[] = {{.gpa = 0, .size = 2 * M1, .offset = 0},
+				       {.gpa = M1, .size = M1, .offset = 4 * M1}};
 	const OlLiveRange empty[] = {{.gpa = 0, .size = 0, .offset = 0}};
 	g_autoptr(OlDump) d = NULL;
 	GError *err;
@@ -165,8 +167,8 @@ static GError *backing_read(void *ctx, guint64 paddr, void *buf, gsize len)
 	g_assert_cmpuint(paddr % K4, ==, 0);
 	g_assert_cmpuint(len, ==, K4);
 	if (paddr + len > 64 * K4)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT, "no page at 0x%" G_GINT64_MODIFIER "x",
-				   paddr);
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
+				   "no page at 0x%" G_GINT64_MODIFIER "x", paddr);
 	memcpy(buf, b->ram + paddr, len);
 	return NULL;
 }

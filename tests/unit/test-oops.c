@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The oops parser on real console logs from every lab (tests/golden/console/
  * LAB.log), against the expected reports next to them (LAB.json, the
@@ -131,7 +132,8 @@ static const struct {
 static void check_sanitizer(gconstpointer data)
 {
 	guint i = GPOINTER_TO_UINT(data);
-	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "golden", "console", sanitizer_goldens[i].log, NULL);
+	g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "golden", "console",
+						      sanitizer_goldens[i].log, NULL);
 	g_autofree char *text = NULL;
 	g_autoptr(Oops) o = NULL;
 
@@ -164,7 +166,8 @@ static void test_findings(void)
 {
 	g_autofree char *warn = golden_text("warn-nonfatal.log"), *null = golden_text("null-deref.log");
 	g_autofree char *both = g_strconcat(warn, null, NULL);
-	g_autoptr(GPtrArray) one = oops_parse_all(warn), two = oops_parse_all(both), kasan = NULL, none = NULL;
+	g_autoptr(GPtrArray) one = oops_parse_all(warn), two = oops_parse_all(both);
+	g_autoptr(GPtrArray) kasan = NULL, none = NULL;
 	g_autofree char *kasan_text = golden_text("slab-out-of-bounds.log");
 	const Oops *o;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The kernel log reader (printk.c) and the panic message / utsname of
  * sysinfo.c, on synthetic dumps: a lockless ring written the way the
@@ -452,7 +453,8 @@ static void test_lockless_missing_page(void)
 	log = read_log(t);
 	g_assert_cmpuint(log->records->len, ==, 8);
 	for (guint i = 0; i < 8; i++)
-		g_assert_true((((OlPrintkRecord *)log->records->pdata[i])->problem != NULL) == (i >= 2 && i <= 6));
+		g_assert_true((((OlPrintkRecord *)log->records->pdata[i])->problem != NULL) ==
+			      (i >= 2 && i <= 6));
 	rec = log->records->pdata[2];
 	g_assert_nonnull(strstr(rec->problem, "0xffff888000420fb0 is not in the dump"));
 	rec = log->records->pdata[7];
@@ -533,7 +535,8 @@ static void test_lockless_random_damage(void)
 		g_autoptr(GError) err = NULL;
 
 		fx_init(&f);
-		ring_init(&r, 4, 9, (guint64)g_test_rand_int_range(0, 1000), (guint64)g_test_rand_int_range(0, 5000));
+		ring_init(&r, 4, 9, (guint64)g_test_rand_int_range(0, 1000),
+			  (guint64)g_test_rand_int_range(0, 5000));
 		for (int i = 0; i < 12; i++)
 			ring_add_str(&r, (guint64)i, (guint64)i * 1000, "some line of text\nand more");
 		for (int i = 0; i < 8; i++) {
@@ -542,12 +545,14 @@ static void test_lockless_random_damage(void)
 			r.data[g_test_rand_int_range(0, 512)] = (guint8)g_test_rand_int();
 		}
 		if (g_test_rand_bit())
-			r.tail_id = ((guint64)g_test_rand_int() << 32 | (guint32)g_test_rand_int()) & DESC_ID_MASK;
+			r.tail_id = ((guint64)g_test_rand_int() << 32 | (guint32)g_test_rand_int()) &
+				    DESC_ID_MASK;
 		ring_install(&f, &r);
 		t = fx_open(&f);
 		err = ol_printk_read_log(ol_target_kmem(t), &log);
 		if (!err) {
-			g_autofree char *text = ol_printk_format(log, OL_PRINTK_SHOW_TIME | OL_PRINTK_SHOW_LEVEL);
+			g_autofree char *text = ol_printk_format(log,
+								 OL_PRINTK_SHOW_TIME | OL_PRINTK_SHOW_LEVEL);
 
 			g_assert_nonnull(text);
 		}
@@ -558,8 +563,8 @@ static void test_lockless_random_damage(void)
 
 /* ---- legacy log_buf ------------------------------------------------------ */
 
-static gsize legacy_record(guint8 *buf, gsize at, guint64 ts, guint8 level, const char *text, const char *dict,
-			   gsize dict_len, gsize pad)
+static gsize legacy_record(guint8 *buf, gsize at, guint64 ts, guint8 level, const char *text,
+			   const char *dict, gsize dict_len, gsize pad)
 {
 	guint16 text_len = (guint16)strlen(text), dl = (guint16)dict_len;
 	guint16 len = (guint16)((16 + text_len + dict_len + pad + 3) & ~3u);
@@ -586,8 +591,8 @@ static void legacy_install(Fx *f, const guint8 *buf, guint32 len, guint32 first,
 			       "SYMBOL(log_buf)=%" G_GINT64_MODIFIER "x\nSYMBOL(log_buf_len)=%" G_GINT64_MODIFIER
 			       "x\nSYMBOL(log_first_idx)=%" G_GINT64_MODIFIER "x\nSYMBOL(clear_idx)=%" G_GINT64_MODIFIER
 			       "x\nSYMBOL(log_next_idx)=%" G_GINT64_MODIFIER "x\n%s",
-			       VAR_LOG_BUF, VAR_LOG_BUF_LEN, VAR_LOG_FIRST_IDX, VAR_LOG_FIRST_IDX, VAR_LOG_NEXT_IDX,
-			       log_vmcoreinfo);
+			       VAR_LOG_BUF, VAR_LOG_BUF_LEN, VAR_LOG_FIRST_IDX, VAR_LOG_FIRST_IDX,
+			       VAR_LOG_NEXT_IDX, log_vmcoreinfo);
 }
 
 /* Oldest records at the end of the buffer, a zero-length wrap marker, the

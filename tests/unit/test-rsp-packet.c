@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RSP framing: checksums, escaping, split packets, bad input. */
 #include <glib.h>
 #include <string.h>
@@ -16,7 +17,8 @@ static char *feed(RspReader *r, const char *text, gsize len, GPtrArray *payloads
 		case RSP_EV_PACKET:
 			g_string_append_c(ev, 'P');
 			if (payloads)
-				g_ptr_array_add(payloads, g_strndup((char *)r->payload->data, r->payload->len));
+				g_ptr_array_add(payloads,
+						g_strndup((char *)r->payload->data, r->payload->len));
 			break;
 		case RSP_EV_BAD_CHECKSUM:
 			g_string_append_c(ev, 'B');

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The RSP server end to end over a socketpair, on a synthetic dump. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -151,6 +152,14 @@ static char *exchange(Fixture *f, const char *payload)
 	return reply;
 }
 
+/* Send PAYLOAD: the reply is WANT. */
+static void expect_reply(Fixture *f, const char *payload, const char *want)
+{
+	g_autofree char *reply = exchange(f, payload);
+
+	g_assert_cmpstr(reply, ==, want);
+}
+
 static void le_hex(GString *s, guint64 v, guint bytes)
 {
 	for (guint i = 0; i < bytes; i++)
@@ -160,24 +169,20 @@ static void le_hex(GString *s, guint64 v, guint bytes)
 static void test_handshake(Fixture *f, gconstpointer u)
 {
 	g_autofree char *sup = exchange(f, "qSupported:multiprocess+;swbreak+;xmlRegisters=i386");
-	g_autofree char *empty = exchange(f, "vMustReplyEmpty");
-	g_autofree char *noack = NULL, *stop = NULL, *qc = NULL, *crc = NULL, *att = NULL;
+	g_autofree char *stop = NULL, *att = NULL;
 
 	g_assert_nonnull(strstr(sup, "PacketSize=20000"));
 	g_assert_nonnull(strstr(sup, "QStartNoAckMode+"));
 	g_assert_nonnull(strstr(sup, "qXfer:features:read+"));
 	g_assert_null(strstr(sup, "multiprocess"));
-	g_assert_cmpstr(empty, ==, "");
-	noack = exchange(f, "QStartNoAckMode");
-	g_assert_cmpstr(noack, ==, "OK");
+	expect_reply(f, "vMustReplyEmpty", "");
+	expect_reply(f, "QStartNoAckMode", "OK");
 	f->no_ack = TRUE;
 	stop = exchange(f, "?");
 	/* no vmlinux: no CPU is "not halted" readable, so CPU 0 */
 	g_assert_cmpstr(stop, ==, "T05thread:1;core:0;");
-	qc = exchange(f, "qC");
-	g_assert_cmpstr(qc, ==, "QC1");
-	crc = exchange(f, "qCRC:0,10");
-	g_assert_cmpstr(crc, ==, "");
+	expect_reply(f, "qC", "QC1");
+	expect_reply(f, "qCRC:0,10", "");
 	att = exchange(f, "qAttached");
 	g_assert_cmpstr(att, ==, "1");
 }
@@ -384,9 +389,7 @@ static void test_monitor_empty(Fixture *f, gconstpointer u)
 
 static void test_detach(Fixture *f, gconstpointer u)
 {
-	g_autofree char *d = exchange(f, "D");
-
-	g_assert_cmpstr(d, ==, "OK");
+	expect_reply(f, "D", "OK");
 	/* the server returns by itself, with our end still open */
 	for (int i = 0; i < 1000 && !g_atomic_int_get(&f->served); i++)
 		g_usleep(10000);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ps state letter of a task, as the kernel's get_task_state() gives it. */
 #include <glib.h>
 

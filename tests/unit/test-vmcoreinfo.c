@@ -55,17 +55,27 @@ static void test_lookup(void)
 {
 	gsize n = 99;
 	const char *v = ol_vmcoreinfo_lookup(info, LEN, "OSRELEASE", &n);
+	g_autofree char *rel = NULL;
+	g_autofree char *last = NULL;
+	g_autofree char *empty = NULL;
+	g_autofree char *flag = NULL;
+	gsize cut;
+	g_autofree char *copy = NULL;
+	static const char padded[] = "A=1\n\0B=2\n";
+	static const char dup[] = "K=1\nK=2\n";
+	g_autofree char *first = NULL;
+
 	g_assert_nonnull(v);
 	g_assert_cmpuint(n, ==, strlen("6.1.0-oopslab"));
 	g_assert_cmpint(strncmp(v, "6.1.0-oopslab\n", n + 1), ==, 0);
 
-	g_autofree char *rel = ol_vmcoreinfo_dup(info, LEN, "OSRELEASE");
+	rel = ol_vmcoreinfo_dup(info, LEN, "OSRELEASE");
 	g_assert_cmpstr(rel, ==, "6.1.0-oopslab");
-	g_autofree char *last = ol_vmcoreinfo_dup(info, LEN, "CRASHTIME");
+	last = ol_vmcoreinfo_dup(info, LEN, "CRASHTIME");
 	g_assert_cmpstr(last, ==, "1700000000");
-	g_autofree char *empty = ol_vmcoreinfo_dup(info, LEN, "NUMBER(empty)");
+	empty = ol_vmcoreinfo_dup(info, LEN, "NUMBER(empty)");
 	g_assert_cmpstr(empty, ==, "");
-	g_autofree char *flag = ol_vmcoreinfo_dup(info, LEN, "CONFIG_KALLSYMS");
+	flag = ol_vmcoreinfo_dup(info, LEN, "CONFIG_KALLSYMS");
 	g_assert_cmpstr(flag, ==, "y");
 
 	/* Whole keys at the start of a line only. */
@@ -78,33 +88,34 @@ static void test_lookup(void)
 	g_assert_null(ol_vmcoreinfo_lookup("", 0, "OSRELEASE", NULL));
 
 	/* LEN bounds the search: the text need not be NUL-terminated. */
-	gsize cut = (gsize)(strstr(info, "PAGESIZE=") - info) + strlen("PAGESIZE=40");
-	g_autofree char *copy = g_memdup2(info, cut); /* no NUL after it */
+	cut = (gsize)(strstr(info, "PAGESIZE=") - info) + strlen("PAGESIZE=40");
+	copy = g_memdup2(info, cut); /* no NUL after it */
 	v = ol_vmcoreinfo_lookup(copy, cut, "PAGESIZE", &n);
 	g_assert_nonnull(v);
 	g_assert_cmpuint(n, ==, 2);
 	g_assert_null(ol_vmcoreinfo_lookup(copy, cut, "KERNELOFFSET", NULL));
 
 	/* A NUL ends the text (notes are zero-padded). */
-	static const char padded[] = "A=1\n\0B=2\n";
 	g_assert_nonnull(ol_vmcoreinfo_lookup(padded, sizeof(padded) - 1, "A", NULL));
 	g_assert_null(ol_vmcoreinfo_lookup(padded, sizeof(padded) - 1, "B", NULL));
 
 	/* Duplicate keys: the first wins. */
-	static const char dup[] = "K=1\nK=2\n";
-	g_autofree char *first = ol_vmcoreinfo_dup(dup, sizeof(dup) - 1, "K");
+	first = ol_vmcoreinfo_dup(dup, sizeof(dup) - 1, "K");
 	g_assert_cmpstr(first, ==, "1");
 }
 
 static void test_bases(void)
 {
+	guint64 u;
+	gint64 s;
+
 	g_assert_true(ol_vmcoreinfo_key_is_hex("SYMBOL(swapper_pg_dir)"));
 	g_assert_true(ol_vmcoreinfo_key_is_hex("KERNELOFFSET"));
 	g_assert_false(ol_vmcoreinfo_key_is_hex("NUMBER(phys_base)"));
 	g_assert_false(ol_vmcoreinfo_key_is_hex("SIZE(list_head)"));
 	g_assert_false(ol_vmcoreinfo_key_is_hex("PAGESIZE"));
 
-	guint64 u = 0;
+	u = 0;
 	g_assert_no_error(ol_vmcoreinfo_get_u64(info, LEN, "SYMBOL(swapper_pg_dir)", &u));
 	g_assert_cmphex(u, ==, 0xffffffff9a60a000ULL);
 	g_assert_no_error(ol_vmcoreinfo_get_u64(info, LEN, "KERNELOFFSET", &u));
@@ -129,7 +140,7 @@ static void test_bases(void)
 	g_assert_no_error(ol_vmcoreinfo_get_u64(info, LEN, "CRASHTIME", &u));
 	g_assert_cmpuint(u, ==, 1700000000);
 
-	gint64 s = 0;
+	s = 0;
 	g_assert_no_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(negative)", &s));
 	g_assert_cmpint(s, ==, -5);
 	g_assert_no_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(min)", &s));
@@ -144,30 +155,35 @@ static void test_bases(void)
 
 static void test_errors(void)
 {
+	static const struct {
+		gboolean s64;
+		const char *key;
+		OlDumpError code;
+		const char *want;
+	} cases[] = {
+		{ FALSE, "NUMBER(nothere)", OL_DUMP_ERROR_NOT_PRESENT, "no NUMBER(nothere)" },
+		{ TRUE, "NUMBER(nothere)", OL_DUMP_ERROR_NOT_PRESENT, "NUMBER(nothere)" },
+		{ FALSE, "NUMBER(negative)", OL_DUMP_ERROR_CORRUPT, "negative" },
+		{ TRUE, "NUMBER(toobig)", OL_DUMP_ERROR_CORRUPT, "NUMBER(toobig)" },
+		{ TRUE, "NUMBER(VMALLOC_START)", OL_DUMP_ERROR_CORRUPT, "signed" },
+		{ FALSE, "SIZE(u64over)", OL_DUMP_ERROR_CORRUPT, "SIZE(u64over)=18446744073709551616 is not a decimal" },
+		{ FALSE, "NUMBER(empty)", OL_DUMP_ERROR_CORRUPT, "NUMBER(empty)= " },
+		{ FALSE, "NUMBER(junk)", OL_DUMP_ERROR_CORRUPT, "12a" },
+		{ FALSE, "SYMBOL(junk)", OL_DUMP_ERROR_CORRUPT, "hexadecimal" },
+		{ FALSE, "SYMBOL(long)", OL_DUMP_ERROR_CORRUPT, "SYMBOL(long)" },
+		{ FALSE, "CONFIG_KALLSYMS", OL_DUMP_ERROR_CORRUPT, "CONFIG_KALLSYMS=y" },
+	};
 	guint64 u = 77;
 	gint64 s = 77;
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(nothere)", &u),
-		     OL_DUMP_ERROR_NOT_PRESENT, "no NUMBER(nothere)");
-	expect_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(nothere)", &s),
-		     OL_DUMP_ERROR_NOT_PRESENT, "NUMBER(nothere)");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(negative)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "negative");
-	expect_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(toobig)", &s),
-		     OL_DUMP_ERROR_CORRUPT, "NUMBER(toobig)");
-	expect_error(ol_vmcoreinfo_get_s64(info, LEN, "NUMBER(VMALLOC_START)", &s),
-		     OL_DUMP_ERROR_CORRUPT, "signed");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "SIZE(u64over)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "SIZE(u64over)=18446744073709551616 is not a decimal");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(empty)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "NUMBER(empty)= ");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "NUMBER(junk)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "12a");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "SYMBOL(junk)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "hexadecimal");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "SYMBOL(long)", &u),
-		     OL_DUMP_ERROR_CORRUPT, "SYMBOL(long)");
-	expect_error(ol_vmcoreinfo_get_u64(info, LEN, "CONFIG_KALLSYMS", &u),
-		     OL_DUMP_ERROR_CORRUPT, "CONFIG_KALLSYMS=y");
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (cases[i].s64)
+			expect_error(ol_vmcoreinfo_get_s64(info, LEN, cases[i].key, &s), cases[i].code,
+				     cases[i].want);
+		else
+			expect_error(ol_vmcoreinfo_get_u64(info, LEN, cases[i].key, &u), cases[i].code,
+				     cases[i].want);
+	}
 	/* Out-parameters untouched on error. */
 	g_assert_cmpuint(u, ==, 77);
 	g_assert_cmpint(s, ==, 77);
@@ -177,22 +193,29 @@ static void test_from_dump(void)
 {
 	/* The note is copied up to its first NUL: zero padding is not text. */
 	g_autoptr(DumpGen) g = dumpgen_new(DUMPGEN_QEMU);
+	static const char padded[] = "OSRELEASE=6.1.0\nNUMBER(phys_base)=16777216\n\0\0\0\0\0\0";
+	g_autoptr(GByteArray) b = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(GError) err = NULL;
+	gsize len;
+	const char *text;
+	guint64 phys_base;
+
 	dumpgen_add_cpu(g, 1, 0, TRUE, 440);
 	dumpgen_add_load(g, 0, 0x100, 0x100);
-	static const char padded[] = "OSRELEASE=6.1.0\nNUMBER(phys_base)=16777216\n\0\0\0\0\0\0";
 	dumpgen_add_note(g, "VMCOREINFO", 0, padded, sizeof(padded));
-	g_autoptr(GByteArray) b = dumpgen_build(g, NULL);
-	g_autofree char *path = dumpgen_write_temp(b);
-	g_autoptr(OlDump) d = NULL;
-	g_autoptr(GError) err = ol_dump_open(path, &d);
+	b = dumpgen_build(g, NULL);
+	path = dumpgen_write_temp(b);
+	err = ol_dump_open(path, &d);
 	g_unlink(path);
 	g_assert_no_error(err);
 
-	gsize len = 0;
-	const char *text = ol_dump_vmcoreinfo(d, &len);
+	len = 0;
+	text = ol_dump_vmcoreinfo(d, &len);
 	g_assert_cmpstr(text, ==, "OSRELEASE=6.1.0\nNUMBER(phys_base)=16777216\n");
 	g_assert_cmpuint(len, ==, strlen(text));
-	guint64 phys_base = 0;
+	phys_base = 0;
 	g_assert_no_error(ol_vmcoreinfo_get_u64(text, len, "NUMBER(phys_base)", &phys_base));
 	g_assert_cmphex(phys_base, ==, 0x1000000);
 }

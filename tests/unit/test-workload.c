@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The workload's pure parts: the cpio writer, modules.dep closures, .ko
  * modinfo, bzImage headers, the domain XML's share and panic device, the
  * console's panic times, lab directories. */
@@ -166,8 +167,8 @@ static void test_bzimage(void)
 
 static void test_domain_xml(void)
 {
-	DomainSpec s = {.name = "n", .accel = ACCEL_TCG, .memory_mib = 64, .cpus = 1, .kernel = "k", .initrd = "i",
-			.cmdline = "c", .console_path = "/c.log"};
+	DomainSpec s = {.name = "n", .accel = ACCEL_TCG, .memory_mib = 64, .cpus = 1, .kernel = "k",
+			.initrd = "i", .cmdline = "c", .console_path = "/c.log"};
 	g_autofree char *plain = domain_xml(&s);
 	g_autofree char *shared = NULL, *rw = NULL;
 

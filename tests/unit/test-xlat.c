@@ -128,14 +128,16 @@ static void expect_not_mapped(OlDump *d, OlXlat *x, guint64 va, const char *subs
 	guint64 pa = 0x1111, size = 0x2222;
 	g_autofree char *name = g_strdup_printf("virtual address " X64 " not mapped", va);
 	GError *err = ol_xlat_translate(x, va, &pa, &size);
+	guint8 buf[8];
+	gsize done;
+
 	g_assert_cmphex(pa, ==, 0x1111); /* out-params untouched */
 	g_assert_cmphex(size, ==, 0x2222);
 	g_assert_nonnull(err);
 	g_assert_nonnull(strstr(err->message, name));
 	expect_error(d, err, OL_DUMP_ERROR_NOT_PRESENT, substr);
 
-	guint8 buf[8];
-	gsize done = 99;
+	done = 99;
 	err = ol_xlat_read(x, va, buf, sizeof(buf), &done);
 	g_assert_cmpuint(done, ==, 0);
 	expect_error(d, err, OL_DUMP_ERROR_NOT_PRESENT, substr);
@@ -156,14 +158,27 @@ static void test_page_sizes(gconstpointer data)
 	int levels = GPOINTER_TO_INT(data);
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, levels, POOL, POOL_SIZE);
+	guint64 dmap;
+	guint64 vmalloc;
+	guint64 va4k, va2m, va1g;
+	guint64 pat2m, pat1g;
+	guint64 e;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	guint8 buf[16];
+	gsize done;
+
 	/* NX, protection keys and software bits set everywhere: ignored. */
 	dumpgen_pt_set_entry_bits(pt, DUMPGEN_PTE_NX | (G_GUINT64_CONSTANT(0xf) << 59) |
 					      (G_GUINT64_CONSTANT(0x7f) << 52) | (1u << 5) | (1u << 6));
 
-	guint64 dmap = levels == 5 ? G_GUINT64_CONSTANT(0xff11000000000000) : DMAP;
-	guint64 vmalloc = levels == 5 ? G_GUINT64_CONSTANT(0xffa0000000000000) : VMALLOC;
-	guint64 va4k = vmalloc + 0x1000, va2m = dmap + M2, va1g = dmap + G1;
-	guint64 pat2m = dmap + 2 * M2, pat1g = dmap + 2 * G1;
+	dmap = levels == 5 ? G_GUINT64_CONSTANT(0xff11000000000000) : DMAP;
+	vmalloc = levels == 5 ? G_GUINT64_CONSTANT(0xffa0000000000000) : VMALLOC;
+	va4k = vmalloc + 0x1000;
+	va2m = dmap + M2;
+	va1g = dmap + G1;
+	pat2m = dmap + 2 * M2;
+	pat1g = dmap + 2 * G1;
 	dumpgen_pt_map(pt, va4k, DATA + 0x3000, K4);
 	dumpgen_pt_map(pt, va4k + K4, HIGH + 0x5000, K4);
 	dumpgen_pt_map(pt, va2m, HIGH, M2);
@@ -172,14 +187,14 @@ static void test_page_sizes(gconstpointer data)
 	dumpgen_pt_map(pt, pat1g, GIG, G1);
 	dumpgen_pt_map(pt, KTEXT, DATA + 0x7000, K4);
 	/* PAT (bit 12) in large-page entries is not an address bit. */
-	guint64 e = dumpgen_pt_entry_addr(pt, pat2m, 2);
+	e = dumpgen_pt_entry_addr(pt, pat2m, 2);
 	dumpgen_poke64(g, e, dumpgen_peek64(g, e) | 0x1000);
 	e = dumpgen_pt_entry_addr(pt, pat1g, 3);
 	dumpgen_poke64(g, e, dumpgen_peek64(g, e) | 0x1000);
 	set_vmcoreinfo_root(g, pt, levels, NULL);
 
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 	g_assert_cmpint(ol_xlat_levels(x), ==, levels);
 	g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 
@@ -201,8 +216,7 @@ static void test_page_sizes(gconstpointer data)
 	expect_read(x, KTEXT, DATA + 0x7000, K4);
 
 	/* The 1 GiB page maps memory the dump does not hold. */
-	guint8 buf[16];
-	gsize done = 99;
+	done = 99;
 	expect_error(d, ol_xlat_read(x, va1g + 0x20000, buf, sizeof(buf), &done),
 		     OL_DUMP_ERROR_NOT_PRESENT, "(physical 0x40020000) is not in the dump");
 	g_assert_cmpuint(done, ==, 0);
@@ -217,16 +231,9 @@ static void test_not_present(gconstpointer data)
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, levels, POOL, POOL_SIZE);
 	guint64 base = levels == 5 ? G_GUINT64_CONSTANT(0xffa0000000000000) : VMALLOC;
 	guint64 va = base + 0x5000;
-	dumpgen_pt_map(pt, va, DATA, K4);
-	dumpgen_pt_map(pt, base + 4 * M2, DATA, M2);
-	/* A 2 MiB leaf with its present bit cleared. */
-	guint64 e = dumpgen_pt_entry_addr(pt, base + 4 * M2, 2);
-	dumpgen_poke64(g, e, dumpgen_peek64(g, e) & ~DUMPGEN_PTE_PRESENT);
-	set_vmcoreinfo_root(g, pt, levels, NULL);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
-
-	expect_translate(x, va, DATA, K4);
+	guint64 e;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
 	struct {
 		guint64 va;
 		int level;
@@ -239,10 +246,23 @@ static void test_not_present(gconstpointer data)
 		{ va + (G_GUINT64_CONSTANT(1) << 39), 4, levels == 5 ? "P4D" : "PGD" },
 		{ va + (G_GUINT64_CONSTANT(1) << 48), 5, "PGD" },
 	};
+
+	dumpgen_pt_map(pt, va, DATA, K4);
+	dumpgen_pt_map(pt, base + 4 * M2, DATA, M2);
+	/* A 2 MiB leaf with its present bit cleared. */
+	e = dumpgen_pt_entry_addr(pt, base + 4 * M2, 2);
+	dumpgen_poke64(g, e, dumpgen_peek64(g, e) & ~DUMPGEN_PTE_PRESENT);
+	set_vmcoreinfo_root(g, pt, levels, NULL);
+	d = open_gen(g);
+	x = xlat_ok(d);
+
+	expect_translate(x, va, DATA, K4);
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *want = NULL;
+
 		if (cases[i].level > levels)
 			continue;
-		g_autofree char *want = not_present_text(pt, cases[i].va, cases[i].level, cases[i].name);
+		want = not_present_text(pt, cases[i].va, cases[i].level, cases[i].name);
 		expect_not_mapped(d, x, cases[i].va, want);
 	}
 }
@@ -252,11 +272,9 @@ static void test_noncanonical(void)
 	for (int levels = 4; levels <= 5; levels++) {
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 		g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, levels, POOL, POOL_SIZE);
-		set_vmcoreinfo_root(g, pt, levels, NULL);
-		g_autoptr(OlDump) d = open_gen(g);
-		g_autoptr(OlXlat) x = xlat_ok(d);
-		g_autofree char *want = g_strdup_printf("(non-canonical for %d-level paging)", levels);
-
+		g_autoptr(OlDump) d = NULL;
+		g_autoptr(OlXlat) x = NULL;
+		g_autofree char *want = NULL;
 		static const guint64 bad4[] = { G_GUINT64_CONSTANT(0x0000800000000000),
 						G_GUINT64_CONSTANT(0xffff7fffffffffff),
 						G_GUINT64_CONSTANT(0xff11000000000000),
@@ -264,17 +282,26 @@ static void test_noncanonical(void)
 		static const guint64 bad5[] = { G_GUINT64_CONSTANT(0x0100000000000000),
 						G_GUINT64_CONSTANT(0xfeffffffffffffff),
 						G_GUINT64_CONSTANT(0x8000000000000000) };
-		const guint64 *bad = levels == 4 ? bad4 : bad5;
-		guint n = levels == 4 ? G_N_ELEMENTS(bad4) : G_N_ELEMENTS(bad5);
-		for (guint i = 0; i < n; i++)
-			expect_not_mapped(d, x, bad[i], want);
-
-		/* Canonical but unmapped: the top level answers. */
+		const guint64 *bad;
+		guint n;
 		static const guint64 ok4[] = { 0, G_GUINT64_CONSTANT(0x00007fffffffffff),
 					       G_GUINT64_CONSTANT(0xffff800000000000) };
 		static const guint64 ok5[] = { G_GUINT64_CONSTANT(0x00ff800000000000),
 					       G_GUINT64_CONSTANT(0xff00000000000000) };
-		const guint64 *ok = levels == 4 ? ok4 : ok5;
+		const guint64 *ok;
+
+		set_vmcoreinfo_root(g, pt, levels, NULL);
+		d = open_gen(g);
+		x = xlat_ok(d);
+		want = g_strdup_printf("(non-canonical for %d-level paging)", levels);
+
+		bad = levels == 4 ? bad4 : bad5;
+		n = levels == 4 ? G_N_ELEMENTS(bad4) : G_N_ELEMENTS(bad5);
+		for (guint i = 0; i < n; i++)
+			expect_not_mapped(d, x, bad[i], want);
+
+		/* Canonical but unmapped: the top level answers. */
+		ok = levels == 4 ? ok4 : ok5;
 		n = levels == 4 ? G_N_ELEMENTS(ok4) : G_N_ELEMENTS(ok5);
 		for (guint i = 0; i < n; i++)
 			expect_not_mapped(d, x, ok[i], "(PGD entry not present");
@@ -288,30 +315,38 @@ static void test_missing_table(void)
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, POOL, POOL_SIZE);
 	guint64 va = VMALLOC + 0x3000;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	g_autoptr(DumpGen) g2 = NULL;
+	g_autoptr(DumpGenPt) pt2 = NULL;
+	g_autoptr(OlDump) d2 = NULL;
+	g_autoptr(OlXlat) x2 = NULL;
+	guint8 buf[64];
+	gsize done;
+
 	dumpgen_pt_map(pt, va, DATA, K4);
 	/* From here on, tables land in the hole between PT_LOADs. */
 	dumpgen_pt_set_pool(pt, HOLE, M2);
 	dumpgen_pt_map(pt, va + M2, DATA, K4); /* new PTE table, at HOLE */
 	dumpgen_pt_map(pt, va + G1, DATA, K4); /* new PMD table (HOLE + 4K) and PTE table */
 	set_vmcoreinfo_root(g, pt, 4, NULL);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 
 	expect_translate(x, va, DATA, K4);
 	expect_not_mapped(d, x, va + M2, "(PTE table page at physical 0x400000 is not in the dump)");
 	expect_not_mapped(d, x, va + G1 + 0x10, "(PMD table page at physical 0x401000 is not in the dump)");
 
 	/* A read that runs from a mapped page into one whose table is missing. */
-	g_autoptr(DumpGen) g2 = gen_new(DUMPGEN_QEMU);
-	g_autoptr(DumpGenPt) pt2 = dumpgen_pt_new(g2, 4, POOL, POOL_SIZE);
+	g2 = gen_new(DUMPGEN_QEMU);
+	pt2 = dumpgen_pt_new(g2, 4, POOL, POOL_SIZE);
 	dumpgen_pt_map(pt2, VMALLOC + M2 - K4, DATA, K4); /* last page of a PTE table */
 	dumpgen_pt_set_pool(pt2, HOLE, M2);
 	dumpgen_pt_map(pt2, VMALLOC + M2, DATA + K4, K4); /* first of the next, at HOLE */
 	set_vmcoreinfo_root(g2, pt2, 4, NULL);
-	g_autoptr(OlDump) d2 = open_gen(g2);
-	g_autoptr(OlXlat) x2 = xlat_ok(d2);
-	guint8 buf[64];
-	gsize done = 0;
+	d2 = open_gen(g2);
+	x2 = xlat_ok(d2);
+	done = 0;
 	expect_error(d2, ol_xlat_read(x2, VMALLOC + M2 - 16, buf, sizeof(buf), &done),
 		     OL_DUMP_ERROR_NOT_PRESENT, "(PTE table page at physical 0x400000 is not in the dump)");
 	g_assert_cmpuint(done, ==, 16);
@@ -336,46 +371,62 @@ static void test_sme_mask(void)
 	/* sme_mask from VMCOREINFO: cleared from every entry. */
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, POOL, POOL_SIZE);
+	g_autofree char *extra = NULL;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	g_autoptr(DumpGen) g2 = NULL;
+	g_autoptr(DumpGenPt) pt2 = NULL;
+	g_autoptr(OlDump) d2 = NULL;
+	g_autoptr(OlXlat) x2 = NULL;
+	g_autoptr(DumpGen) g3 = NULL;
+	g_autoptr(DumpGenPt) pt3 = NULL;
+	g_autoptr(OlDump) d3 = NULL;
+	g_autoptr(OlXlat) x3 = NULL;
+	g_autoptr(DumpGen) g4 = NULL;
+	g_autoptr(DumpGenPt) pt4 = NULL;
+	g_autoptr(OlDump) d4 = NULL;
+	OlXlat *x4;
+
 	build_sme(g, pt);
-	g_autofree char *extra = g_strdup_printf("NUMBER(sme_mask)=%" G_GUINT64_FORMAT "\n", SME_BIT);
+	extra = g_strdup_printf("NUMBER(sme_mask)=%" G_GUINT64_FORMAT "\n", SME_BIT);
 	set_vmcoreinfo_root(g, pt, 4, extra);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 	expect_translate(x, VMALLOC + 0x10, DATA + 0x9010, K4);
 	expect_translate(x, DMAP + M2 + 0x10, HIGH + 0x10, M2);
 	expect_translate(x, DMAP + G1 + 0x10, GIG + 0x10, G1);
 	expect_read(x, VMALLOC + 0xff0, DATA + 0x9ff0, 16);
 
 	/* Without it, the C-bit reads as an address bit: tables are "missing". */
-	g_autoptr(DumpGen) g2 = gen_new(DUMPGEN_QEMU);
-	g_autoptr(DumpGenPt) pt2 = dumpgen_pt_new(g2, 4, POOL, POOL_SIZE);
+	g2 = gen_new(DUMPGEN_QEMU);
+	pt2 = dumpgen_pt_new(g2, 4, POOL, POOL_SIZE);
 	build_sme(g2, pt2);
 	set_vmcoreinfo_root(g2, pt2, 4, NULL);
-	g_autoptr(OlDump) d2 = open_gen(g2);
-	g_autoptr(OlXlat) x2 = xlat_ok(d2);
+	d2 = open_gen(g2);
+	x2 = xlat_ok(d2);
 	expect_not_mapped(d2, x2, VMALLOC, "PUD table page at physical 0x8000");
 
 	/* Root from CR3 with the C-bit set (VMCOREINFO has only sme_mask). */
-	g_autoptr(DumpGen) g3 = gen_new(DUMPGEN_QEMU);
-	g_autoptr(DumpGenPt) pt3 = dumpgen_pt_new(g3, 4, POOL, POOL_SIZE);
+	g3 = gen_new(DUMPGEN_QEMU);
+	pt3 = dumpgen_pt_new(g3, 4, POOL, POOL_SIZE);
 	build_sme(g3, pt3);
 	dumpgen_set_vmcoreinfo(g3, extra);
 	dumpgen_add_cpu(g3, 1, 0x100, TRUE, 440);
 	dumpgen_set_cpu_cr(g3, 0, 0, 0x80050033);
 	dumpgen_set_cpu_cr(g3, 0, 3, dumpgen_pt_root(pt3) | SME_BIT);
 	dumpgen_set_cpu_cr(g3, 0, 4, 0x6f0);
-	g_autoptr(OlDump) d3 = open_gen(g3);
-	g_autoptr(OlXlat) x3 = xlat_ok(d3);
+	d3 = open_gen(g3);
+	x3 = xlat_ok(d3);
 	g_assert_cmpstr(ol_xlat_root_source(x3), ==, "CPU 0 CR3");
 	g_assert_cmphex(ol_xlat_root(x3), ==, dumpgen_pt_root(pt3));
 	expect_translate(x3, DMAP + M2 + 0x10, HIGH + 0x10, M2);
 
 	/* A malformed sme_mask is an error: no entry could be trusted. */
-	g_autoptr(DumpGen) g4 = gen_new(DUMPGEN_QEMU);
-	g_autoptr(DumpGenPt) pt4 = dumpgen_pt_new(g4, 4, POOL, POOL_SIZE);
+	g4 = gen_new(DUMPGEN_QEMU);
+	pt4 = dumpgen_pt_new(g4, 4, POOL, POOL_SIZE);
 	set_vmcoreinfo_root(g4, pt4, 4, "NUMBER(sme_mask)=0xzz\n");
-	g_autoptr(OlDump) d4 = open_gen(g4);
-	OlXlat *x4 = NULL;
+	d4 = open_gen(g4);
+	x4 = NULL;
 	expect_error(d4, ol_xlat_new(d4, &x4), OL_DUMP_ERROR_CORRUPT, "NUMBER(sme_mask)");
 	g_assert_null(x4);
 }
@@ -387,6 +438,11 @@ static void test_read_partial(void)
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, POOL, POOL_SIZE);
 	guint64 va = VMALLOC + 0x10000;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	guint8 buf[8192];
+	gsize done;
+
 	dumpgen_pt_map(pt, va, DATA + 0x4000, K4);          /* then va + 4K unmapped */
 	dumpgen_pt_map(pt, va + 0x10000, DATA + 0x5000, K4); /* then a page in the hole */
 	dumpgen_pt_map(pt, va + 0x11000, HOLE + 0x3000, K4);
@@ -394,11 +450,10 @@ static void test_read_partial(void)
 	dumpgen_pt_map(pt, va + 0x21000, TAIL + K4, K4);
 	dumpgen_pt_map(pt, va + 0x30000, SHORT, K4); /* range ends at SHORT + 0x800 */
 	set_vmcoreinfo_root(g, pt, 4, NULL);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 
-	guint8 buf[8192];
-	gsize done = 0;
+	done = 0;
 	/* Into an unmapped page: 96 bytes, then the next page's error. */
 	memset(buf, 0xee, sizeof(buf));
 	expect_error(d, ol_xlat_read(x, va + 4000, buf, 200, &done), OL_DUMP_ERROR_NOT_PRESENT,
@@ -438,19 +493,25 @@ static void test_read_two_mappings(void)
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, POOL, POOL_SIZE);
 	guint64 va = VMALLOC + 0x40000;
+	guint64 big;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	guint8 buf[300];
+	gsize done;
+	g_autofree guint8 *big_buf = NULL;
+
 	/* Two neighbouring VA pages, physically in the opposite order. */
 	dumpgen_pt_map(pt, va, DATA + 0x11000, K4);
 	dumpgen_pt_map(pt, va + K4, DATA + 0xf000, K4);
 	/* A 2 MiB page followed by a 4 KiB page elsewhere. */
-	guint64 big = DMAP + 4 * M2;
+	big = DMAP + 4 * M2;
 	dumpgen_pt_map(pt, big, HIGH, M2);
 	dumpgen_pt_map(pt, big + M2, DATA + 0x20000, K4);
 	set_vmcoreinfo_root(g, pt, 4, NULL);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 
-	guint8 buf[300];
-	gsize done = 0;
+	done = 0;
 	g_assert_no_error(ol_xlat_read(x, va + 4000, buf, 200, &done));
 	g_assert_cmpuint(done, ==, 200);
 	for (guint i = 0; i < 96; i++)
@@ -466,7 +527,7 @@ static void test_read_two_mappings(void)
 		g_assert_cmphex(buf[i], ==, dumpgen_byte(DATA + 0x20000 + i - 100));
 
 	/* The whole 2 MiB page plus a bit, in one call. */
-	g_autofree guint8 *big_buf = g_malloc(M2 + 64);
+	big_buf = g_malloc(M2 + 64);
 	g_assert_no_error(ol_xlat_read(x, big, big_buf, M2 + 64, &done));
 	g_assert_cmpuint(done, ==, M2 + 64);
 	for (guint64 i = 0; i < M2; i += 4093)
@@ -484,15 +545,22 @@ static void test_cache_evictions(void)
 	 * scrambled physical order; their PAs are not in the dump, only
 	 * translated. */
 	const guint n_seq = 4096;
+	static const guint64 big_pa[2] = { DATA, HIGH };
+	const guint64 far = VMALLOC + 0x100000000;
+	const guint64 rd = VMALLOC + 0x200000000;
+	const guint64 big = DMAP + 4 * G1, big_stride = 128 << 20;
+	const guint64 gig = DMAP + 8 * G1;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	g_autoptr(GRand) r = NULL;
+
 	for (guint i = 0; i < n_seq; i++)
 		dumpgen_pt_map(pt, VMALLOC + i * K4, 0x10000000 + (guint64)(i ^ 0xa5a) * K4, K4);
 	/* 64 pages 2 MiB apart: the same slot in any cache indexed by low
 	 * VA page bits, told apart only by their tags. */
-	const guint64 far = VMALLOC + 0x100000000;
 	for (guint i = 0; i < 64; i++)
 		dumpgen_pt_map(pt, far + i * M2, 0x20000000 + i * K4, K4);
 	/* 512 readable pages, permuted over [6M, 8M). */
-	const guint64 rd = VMALLOC + 0x200000000;
 	for (guint i = 0; i < 512; i++)
 		dumpgen_pt_map(pt, rd + i * K4, HIGH + (guint64)(i ^ 0x15a) * K4, K4);
 	/* And 2 MiB pages, to mix page sizes in the cache; the second lot
@@ -500,17 +568,14 @@ static void test_cache_evictions(void)
 	 * by VA bits above 21 too.  And a 1 GiB page, cached per 2 MiB. */
 	for (guint i = 0; i < 16; i++)
 		dumpgen_pt_map(pt, DMAP + i * M2, (i & 1) ? HIGH : DATA, M2);
-	static const guint64 big_pa[2] = { DATA, HIGH };
-	const guint64 big = DMAP + 4 * G1, big_stride = 128 << 20;
 	for (guint i = 0; i < 8; i++)
 		dumpgen_pt_map(pt, big + i * big_stride, big_pa[i % 2], M2);
-	const guint64 gig = DMAP + 8 * G1;
 	dumpgen_pt_map(pt, gig, 5 * G1, G1);
 	set_vmcoreinfo_root(g, pt, 4, NULL);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 
-	g_autoptr(GRand) r = g_rand_new_with_seed(42);
+	r = g_rand_new_with_seed(42);
 	for (guint round = 0; round < 30000; round++) {
 		guint kind = (guint)g_rand_int_range(r, 0, 6);
 		guint64 off = (guint64)g_rand_int_range(r, 0, 4096) & ~G_GUINT64_CONSTANT(7);
@@ -568,17 +633,21 @@ static DumpGen *gen_cr3(int levels, guint64 pool_at, guint64 cr3_low, DumpGenPt 
 	return g;
 }
 
-static void test_root_sources(void)
+/* The page-table root from VMCOREINFO. */
+static void root_from_vmcoreinfo(void)
 {
 	/* VMCOREINFO wins over CR3. */
 	{
 		DumpGenPt *ptp;
 		g_autoptr(DumpGen) g = gen_cr3(4, POOL, 0, &ptp);
 		g_autoptr(DumpGenPt) pt = ptp;
+		g_autoptr(OlDump) d = NULL;
+		g_autoptr(OlXlat) x = NULL;
+
 		set_vmcoreinfo_root(g, pt, 4, NULL);
 		dumpgen_set_cpu_cr(g, 1, 3, 0x3000); /* a different, bogus CR3 */
-		g_autoptr(OlDump) d = open_gen(g);
-		g_autoptr(OlXlat) x = xlat_ok(d);
+		d = open_gen(g);
+		x = xlat_ok(d);
 		g_assert_cmpstr(ol_xlat_root_source(x), ==, "VMCOREINFO swapper_pg_dir");
 		g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 		expect_read(x, KTEXT + 0x100, DATA + 0x100, 64);
@@ -590,21 +659,32 @@ static void test_root_sources(void)
 		g_autoptr(DumpGenPt) pt = ptp;
 		g_autofree char *v = g_strdup_printf("SYMBOL(init_top_pgt)=%" G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\n",
 						     dumpgen_pt_root(pt) + START_KERNEL_MAP);
+		g_autoptr(OlDump) d = NULL;
+		g_autoptr(OlXlat) x = NULL;
+
 		dumpgen_set_vmcoreinfo(g, v);
-		g_autoptr(OlDump) d = open_gen(g);
-		g_autoptr(OlXlat) x = xlat_ok(d);
+		d = open_gen(g);
+		x = xlat_ok(d);
 		g_assert_cmpstr(ol_xlat_root_source(x), ==, "VMCOREINFO init_top_pgt");
 		g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 	}
+}
+
+/* The page-table root from a CPU's CR3. */
+static void root_from_cr3(void)
+{
 	/* CR3 of the first CPU with paging on; PCID bits and the PTI bit 12
 	 * cleared (root 8 KiB-aligned, as PTI kernels allocate it). */
 	for (int levels = 4; levels <= 5; levels++) {
 		DumpGenPt *ptp;
 		g_autoptr(DumpGen) g = gen_cr3(levels, POOL, 0x1000 | 0x5a5, &ptp);
 		g_autoptr(DumpGenPt) pt = ptp;
+		g_autoptr(OlDump) d = NULL;
+		g_autoptr(OlXlat) x = NULL;
+
 		g_assert_cmphex(dumpgen_pt_root(pt) & 0x1fff, ==, 0);
-		g_autoptr(OlDump) d = open_gen(g);
-		g_autoptr(OlXlat) x = xlat_ok(d);
+		d = open_gen(g);
+		x = xlat_ok(d);
 		g_assert_cmpstr(ol_xlat_root_source(x), ==, "CPU 1 CR3");
 		g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 		g_assert_cmpint(ol_xlat_levels(x), ==, levels);
@@ -618,10 +698,13 @@ static void test_root_sources(void)
 		g_autoptr(DumpGen) g = gen_cr3(4, POOL + 0x1000, 0x1000 | 0x3, &ptp);
 		g_autoptr(DumpGenPt) pt = ptp;
 		static const guint8 zeros[4096];
+		g_autoptr(OlDump) d = NULL;
+		g_autoptr(OlXlat) x = NULL;
+
 		dumpgen_poke(g, POOL, zeros, sizeof(zeros));
 		g_assert_cmphex(dumpgen_pt_root(pt), ==, POOL + 0x1000);
-		g_autoptr(OlDump) d = open_gen(g);
-		g_autoptr(OlXlat) x = xlat_ok(d);
+		d = open_gen(g);
+		x = xlat_ok(d);
 		g_assert_cmphex(ol_xlat_root(x), ==, POOL + 0x1000);
 		expect_read(x, KTEXT + 0x1000, DATA + 0x1000, 64);
 	}
@@ -631,45 +714,62 @@ static void test_root_sources(void)
 		g_autoptr(DumpGen) g = gen_cr3(4, POOL, 0, &ptp);
 		g_autoptr(DumpGenPt) pt = ptp;
 		g_autofree char *v = vmcoreinfo(HOLE, 0, 4, NULL);
+		g_autoptr(OlDump) d = NULL;
+		g_autoptr(OlXlat) x = NULL;
+
 		dumpgen_set_vmcoreinfo(g, v);
-		g_autoptr(OlDump) d = open_gen(g);
-		g_autoptr(OlXlat) x = xlat_ok(d);
+		d = open_gen(g);
+		x = xlat_ok(d);
 		g_assert_cmpstr(ol_xlat_root_source(x), ==, "CPU 1 CR3");
 		g_assert_cmphex(ol_xlat_root(x), ==, dumpgen_pt_root(pt));
 	}
+}
+
+/* G gives no translator: NOT_PRESENT, with WANT in the message. */
+static void expect_no_root(DumpGen *g, const char *want)
+{
+	g_autoptr(OlDump) d = open_gen(g);
+	OlXlat *x = NULL;
+
+	expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT, want);
+	g_assert_null(x);
+}
+
+/* No page-table root: the errors say why. */
+static void no_root(void)
+{
 	/* Neither: no VMCOREINFO, and kdump-style notes without CR3. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_KDUMP);
+
 		dumpgen_add_cpu(g, 1, 0x100, FALSE, 0);
-		g_autoptr(OlDump) d = open_gen(g);
-		OlXlat *x = NULL;
-		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
-			     "no page-table root: no VMCOREINFO; no QEMU CPU note with paging on (CR0.PG)");
-		g_assert_null(x);
+		expect_no_root(g, "no page-table root: no VMCOREINFO; no QEMU CPU note with paging on (CR0.PG)");
 	}
 	/* VMCOREINFO without phys_base, CPUs without paging. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
+
 		dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
 		dumpgen_set_cpu_cr(g, 0, 0, 0x11);
 		dumpgen_set_vmcoreinfo(g, "SYMBOL(swapper_pg_dir)=ffffffff82000000\n");
-		g_autoptr(OlDump) d = open_gen(g);
-		OlXlat *x = NULL;
-		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
-			     "VMCOREINFO has SYMBOL(swapper_pg_dir) but no usable NUMBER(phys_base); no QEMU CPU note with paging on");
-		g_assert_null(x);
+		expect_no_root(g, "VMCOREINFO has SYMBOL(swapper_pg_dir) but no usable NUMBER(phys_base); no QEMU CPU note with paging on");
 	}
 	/* CR3's root not in the dump. */
 	{
 		g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
+
 		dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
 		dumpgen_set_cpu_cr(g, 0, 0, 0x80000011);
 		dumpgen_set_cpu_cr(g, 0, 3, HOLE + 0x2000);
-		g_autoptr(OlDump) d = open_gen(g);
-		OlXlat *x = NULL;
-		expect_error(d, ol_xlat_new(d, &x), OL_DUMP_ERROR_NOT_PRESENT,
-			     "CPU 0 CR3 0x402000 gives page-table root 0x402000, not in the dump");
+		expect_no_root(g, "CPU 0 CR3 0x402000 gives page-table root 0x402000, not in the dump");
 	}
+}
+
+static void test_root_sources(void)
+{
+	root_from_vmcoreinfo();
+	root_from_cr3();
+	no_root();
 }
 
 /* ---- phys_base and KASLR ---------------------------------------------------- */
@@ -681,19 +781,24 @@ static void test_negative_phys_base(void)
 	/* The kernel loaded 10 MiB below where it was linked to run: _text
 	 * (link 0xffffffff81000000, so 16 MiB) at physical 6 MiB. */
 	const gint64 phys_base = -0xa00000;
+	g_autofree char *v = NULL;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	guint64 off;
+
 	dumpgen_pt_map_range(pt, KTEXT, KTEXT - START_KERNEL_MAP + (guint64)phys_base, 2 * M2, M2);
-	g_autofree char *v = vmcoreinfo(dumpgen_pt_root(pt), phys_base, 4, "KERNELOFFSET=0\n");
+	v = vmcoreinfo(dumpgen_pt_root(pt), phys_base, 4, "KERNELOFFSET=0\n");
 	g_assert_nonnull(strstr(v, "NUMBER(phys_base)=-10485760\n"));
 	g_assert_nonnull(strstr(v, "SYMBOL(swapper_pg_dir)=ffffffff80b00000\n"));
 	dumpgen_set_vmcoreinfo(g, v);
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 	g_assert_cmphex(ol_xlat_root(x), ==, POOL);
 	g_assert_cmpint(ol_xlat_phys_base(x), ==, phys_base);
 	expect_translate(x, KTEXT + 0x10, HIGH + 0x10, M2);
 	expect_translate(x, KTEXT + M2 + 0x10, TAIL + 0x10, M2);
 	expect_read(x, KTEXT + M2 - 32, HIGH + M2 - 32, 32);
-	guint64 off = 1;
+	off = 1;
 	g_assert_true(ol_xlat_kaslr_offset(x, &off));
 	g_assert_cmphex(off, ==, 0);
 }
@@ -702,11 +807,16 @@ static void test_kaslr_kerneloffset(void)
 {
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, POOL, POOL_SIZE);
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	guint64 off;
+	guint64 va, pa;
+
 	dumpgen_pt_map(pt, KTEXT + 0x2a000000, DATA, M2);
 	set_vmcoreinfo_root(g, pt, 4, "KERNELOFFSET=2a000000\n");
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
-	guint64 off = 0;
+	d = open_gen(g);
+	x = xlat_ok(d);
+	off = 0;
 	g_assert_true(ol_xlat_kaslr_offset(x, &off));
 	g_assert_cmphex(off, ==, 0x2a000000);
 	g_assert_cmpstr(ol_xlat_kaslr_source(x), ==, "VMCOREINFO KERNELOFFSET");
@@ -716,10 +826,37 @@ static void test_kaslr_kerneloffset(void)
 	g_assert_cmpint(ol_xlat_phys_base(x), ==, 0);
 
 	/* The page-table search can still be run, to check one against the other. */
-	guint64 va = 0, pa = 0;
+	va = 0;
+	pa = 0;
 	g_assert_no_error(ol_xlat_find_kernel_text(x, &va, &pa));
 	g_assert_cmphex(va, ==, KTEXT + 0x2a000000);
 	g_assert_cmphex(pa, ==, DATA);
+}
+
+/* Nothing in the kernel-text window: the KASLR offset is unknown. */
+static void kaslr_unknown(void)
+{
+	guint64 off, va, pa;
+	g_autoptr(DumpGen) g3 = NULL;
+	g_autoptr(DumpGenPt) pt3 = NULL;
+	g_autofree char *v3 = NULL;
+	g_autoptr(OlDump) d3 = NULL;
+	g_autoptr(OlXlat) x3 = NULL;
+
+	g3 = gen_new(DUMPGEN_QEMU);
+	pt3 = dumpgen_pt_new(g3, 4, POOL, POOL_SIZE);
+	dumpgen_pt_map(pt3, DMAP, 0, M2);
+	dumpgen_pt_map(pt3, G_GUINT64_CONSTANT(0xffffffffc0000000), DATA, K4);
+	v3 = g_strdup_printf("SYMBOL(swapper_pg_dir)=%" G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\n",
+			     dumpgen_pt_root(pt3) + START_KERNEL_MAP);
+	dumpgen_set_vmcoreinfo(g3, v3);
+	d3 = open_gen(g3);
+	x3 = xlat_ok(d3);
+	g_assert_false(ol_xlat_kaslr_offset(x3, &off));
+	g_assert_cmpstr(ol_xlat_kaslr_source(x3), ==, "unknown");
+	g_assert_cmpint(ol_xlat_phys_base(x3), ==, 0);
+	expect_error(d3, ol_xlat_find_kernel_text(x3, &va, &pa), OL_DUMP_ERROR_NOT_PRESENT,
+		     "no kernel text: nothing mapped in 0xffffffff80000000-0xffffffffbfffffff");
 }
 
 static void test_kaslr_derived(void)
@@ -729,6 +866,16 @@ static void test_kaslr_derived(void)
 	g_autoptr(DumpGen) g = gen_new(DUMPGEN_QEMU);
 	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, POOL, POOL_SIZE);
 	const guint64 text = KTEXT + 0x2a000000, text_pa = 0x3000000;
+	g_autoptr(OlDump) d = NULL;
+	g_autoptr(OlXlat) x = NULL;
+	guint64 off;
+	g_autoptr(DumpGen) g2 = NULL;
+	g_autoptr(DumpGenPt) pt2 = NULL;
+	g_autofree char *v = NULL;
+	g_autoptr(OlDump) d2 = NULL;
+	g_autoptr(OlXlat) x2 = NULL;
+	guint64 va, pa;
+
 	dumpgen_pt_map_range(pt, text, text_pa, 4 * M2, M2);
 	dumpgen_pt_map(pt, START_KERNEL_MAP - M2, DATA, M2);         /* below */
 	dumpgen_pt_map(pt, G_GUINT64_CONSTANT(0xffffffffc0000000), DATA, K4); /* modules */
@@ -737,11 +884,11 @@ static void test_kaslr_derived(void)
 	dumpgen_set_cpu_cr(g, 0, 0, 0x80050033);
 	dumpgen_set_cpu_cr(g, 0, 3, dumpgen_pt_root(pt) | 0x1000 | 7);
 	dumpgen_set_cpu_cr(g, 0, 4, 0x6f0); /* no LA57 */
-	g_autoptr(OlDump) d = open_gen(g);
-	g_autoptr(OlXlat) x = xlat_ok(d);
+	d = open_gen(g);
+	x = xlat_ok(d);
 	g_assert_cmphex(ol_xlat_root(x), ==, POOL);
 	g_assert_cmpint(ol_xlat_levels(x), ==, 4);
-	guint64 off = 0;
+	off = 0;
 	g_assert_true(ol_xlat_kaslr_offset(x, &off));
 	g_assert_cmphex(off, ==, 0x2a000000);
 	g_assert_cmpstr(ol_xlat_kaslr_source(x), ==, "page tables");
@@ -756,39 +903,25 @@ static void test_kaslr_derived(void)
 	/* 4 KiB text pages with the first PTEs empty: the offset is rounded
 	 * down to 2 MiB, phys_base comes from the first mapped page; the root
 	 * from VMCOREINFO, which has phys_base but no KERNELOFFSET. */
-	g_autoptr(DumpGen) g2 = gen_new(DUMPGEN_QEMU);
-	g_autoptr(DumpGenPt) pt2 = dumpgen_pt_new(g2, 5, HIGH, M2);
+	g2 = gen_new(DUMPGEN_QEMU);
+	pt2 = dumpgen_pt_new(g2, 5, HIGH, M2);
 	dumpgen_pt_map_range(pt2, text + 0x5000, DATA + 0x5000, 0x10000, K4);
-	g_autofree char *v = vmcoreinfo(dumpgen_pt_root(pt2), 0x400000, 5, NULL);
+	v = vmcoreinfo(dumpgen_pt_root(pt2), 0x400000, 5, NULL);
 	dumpgen_set_vmcoreinfo(g2, v);
-	g_autoptr(OlDump) d2 = open_gen(g2);
-	g_autoptr(OlXlat) x2 = xlat_ok(d2);
+	d2 = open_gen(g2);
+	x2 = xlat_ok(d2);
 	g_assert_cmphex(ol_xlat_root(x2), ==, HIGH);
 	g_assert_cmpint(ol_xlat_levels(x2), ==, 5);
 	g_assert_true(ol_xlat_kaslr_offset(x2, &off));
 	g_assert_cmphex(off, ==, 0x2a000000);
 	g_assert_cmpstr(ol_xlat_kaslr_source(x2), ==, "page tables");
 	g_assert_cmpint(ol_xlat_phys_base(x2), ==, 0x400000); /* VMCOREINFO's */
-	guint64 va = 0, pa = 0;
+	va = 0;
+	pa = 0;
 	g_assert_no_error(ol_xlat_find_kernel_text(x2, &va, &pa));
 	g_assert_cmphex(va, ==, text + 0x5000);
 	g_assert_cmphex(pa, ==, DATA + 0x5000);
-
-	/* Nothing in the window: unknown. */
-	g_autoptr(DumpGen) g3 = gen_new(DUMPGEN_QEMU);
-	g_autoptr(DumpGenPt) pt3 = dumpgen_pt_new(g3, 4, POOL, POOL_SIZE);
-	dumpgen_pt_map(pt3, DMAP, 0, M2);
-	dumpgen_pt_map(pt3, G_GUINT64_CONSTANT(0xffffffffc0000000), DATA, K4);
-	g_autofree char *v3 = g_strdup_printf("SYMBOL(swapper_pg_dir)=%" G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\n",
-					      dumpgen_pt_root(pt3) + START_KERNEL_MAP);
-	dumpgen_set_vmcoreinfo(g3, v3);
-	g_autoptr(OlDump) d3 = open_gen(g3);
-	g_autoptr(OlXlat) x3 = xlat_ok(d3);
-	g_assert_false(ol_xlat_kaslr_offset(x3, &off));
-	g_assert_cmpstr(ol_xlat_kaslr_source(x3), ==, "unknown");
-	g_assert_cmpint(ol_xlat_phys_base(x3), ==, 0);
-	expect_error(d3, ol_xlat_find_kernel_text(x3, &va, &pa), OL_DUMP_ERROR_NOT_PRESENT,
-		     "no kernel text: nothing mapped in 0xffffffff80000000-0xffffffffbfffffff");
+	kaslr_unknown();
 }
 
 int main(int argc, char **argv)

@@ -47,9 +47,18 @@ static int check_fail(GError *err)
 
 static int summary(OlDump *d, OlXlat *x)
 {
+	guint64 off;
+	guint64 va, pa;
+	GError *err;
+	guint64 link;
+	guint64 derived;
+	gint64 derived_pb;
+	int rc;
+	gsize len;
+	const char *info;
+
 	printf("root:         " X64 " (%s, %d-level)\n", ol_xlat_root(x), ol_xlat_root_source(x),
 	       ol_xlat_levels(x));
-	guint64 off;
 	if (ol_xlat_kaslr_offset(x, &off))
 		printf("kaslr offset: " X64 " (%s)\n", off, ol_xlat_kaslr_source(x));
 	else
@@ -57,24 +66,22 @@ static int summary(OlDump *d, OlXlat *x)
 	printf("phys_base:    %" G_GINT64_FORMAT " (" X64 ")\n", ol_xlat_phys_base(x),
 	       (guint64)ol_xlat_phys_base(x));
 
-	guint64 va, pa;
-	GError *err = ol_xlat_find_kernel_text(x, &va, &pa);
+	err = ol_xlat_find_kernel_text(x, &va, &pa);
 	if (err)
 		return check_fail(err);
-	guint64 link = opt_link_text ? num(opt_link_text) : OL_XLAT_DEFAULT_LINK_TEXT;
-	guint64 derived = (va & ~G_GUINT64_CONSTANT(0x1fffff)) - link;
-	gint64 derived_pb = (gint64)(pa - (va - OL_XLAT_START_KERNEL_MAP));
+	link = opt_link_text ? num(opt_link_text) : OL_XLAT_DEFAULT_LINK_TEXT;
+	derived = (va & ~G_GUINT64_CONSTANT(0x1fffff)) - link;
+	derived_pb = (gint64)(pa - (va - OL_XLAT_START_KERNEL_MAP));
 	printf("page tables:  first kernel-text VA " X64 " -> PA " X64 ": kaslr offset " X64
 	       ", phys_base %" G_GINT64_FORMAT "\n", va, pa, derived, derived_pb);
-	int rc = 0;
+	rc = 0;
 	if (g_str_equal(ol_xlat_kaslr_source(x), "VMCOREINFO KERNELOFFSET")) {
 		gboolean same = derived == off;
 		printf("check:        page-table offset %s VMCOREINFO KERNELOFFSET\n",
 		       same ? "==" : "!=");
 		rc |= !same;
 	}
-	gsize len;
-	const char *info = ol_dump_vmcoreinfo(d, &len);
+	info = ol_dump_vmcoreinfo(d, &len);
 	if (info && strstr(info, "NUMBER(phys_base)=")) {
 		gboolean same = derived_pb == ol_xlat_phys_base(x);
 		printf("check:        page-table phys_base %s VMCOREINFO NUMBER(phys_base)\n",
@@ -88,11 +95,12 @@ static int show(OlXlat *x, guint64 va)
 {
 	guint64 pa, size;
 	GError *err = ol_xlat_translate(x, va, &pa, &size);
+	guint8 buf[64];
+	gsize done;
+
 	if (err)
 		return check_fail(err);
 	printf("va " X64 " -> pa " X64 " (page size " X64 ")\n", va, pa, size);
-	guint8 buf[64];
-	gsize done;
 	err = ol_xlat_read(x, va, buf, sizeof(buf), &done);
 	for (gsize i = 0; i < done; i++)
 		printf("%02x%s", buf[i], i % 16 == 15 ? "\n" : " ");
@@ -106,54 +114,80 @@ static int show(OlXlat *x, guint64 va)
 static int compare(OlDump *d, OlXlat *x, const char *spec)
 {
 	g_auto(GStrv) f = g_strsplit(spec, ",", 3);
+	guint64 va, pa;
+	gsize len;
+	g_autofree guint8 *a = NULL, *b = NULL;
+	gsize done;
+	GError *err;
+	gboolean same;
+
 	if (g_strv_length(f) != 3)
 		g_error("--compare wants VA,PA,LEN");
-	guint64 va = num(f[0]), pa = num(f[1]);
-	gsize len = (gsize)num(f[2]);
-	g_autofree guint8 *a = g_malloc(len), *b = g_malloc(len);
-	gsize done;
-	GError *err = ol_xlat_read(x, va, a, len, &done);
+	va = num(f[0]);
+	pa = num(f[1]);
+	len = (gsize)num(f[2]);
+	a = g_malloc(len);
+	b = g_malloc(len);
+	err = ol_xlat_read(x, va, a, len, &done);
 	if (err)
 		return check_fail(err);
 	err = ol_dump_read_phys(d, pa, b, len);
 	if (err)
 		return check_fail(err);
-	gboolean same = memcmp(a, b, len) == 0;
+	same = memcmp(a, b, len) == 0;
 	printf("compare:      %" G_GSIZE_FORMAT " bytes at va " X64 " %s physical " X64 "\n", len, va,
 	       same ? "==" : "!=", pa);
 	return !same;
 }
 
-static int bench(OlDump *d, OlXlat *x, guint64 va)
+/* Sequential 4 KiB reads of TOTAL bytes at VA, with a translator of its
+ * own so that the cache starts cold; the bytes are added to *SUM. */
+static int bench_sequential(OlDump *d, guint64 va, gsize total, guint64 *sum)
 {
-	const gsize total = 64 << 20;
 	guint8 buf[4096];
 	gsize done;
-	guint64 sum = 0;
-
-	/* Fresh translator each time so the cache starts cold. */
 	g_autoptr(OlXlat) x1 = NULL;
 	GError *err = ol_xlat_new(d, &x1);
+	gint64 t0;
+	gint64 t1;
+
 	if (err)
 		return check_fail(err);
-	gint64 t0 = g_get_monotonic_time();
+	t0 = g_get_monotonic_time();
 	for (gsize off = 0; off < total; off += sizeof(buf)) {
 		err = ol_xlat_read(x1, va + off, buf, sizeof(buf), &done);
 		if (err)
 			return check_fail(err);
-		sum += buf[off % sizeof(buf)];
+		*sum += buf[off % sizeof(buf)];
 	}
-	gint64 t1 = g_get_monotonic_time();
+	t1 = g_get_monotonic_time();
 	printf("bench:        sequential 4 KiB reads of 64 MiB at " X64 ": %.0f MB/s (%.1f ms)\n", va,
 	       (double)total / (double)(t1 - t0), (double)(t1 - t0) / 1000.0);
+	return 0;
+}
 
+static int bench(OlDump *d, OlXlat *x, guint64 va)
+{
+	const gsize total = 64 << 20;
+	gsize done;
+	guint64 sum = 0;
+	GError *err;
+	gint64 t0;
+	gint64 t1;
 	g_autoptr(OlXlat) x2 = NULL;
+	g_autoptr(GRand) r = NULL;
+	g_autofree guint64 *offs = NULL;
+	guint64 pa0, psize;
+	const guint n = 2000000;
+
+	if (bench_sequential(d, va, total, &sum))
+		return 1;
+	/* Fresh translator each time so the cache starts cold. */
 	err = ol_xlat_new(d, &x2);
 	if (err)
 		return check_fail(err);
-	const guint n = 2000000;
-	g_autoptr(GRand) r = g_rand_new_with_seed(1);
-	g_autofree guint64 *offs = g_new(guint64, n);
+	r = g_rand_new_with_seed(1);
+	offs = g_new(guint64, n);
 	for (guint i = 0; i < n; i++)
 		offs[i] = (guint64)g_rand_int_range(r, 0, (gint32)(total / 8)) * 8;
 	t0 = g_get_monotonic_time();
@@ -169,7 +203,6 @@ static int bench(OlDump *d, OlXlat *x, guint64 va)
 	       (double)n / (double)(t1 - t0), (double)(t1 - t0) * 1000.0 / n);
 
 	/* Baseline: the same random reads of physical memory, no translation. */
-	guint64 pa0, psize;
 	err = ol_xlat_translate(x2, va, &pa0, &psize);
 	if (err)
 		return check_fail(err);
@@ -205,24 +238,27 @@ static int bench(OlDump *d, OlXlat *x, guint64 va)
 int main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new("DUMP");
-	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_autoptr(GError) err = NULL;
+	g_autoptr(OlDump) d = NULL;
+	GError *e;
+	g_autoptr(OlXlat) x = NULL;
+	int rc;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2) {
 		fprintf(stderr, "usage: xlat-check DUMP [--xlat-check VA] [--compare VA,PA,LEN] [--bench VA]\n");
 		return 1;
 	}
-	g_autoptr(OlDump) d = NULL;
-	GError *e = ol_dump_open(argv[1], &d);
+	e = ol_dump_open(argv[1], &d);
 	if (e)
 		return check_fail(e);
-	g_autoptr(OlXlat) x = NULL;
 	e = ol_xlat_new(d, &x);
 	if (e)
 		return check_fail(e);
 	if (opt_link_text)
 		ol_xlat_set_link_text(x, num(opt_link_text));
 
-	int rc = 0;
+	rc = 0;
 	if (opt_va)
 		rc |= show(x, num(opt_va));
 	else if (opt_compare)
