@@ -36,7 +36,7 @@ static char *write_manifest(const char *text)
 
 static void test_canonical(void)
 {
-	g_autofree char *a = NULL, *b = NULL, *none = NULL;
+	g_autofree char *a = NULL, *b = NULL, *none = NULL, *bad = NULL;
 	g_autoptr(GError) err = NULL;
 
 	g_assert_no_error(lab_flavour_canonical("lockdep,kasan,lockdep", &a));
@@ -45,7 +45,7 @@ static void test_canonical(void)
 	g_assert_cmpstr(b, ==, "ubsan");
 	g_assert_no_error(lab_flavour_canonical("", &none));
 	g_assert_null(none);
-	err = lab_flavour_canonical("kasan,msan", &a);
+	err = lab_flavour_canonical("kasan,msan", &bad);
 	g_assert_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
 	g_assert_nonnull(strstr(err->message, "'msan'"));
 }

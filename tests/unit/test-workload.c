@@ -68,8 +68,7 @@ static void test_cpio(void)
 	cpio_add_symlink(c, "/lib64/ld.so", "../lib/ld.so");
 	cpio_add_dir(c, "/root");
 	cpio_add_dir(c, "/etc"); /* already there: not again */
-	b = cpio_finish(c);
-	c = NULL;
+	b = cpio_finish(c); /* spent: the autoptr still frees it */
 	names = cpio_names(b);
 	g_assert_cmpuint(names->len, ==, G_N_ELEMENTS(want));
 	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
