@@ -566,17 +566,20 @@ static void kasan_gpf_hint(Oops *o, char **lines, int start)
 {
 	for (int i = start + 1; lines[i] && i <= start + 2; i++) {
 		const char *l = strip_timestamp(lines[i]);
-		const char *kind;
+		const char *kind, *range;
 
-		if (!g_str_has_prefix(l, "KASAN: ") || !strstr(l, " in range "))
+		if (!g_str_has_prefix(l, "KASAN: "))
 			continue;
 		kind = l + strlen("KASAN: ");
 		if (g_str_has_prefix(kind, "probably "))
 			kind += strlen("probably ");
 		else if (g_str_has_prefix(kind, "maybe "))
 			kind += strlen("maybe ");
+		/* after the hedge: "KASAN: probably in range" names no kind */
+		if (!(range = strstr(kind, " in range ")))
+			continue;
 		o->detector = g_strdup("KASAN");
-		o->bug_type = g_strndup(kind, strstr(kind, " in range ") - kind);
+		o->bug_type = g_strndup(kind, range - kind);
 		g_free(o->type);
 		o->type = g_strdup_printf("kasan-%s", o->bug_type);
 		return;
