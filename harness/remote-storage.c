@@ -153,6 +153,19 @@ static virStorageVolPtr create_volume(RemotePool *p, const char *name, gint64 si
 }
 
 /* virStorageVolUpload of LOCAL's SIZE bytes into VOL */
+/* Both transfers end alike: the file closed, the stream aborted on error. */
+static GError *stream_end(virStreamPtr st, FILE *f, GError *err)
+{
+	if (f)
+		fclose(f);
+	if (st) {
+		if (err)
+			virStreamAbort(st);
+		virStreamFree(st);
+	}
+	return err;
+}
+
 static GError *send_file(RemotePool *p, virStorageVolPtr vol, const char *local, gint64 size)
 {
 	virStreamPtr st = virStreamNew(p->conn, 0);
@@ -184,14 +197,7 @@ static GError *send_file(RemotePool *p, virStorageVolPtr vol, const char *local,
 	if (!err && virStreamFinish(st) < 0)
 		err = virt_error("upload failed:", local);
 out:
-	if (f)
-		fclose(f);
-	if (st) {
-		if (err)
-			virStreamAbort(st);
-		virStreamFree(st);
-	}
-	return err;
+	return stream_end(st, f, err);
 }
 
 static void delete_volume(RemotePool *p, const char *name)
@@ -341,14 +347,7 @@ static GError *receive_file(RemotePool *p, virStorageVolPtr vol, const char *nam
 				  g_strerror(errno));
 	f = NULL;
 out:
-	if (f)
-		fclose(f);
-	if (st) {
-		if (err)
-			virStreamAbort(st);
-		virStreamFree(st);
-	}
-	return err;
+	return stream_end(st, f, err);
 }
 
 GError *remote_pool_take(RemotePool *p, const char *name, const char *local, gint64 *bytes)

@@ -461,29 +461,10 @@ static Library *find_ko(OlKmem *t, OlModules *mods, OlModule *m, guint64 *park)
 	return NULL;
 }
 
-GError *ol_modules_read_list(OlKmem *t, OlModules **out)
+/* The module list read from memory, no .ko looked for yet. */
+static GError *modules_new(OlKmem *t, const char *const *dirs, OlModules **out)
 {
 	g_autoptr(OlModules) m = g_new0(OlModules, 1);
-	GError *err;
-
-	if (!ol_kmem_dwarf(t))
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_NOT_PRESENT,
-				   "the module list needs vmlinux with debug info (--vmlinux)");
-	m->modules = g_ptr_array_new_with_free_func(module_free);
-	m->libs = g_ptr_array_new_with_free_func(library_free);
-	m->ko_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-	if ((err = read_list(t, m->modules)))
-		return err;
-	for (guint i = 0; i < m->modules->len; i++)
-		g_ptr_array_add(m->libs, NULL);
-	*out = g_steal_pointer(&m);
-	return NULL;
-}
-
-GError *ol_modules_read(OlKmem *t, const char *const *dirs, OlModules **out)
-{
-	g_autoptr(OlModules) m = g_new0(OlModules, 1);
-	guint64 park = PARK_BASE;
 	GError *err;
 
 	if (!ol_kmem_dwarf(t))
@@ -494,6 +475,31 @@ GError *ol_modules_read(OlKmem *t, const char *const *dirs, OlModules **out)
 	m->dirs = g_strdupv((char **)dirs);
 	m->ko_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
 	if ((err = read_list(t, m->modules)))
+		return err;
+	*out = g_steal_pointer(&m);
+	return NULL;
+}
+
+GError *ol_modules_read_list(OlKmem *t, OlModules **out)
+{
+	g_autoptr(OlModules) m = NULL;
+	GError *err;
+
+	if ((err = modules_new(t, NULL, &m)))
+		return err;
+	for (guint i = 0; i < m->modules->len; i++)
+		g_ptr_array_add(m->libs, NULL);
+	*out = g_steal_pointer(&m);
+	return NULL;
+}
+
+GError *ol_modules_read(OlKmem *t, const char *const *dirs, OlModules **out)
+{
+	g_autoptr(OlModules) m = NULL;
+	guint64 park = PARK_BASE;
+	GError *err;
+
+	if ((err = modules_new(t, dirs, &m)))
 		return err;
 	for (guint i = 0; m->dirs && m->dirs[i]; i++)
 		index_dir(m->ko_index, m->dirs[i], 0);
