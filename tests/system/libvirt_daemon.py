@@ -16,6 +16,28 @@ import time
 # of the harness's (the lab kernel's cache, the worktrees, the run dirs).
 PRIVATE = ["/run/libvirt", "/var/lib/libvirt", "/var/cache/libvirt"]
 HIDDEN = ["/root", "/work", "/tmp", "/home"]
+# Never hidden: what the daemon itself runs from.
+SYSTEM = {"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc", "/run",
+          "/sbin", "/srv", "/sys", "/usr", "/var"}
+
+
+def hidden_dirs(paths):
+    """HIDDEN, and the top-level directory of each of the harness's own paths
+    (a clone in /check, say, as CI has it), but the system's."""
+    dirs = list(HIDDEN)
+    for path in paths:
+        parts = os.path.abspath(path).split(os.sep)
+        top = os.sep + parts[1] if len(parts) > 1 and parts[1] else None
+        if top and top not in SYSTEM and top not in dirs:
+            dirs.append(top)
+    return [d for d in dirs if os.path.isdir(d)]
+
+
+def software_kvm():
+    """/dev/kvm is kvm_pvm: libvirt holds it usable, QEMU's probe cannot
+    enable it, so libvirt probes again at every call (its capability cache
+    never valid): seconds per call, most of a minute per domain start."""
+    return os.path.exists("/dev/kvm") and os.path.isdir("/sys/module/kvm_pvm")
 
 
 def free_port():
@@ -27,7 +49,8 @@ def free_port():
 
 
 class Daemon:
-    def __init__(self, base, name):
+    def __init__(self, base, name, hide=()):
+        self.hide = hidden_dirs([base, *hide])
         self.dir = os.path.join(base, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
@@ -49,6 +72,10 @@ class Daemon:
         # stock daemon does
         with open(os.path.join(self.etc, "qemu.conf"), "a") as f:
             f.write('\nstdio_handler = "file"\n')
+            # libvirt cannot move a bind-mounted /dev/kvm (see start) into a
+            # QEMU's private /dev
+            if software_kvm():
+                f.write('namespaces = []\n')
 
     def start(self):
         for d in PRIVATE + ["/var/log/libvirt"]:
@@ -56,7 +83,13 @@ class Daemon:
         mounts = [f"mount --bind {self.etc} /etc/libvirt", f"mount --bind {self.log} /var/log/libvirt"]
         mounts += [f"mount -t tmpfs -o mode=0755 oopslab-test {d}" for d in PRIVATE]
         mounts += ["mkdir -p /var/lib/libvirt/images /var/lib/libvirt/qemu /var/cache/libvirt/qemu"]
-        mounts += [f"mount -t tmpfs -o mode=0755 oopslab-hidden {d}" for d in HIDDEN if os.path.isdir(d)]
+        mounts += [f"mount -t tmpfs -o mode=0755 oopslab-hidden {d}" for d in self.hide]
+        # A /dev/kvm its QEMU user cannot open, so that libvirt holds KVM
+        # unusable and keeps its capability cache (/dev/null, as the harness
+        # binds for itself, is usable to libvirt's eyes: it probes again).
+        if software_kvm():
+            mounts += ["touch /run/libvirt/no-kvm", "chmod 0600 /run/libvirt/no-kvm",
+                       "mount --bind /run/libvirt/no-kvm /dev/kvm"]
         script = " && ".join(mounts) + f" && exec libvirtd --listen -f /etc/libvirt/libvirtd.conf -p /var/log/libvirt/libvirtd.pid"
         self.out = open(os.path.join(self.dir, "libvirtd.out"), "w")
         # unshare execs sh, which execs libvirtd: the child's pid is the daemon's

@@ -69,15 +69,15 @@ def check_run(d, rj, out, what):
 
 daemons = []
 try:
-    a = Daemon(runs_dir(), "daemon-a").start()
+    kit = subprocess.run([os.path.join(SOURCE, "guests", "build-guest")],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    bzimage = dict(l.split("=", 1) for l in kit.split())["bzimage"]
+    a = Daemon(runs_dir(), "daemon-a", hide=[SOURCE, bzimage]).start()
     daemons.append(a)
     print(f"libvirtd pid {a.proc.pid} at {a.uri}")
 
     # Nothing shared: the daemon's namespace does not see the harness's files
     # (the lab kernel's cache, the run directories), nor the harness its pool.
-    kit = subprocess.run([os.path.join(SOURCE, "guests", "build-guest")],
-                         stdout=subprocess.PIPE, text=True, check=True).stdout
-    bzimage = dict(l.split("=", 1) for l in kit.split())["bzimage"]
     check(a.exec_in("test", "-e", bzimage).returncode == 1, f"the daemon cannot see the lab kernel {bzimage}")
     check(a.exec_in("test", "-e", runs_dir()).returncode == 1, f"the daemon cannot see {runs_dir()}")
 
@@ -151,7 +151,7 @@ try:
     # 3. batch over two daemons, round robin, each run's host reported. B
     # first: its two runs start together on an empty pool, and one uploads
     # while the other waits for that upload.
-    b = Daemon(runs_dir(), "daemon-b").start()
+    b = Daemon(runs_dir(), "daemon-b", hide=[SOURCE, bzimage]).start()
     daemons.append(b)
     print(f"libvirtd pid {b.proc.pid} at {b.uri}")
     bout = os.path.join(runs_dir(), "remote-batch")
