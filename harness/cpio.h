@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A newc ("070701") cpio archive built in memory: the extra initramfs that
  * carries a run's workload, appended to the lab initramfs (the kernel
  * unpacks every archive of a concatenation, compressed or not). */

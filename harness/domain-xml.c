@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "domain-xml.h"
 
 /* ttyS0: a file QEMU writes, or a pty libvirt streams (a daemon's QEMU: the

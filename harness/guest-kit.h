@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lab kernel, modules and initramfs (built and cached by guests/build-guest). */
 #pragma once
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "json-writer.h"
 
 static void indent(JsonWriter *w)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the harness needs to know about a kernel it did not build: is it a
  * bzImage, which release, where its modules, vmlinux and config are. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lab manifest (guests/labs/labs.conf) and where the guest kit lives. */
 #pragma once
 #include <glib.h>

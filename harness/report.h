@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The crash report of a run: the first oops in its console, symbolized. */
 #pragma once
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab run --gdb` (run-gdb.h). */
 #include "run-gdb.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The run's guest from its start to its destruction: boot, watch the
  * console and libvirt's lifecycle events until something happens. */
 #include <signal.h>

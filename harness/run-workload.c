@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The user's workload in the guest: modules, files, a shared directory, a
  * command, and an installed kernel's drivers, as one extra initramfs
  * archive (see workload.h and guests/initramfs/init). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The user's workload in a run: modules (built out of tree in the cache, or
  * prebuilt and checked), files with the libraries their ELF executables
