@@ -81,7 +81,8 @@ static void read_repeat(Job *j, const char *errtext)
 	g_autoptr(GError) perr = json_parse_file(path, &rep);
 	JsonValue *runs = rep ? json_get(rep, "runs") : NULL, *titles = rep ? json_get(rep, "titles") : NULL;
 
-	if (perr || !runs || runs->type != JSON_ARRAY || !runs->items->len || !titles || titles->type != JSON_ARRAY) {
+	if (perr || !runs || runs->type != JSON_ARRAY || !runs->items->len || !titles ||
+	    titles->type != JSON_ARRAY) {
 		j->error = g_strdup(errtext && *errtext ? g_strstrip((char *)errtext) : "oopslab run --repeat wrote no repeat.json");
 		return;
 	}
@@ -204,7 +205,8 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 			       jobs->len, failures, errors, total);
 	for (guint i = 0; i < jobs->len; i++) {
 		const Job *j = g_ptr_array_index(jobs, i);
-		g_autofree char *kernel = xml(j->kernel_name), *lab = xml(j->lab->name), *title = xml(j->title);
+		g_autofree char *kernel = xml(j->kernel_name), *lab = xml(j->lab->name);
+		g_autofree char *title = xml(j->title);
 		g_autofree char *dir = xml(j->dir), *error = xml(j->error), *outcome = xml(j->outcome);
 		g_autofree char *expect = xml(j->lab->expect), *host = xml(j->connect);
 
@@ -242,14 +244,16 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 /* Results grouped by title: each crash once, with how many runs hit it. */
 static void print_summary(GPtrArray *jobs)
 {
-	g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							     (GDestroyNotify)g_ptr_array_unref);
 	g_autoptr(GList) keys = NULL;
 	guint ok = 0;
 
 	for (guint i = 0; i < jobs->len; i++) {
 		const Job *j = g_ptr_array_index(jobs, i);
 		g_autofree char *key = j->error ? g_strdup_printf("error: %s", j->error)
-						: j->title ? g_strdup(j->title) : g_strdup_printf("(%s)", j->outcome);
+						: j->title ? g_strdup(j->title)
+						: g_strdup_printf("(%s)", j->outcome);
 		GPtrArray *g = g_hash_table_lookup(groups, key);
 
 		if (!g) {
@@ -388,7 +392,8 @@ int cmd_batch(int argc, char **argv)
 			const Lab *lab = g_ptr_array_index(labs->labs, l);
 			Job *j;
 
-			if (labs_opt && !lab->dir && !g_strv_contains((const char *const *)labs_opt, lab->name))
+			if (labs_opt && !lab->dir &&
+			    !g_strv_contains((const char *const *)labs_opt, lab->name))
 				continue;
 			j = g_new0(Job, 1);
 			j->lab = lab;
