@@ -121,6 +121,7 @@ static void run_job(gpointer data, gpointer user_data)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GSubprocess) p = NULL;
 	g_autoptr(GError) err = NULL;
+	g_autoptr(GError) perr = NULL;
 	g_autofree char *out = NULL, *errtext = NULL;
 	g_autoptr(JsonValue) run = NULL;
 	gint64 t0 = g_get_monotonic_time();
@@ -157,7 +158,7 @@ static void run_job(gpointer data, gpointer user_data)
 		read_repeat(j, errtext);
 		return;
 	}
-	g_autoptr(GError) perr = out ? json_parse(out, strlen(out), &run) : NULL;
+	perr = out ? json_parse(out, strlen(out), &run) : NULL;
 	if (!out || perr || !json_get_string(run, "outcome")) {
 		/* the run failed before it had a run directory: its one-line error */
 		j->error = g_strdup(errtext && *errtext ? g_strstrip(errtext) : "oopslab run printed no result");
