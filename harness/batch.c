@@ -434,10 +434,11 @@ static void make_jobs(GPtrArray *jobs, const BatchOptions *o, const LabSet *labs
 			j->lab = lab;
 			if (o->kernels) {
 				g_auto(GStrv) kv = g_strsplit(o->kernels[k], ":", 2);
+				g_autofree char *base = g_path_get_basename(kv[0]);
 
 				j->bzimage = g_strdup(kv[0]);
 				j->vmlinux = kv[1] ? g_strdup(kv[1]) : NULL;
-				j->kernel_name = g_strdup_printf("%u-%s", k, g_path_get_basename(kv[0]));
+				j->kernel_name = g_strdup_printf("%u-%s", k, base);
 			} else {
 				j->kernel_name = g_strdup("lab");
 			}
