@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Choosing the accelerator: real KVM when the host has it, TCG otherwise. */
 #pragma once
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "batch.h"
 
 #include <gio/gio.h>
@@ -80,7 +81,8 @@ static void read_repeat(Job *j, const char *errtext)
 	g_autoptr(GError) perr = json_parse_file(path, &rep);
 	JsonValue *runs = rep ? json_get(rep, "runs") : NULL, *titles = rep ? json_get(rep, "titles") : NULL;
 
-	if (perr || !runs || runs->type != JSON_ARRAY || !runs->items->len || !titles || titles->type != JSON_ARRAY) {
+	if (perr || !runs || runs->type != JSON_ARRAY || !runs->items->len || !titles ||
+	    titles->type != JSON_ARRAY) {
 		j->error = g_strdup(errtext && *errtext ? g_strstrip((char *)errtext) : "oopslab run --repeat wrote no repeat.json");
 		return;
 	}
@@ -119,6 +121,7 @@ static void run_job(gpointer data, gpointer user_data)
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GSubprocess) p = NULL;
 	g_autoptr(GError) err = NULL;
+	g_autoptr(GError) perr = NULL;
 	g_autofree char *out = NULL, *errtext = NULL;
 	g_autoptr(JsonValue) run = NULL;
 	gint64 t0 = g_get_monotonic_time();
@@ -155,7 +158,7 @@ static void run_job(gpointer data, gpointer user_data)
 		read_repeat(j, errtext);
 		return;
 	}
-	g_autoptr(GError) perr = out ? json_parse(out, strlen(out), &run) : NULL;
+	perr = out ? json_parse(out, strlen(out), &run) : NULL;
 	if (!out || perr || !json_get_string(run, "outcome")) {
 		/* the run failed before it had a run directory: its one-line error */
 		j->error = g_strdup(errtext && *errtext ? g_strstrip(errtext) : "oopslab run printed no result");
@@ -203,7 +206,8 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 			       jobs->len, failures, errors, total);
 	for (guint i = 0; i < jobs->len; i++) {
 		const Job *j = g_ptr_array_index(jobs, i);
-		g_autofree char *kernel = xml(j->kernel_name), *lab = xml(j->lab->name), *title = xml(j->title);
+		g_autofree char *kernel = xml(j->kernel_name), *lab = xml(j->lab->name);
+		g_autofree char *title = xml(j->title);
 		g_autofree char *dir = xml(j->dir), *error = xml(j->error), *outcome = xml(j->outcome);
 		g_autofree char *expect = xml(j->lab->expect), *host = xml(j->connect);
 
@@ -241,14 +245,16 @@ static GError *write_junit(const char *path, GPtrArray *jobs, double total)
 /* Results grouped by title: each crash once, with how many runs hit it. */
 static void print_summary(GPtrArray *jobs)
 {
-	g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	g_autoptr(GHashTable) groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							     (GDestroyNotify)g_ptr_array_unref);
 	g_autoptr(GList) keys = NULL;
 	guint ok = 0;
 
 	for (guint i = 0; i < jobs->len; i++) {
 		const Job *j = g_ptr_array_index(jobs, i);
 		g_autofree char *key = j->error ? g_strdup_printf("error: %s", j->error)
-						: j->title ? g_strdup(j->title) : g_strdup_printf("(%s)", j->outcome);
+						: j->title ? g_strdup(j->title)
+						: g_strdup_printf("(%s)", j->outcome);
 		GPtrArray *g = g_hash_table_lookup(groups, key);
 
 		if (!g) {
@@ -271,15 +277,35 @@ static void print_summary(GPtrArray *jobs)
 	}
 }
 
-int cmd_batch(int argc, char **argv)
+/* The command line of `oopslab batch`. */
+typedef struct {
+	char **labs, **kernels, **connects;
+	char *out, *junit, *flavour;
+	int jobs, timeout, repeat;
+	gboolean no_dumps;
+	gboolean workload;        /* --module or --exec: without --lab, one workload run per kernel */
+	GPtrArray *workload_args; /* the workload options and --flavour, passed to every run */
+} BatchOptions;
+
+static void batch_options_clear(BatchOptions *o)
 {
-	g_auto(GStrv) labs_opt = NULL, kernels = NULL, connects = NULL;
-	g_autofree char *out = NULL, *junit = NULL, *flavour_opt = NULL, *flavour = NULL;
-	int jobs_n = 1, timeout = -1, repeat = 0;
-	gboolean no_dumps = FALSE, share_rw = FALSE, no_pvpanic = FALSE;
+	g_strfreev(o->labs);
+	g_strfreev(o->kernels);
+	g_strfreev(o->connects);
+	g_free(o->out);
+	g_free(o->junit);
+	g_free(o->flavour);
+	g_clear_pointer(&o->workload_args, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BatchOptions, batch_options_clear)
+
+/* O from the command line: 0, or 2 for bad usage (said on stderr). */
+static int batch_options_parse(BatchOptions *o, int argc, char **argv)
+{
+	g_autofree char *flavour_opt = NULL;
+	gboolean share_rw = FALSE, no_pvpanic = FALSE;
 	g_auto(GStrv) w_modules = NULL, w_files = NULL;
 	g_autofree char *w_share = NULL, *w_exec = NULL, *w_modules_dir = NULL;
-	g_autoptr(GPtrArray) wargs = g_ptr_array_new_with_free_func(g_free);
 	GOptionEntry entries[] = {
 		{"module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &w_modules, "Passed to every run (see `run --help`)", "'PATH [PARAMS]'"},
 		{"exec", 0, 0, G_OPTION_ARG_STRING, &w_exec, "Passed to every run", "CMD"},
@@ -288,34 +314,28 @@ int cmd_batch(int argc, char **argv)
 		{"share-rw", 0, 0, G_OPTION_ARG_NONE, &share_rw, "Passed to every run", NULL},
 		{"modules-dir", 0, 0, G_OPTION_ARG_FILENAME, &w_modules_dir, "Passed to every run", "DIR"},
 		{"no-pvpanic", 0, 0, G_OPTION_ARG_NONE, &no_pvpanic, "Passed to every run", NULL},
-		{"lab", 0, 0, G_OPTION_ARG_STRING_ARRAY, &labs_opt, "A lab to run (repeat; default: every lab): a name or a lab directory", "NAME|PATH"},
-		{"kernel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &kernels,
+		{"lab", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->labs, "A lab to run (repeat; default: every lab): a name or a lab directory", "NAME|PATH"},
+		{"kernel", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->kernels,
 		 "A kernel to run them on (repeat; default: the lab kernel)", "BZIMAGE[:VMLINUX]"},
-		{"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n, "Runs at a time (default 1)", "N"},
-		{"connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &connects,
+		{"jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Runs at a time (default 1)", "N"},
+		{"connect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->connects,
 		 "libvirt URI (repeat to spread runs over hosts, round robin; default: embedded)", "URI"},
-		{"out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Directory for the run directories (default runs/batch-STAMP)", "DIR"},
-		{"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write a JUnit XML report here", "FILE"},
-		{"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Passed to every run (default: each lab's)", "SECONDS"},
-		{"no-dumps", 0, 0, G_OPTION_ARG_NONE, &no_dumps, "Delete each run's vmcore once its report is written", NULL},
+		{"out", 0, 0, G_OPTION_ARG_FILENAME, &o->out, "Directory for the run directories (default runs/batch-STAMP)", "DIR"},
+		{"junit", 0, 0, G_OPTION_ARG_FILENAME, &o->junit, "Write a JUnit XML report here", "FILE"},
+		{"timeout", 0, 0, G_OPTION_ARG_INT, &o->timeout, "Passed to every run (default: each lab's)", "SECONDS"},
+		{"no-dumps", 0, 0, G_OPTION_ARG_NONE, &o->no_dumps, "Delete each run's vmcore once its report is written", NULL},
 		{"flavour", 0, 0, G_OPTION_ARG_STRING, &flavour_opt,
 		 "Kernel flavours for every run (kasan, kfence, ubsan, lockdep; comma-separated)", "NAME[,NAME...]"},
-		{"repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+		{"repeat", 0, 0, G_OPTION_ARG_INT, &o->repeat,
 		 "Boot each lab x kernel N times (oopslab run --repeat): its most frequent title and that title's rate, "
 		 "in the summary and the JUnit XML; a run is unexpected when any boot's outcome is", "N"},
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- run labs x kernels, group the crashes, report for CI");
 	g_autoptr(GError) err = NULL;
-	g_autoptr(LabSet) labs = NULL;
-	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
-	g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func(job_free);
-	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-	BatchContext bc;
-	GThreadPool *pool;
-	gint64 t0 = g_get_monotonic_time();
-	guint n_kernels, bad = 0;
 
+	*o = (BatchOptions){.jobs = 1, .timeout = -1};
+	o->workload_args = g_ptr_array_new_with_free_func(g_free);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx,
 		"Runs every lab (or the --lab ones) on every --kernel, -j at a time, each as `oopslab run`,\n"
@@ -325,47 +345,58 @@ int cmd_batch(int argc, char **argv)
 		fprintf(stderr, "oopslab batch: %s\n", err ? err->message : "unexpected argument");
 		return 2;
 	}
-	if ((err = lab_flavour_canonical(flavour_opt, &flavour))) {
+	if ((err = lab_flavour_canonical(flavour_opt, &o->flavour))) {
 		fprintf(stderr, "oopslab batch: --flavour: %s\n", err->message);
 		return 2;
 	}
-	if (repeat < 0 || repeat > 1000) {
-		fprintf(stderr, "oopslab batch: --repeat: %d is not 1 to 1000 boots\n", repeat);
+	if (o->repeat < 0 || o->repeat > 1000) {
+		fprintf(stderr, "oopslab batch: --repeat: %d is not 1 to 1000 boots\n", o->repeat);
 		return 2;
 	}
-	if (jobs_n < 1) {
+	if (o->jobs < 1) {
 		fprintf(stderr, "oopslab batch: -j must be at least 1\n");
 		return 2;
 	}
-	workload_args(wargs, w_modules, w_files, w_share, share_rw, w_exec, w_modules_dir, no_pvpanic);
-	if (flavour)
-		g_ptr_array_add(wargs, g_strdup_printf("--flavour=%s", flavour));
-	if ((err = lab_set_load_flavour(manifest, flavour, &labs))) {
+	workload_args(o->workload_args, w_modules, w_files, w_share, share_rw, w_exec, w_modules_dir,
+		      no_pvpanic);
+	if (o->flavour)
+		g_ptr_array_add(o->workload_args, g_strdup_printf("--flavour=%s", o->flavour));
+	o->workload = w_modules || w_exec;
+	return 0;
+}
+
+/* Everything before the jobs: the labs (*LABS), the output directory, the
+ * lab kit. 0, or the exit status of a failure (said on stderr). */
+static int prepare(BatchOptions *o, LabSet **labs)
+{
+	g_autofree char *manifest = g_build_filename(oopslab_data_dir(), "guests", "labs", "labs.conf", NULL);
+	g_autoptr(GError) err = NULL;
+
+	if ((err = lab_set_load_flavour(manifest, o->flavour, labs))) {
 		fprintf(stderr, "oopslab batch: %s\n", err->message);
 		return 1;
 	}
-	if (!out) {
+	if (!o->out) {
 		g_autoptr(GDateTime) now = g_date_time_new_now_local();
 		g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
 
-		out = g_strdup_printf("runs/batch-%s", stamp);
+		o->out = g_strdup_printf("runs/batch-%s", stamp);
 	}
-	if (g_mkdir_with_parents(out, 0755) < 0) {
-		fprintf(stderr, "oopslab batch: cannot create %s: %s\n", out, g_strerror(errno));
+	if (g_mkdir_with_parents(o->out, 0755) < 0) {
+		fprintf(stderr, "oopslab batch: cannot create %s: %s\n", o->out, g_strerror(errno));
 		return 1;
 	}
 	/* Build the lab kit once, before runs race for it. */
 	{
 		g_autoptr(GuestKit) kit = NULL;
 
-		if ((err = guest_kit_build_flavour(&kit, FALSE, flavour))) {
+		if ((err = guest_kit_build_flavour(&kit, FALSE, o->flavour))) {
 			fprintf(stderr, "oopslab batch: %s\n", err->message);
 			return 1;
 		}
 	}
-	n_kernels = kernels ? g_strv_length(kernels) : 1;
 	/* --lab PATH: a lab directory outside the tree joins the set. */
-	for (char **l = labs_opt; l && *l; l++) {
+	for (char **l = o->labs; l && *l; l++) {
 		Lab *lab;
 
 		if (!strchr(*l, '/'))
@@ -374,57 +405,74 @@ int cmd_batch(int argc, char **argv)
 			fprintf(stderr, "oopslab batch: --lab %s: %s\n", *l, err->message);
 			return 2;
 		}
-		g_ptr_array_add(labs->labs, lab);
+		g_ptr_array_add((*labs)->labs, lab);
 	}
 	/* A workload without --lab: one workload run per kernel. */
-	if ((w_modules || w_exec) && !labs_opt) {
-		g_ptr_array_set_size(labs->labs, 0);
-		g_ptr_array_set_free_func(labs->labs, NULL);
-		g_ptr_array_add(labs->labs, &workload_lab);
+	if (o->workload && !o->labs) {
+		g_ptr_array_set_size((*labs)->labs, 0);
+		g_ptr_array_set_free_func((*labs)->labs, NULL);
+		g_ptr_array_add((*labs)->labs, &workload_lab);
 	}
+	return 0;
+}
+
+/* A job for each kernel x lab (the --lab ones, if given), each --connect
+ * host in turn. */
+static void make_jobs(GPtrArray *jobs, const BatchOptions *o, const LabSet *labs)
+{
+	guint n_kernels = o->kernels ? g_strv_length(o->kernels) : 1;
+
 	for (guint k = 0; k < n_kernels; k++) {
 		for (guint l = 0; l < labs->labs->len; l++) {
 			const Lab *lab = g_ptr_array_index(labs->labs, l);
 			Job *j;
 
-			if (labs_opt && !lab->dir && !g_strv_contains((const char *const *)labs_opt, lab->name))
+			if (o->labs && !lab->dir &&
+			    !g_strv_contains((const char *const *)o->labs, lab->name))
 				continue;
 			j = g_new0(Job, 1);
 			j->lab = lab;
-			if (kernels) {
-				g_auto(GStrv) kv = g_strsplit(kernels[k], ":", 2);
+			if (o->kernels) {
+				g_auto(GStrv) kv = g_strsplit(o->kernels[k], ":", 2);
+				g_autofree char *base = g_path_get_basename(kv[0]);
 
 				j->bzimage = g_strdup(kv[0]);
 				j->vmlinux = kv[1] ? g_strdup(kv[1]) : NULL;
-				j->kernel_name = g_strdup_printf("%u-%s", k, g_path_get_basename(kv[0]));
+				j->kernel_name = g_strdup_printf("%u-%s", k, base);
 			} else {
 				j->kernel_name = g_strdup("lab");
 			}
-			if (connects)
-				j->connect = g_strdup(connects[jobs->len % g_strv_length(connects)]);
-			j->dir = g_strdup_printf("%s/%s-%s", out, j->kernel_name, lab->name);
+			if (o->connects)
+				j->connect = g_strdup(o->connects[jobs->len % g_strv_length(o->connects)]);
+			j->dir = g_strdup_printf("%s/%s-%s", o->out, j->kernel_name, lab->name);
 			g_ptr_array_add(jobs, j);
 		}
 	}
-	if (labs_opt)
-		for (char **l = labs_opt; *l; l++)
-			if (!strchr(*l, '/') && !lab_set_find(labs, *l)) {
-				fprintf(stderr, "oopslab batch: unknown lab '%s' (see `oopslab labs`)\n", *l);
-				return 2;
-			}
-	fprintf(stderr, "oopslab batch: %u runs, %d at a time, into %s\n", jobs->len, jobs_n, out);
+}
+
+/* The jobs, -j at a time, then the summary and --junit (T0: the batch's
+ * start): the exit status. */
+static int run_jobs(GPtrArray *jobs, const BatchOptions *o, gint64 t0)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autoptr(GError) err = NULL;
+	BatchContext bc;
+	GThreadPool *pool;
+	guint bad = 0;
+
+	fprintf(stderr, "oopslab batch: %u runs, %d at a time, into %s\n", jobs->len, o->jobs, o->out);
 	bc.self = self;
-	bc.timeout = timeout;
-	bc.no_dumps = no_dumps;
-	bc.repeat = repeat;
-	bc.workload_args = wargs;
-	pool = g_thread_pool_new(run_job, &bc, jobs_n, TRUE, NULL);
+	bc.timeout = o->timeout;
+	bc.no_dumps = o->no_dumps;
+	bc.repeat = o->repeat;
+	bc.workload_args = o->workload_args;
+	pool = g_thread_pool_new(run_job, &bc, o->jobs, TRUE, NULL);
 	for (guint i = 0; i < jobs->len; i++)
 		g_thread_pool_push(pool, g_ptr_array_index(jobs, i), NULL);
 	g_thread_pool_free(pool, FALSE, TRUE);
 
 	print_summary(jobs);
-	if (junit && (err = write_junit(junit, jobs, (g_get_monotonic_time() - t0) / 1e6))) {
+	if (o->junit && (err = write_junit(o->junit, jobs, (g_get_monotonic_time() - t0) / 1e6))) {
 		fprintf(stderr, "oopslab batch: %s\n", err->message);
 		return 1;
 	}
@@ -436,4 +484,24 @@ int cmd_batch(int argc, char **argv)
 		bad += !job_ok(j);
 	}
 	return bad ? 3 : 0;
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	g_auto(BatchOptions) o = {0};
+	g_autoptr(LabSet) labs = NULL;
+	g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func(job_free);
+	gint64 t0 = g_get_monotonic_time();
+	int rc;
+
+	if ((rc = batch_options_parse(&o, argc, argv)) || (rc = prepare(&o, &labs)))
+		return rc;
+	make_jobs(jobs, &o, labs);
+	if (o.labs)
+		for (char **l = o.labs; *l; l++)
+			if (!strchr(*l, '/') && !lab_set_find(labs, *l)) {
+				fprintf(stderr, "oopslab batch: unknown lab '%s' (see `oopslab labs`)\n", *l);
+				return 2;
+			}
+	return run_jobs(jobs, &o, t0);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab batch`: a matrix of kernels x labs, in parallel, for CI. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt domain XML of a lab guest. */
 #pragma once
 #include <glib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab gdb RUNDIR`: gdb on the run's dump through oopslab-stub, at the crash. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lab kernel, modules and initramfs (built and cached by guests/build-guest). */
 #pragma once
 #include <glib.h>
@@ -17,7 +18,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GuestKit, guest_kit_free)
 /* Build or find the cached lab kit; progress of a build goes to stderr. */
 GError *guest_kit_build(GuestKit **out, gboolean kdump) G_GNUC_WARN_UNUSED_RESULT;
 /* The same for a flavour of the lab kernel ("kasan,lockdep"; NULL: none). */
-GError *guest_kit_build_flavour(GuestKit **out, gboolean kdump, const char *flavour) G_GNUC_WARN_UNUSED_RESULT;
+GError *guest_kit_build_flavour(GuestKit **out, gboolean kdump,
+				const char *flavour) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The lab module's .ko under kit->labs_dir, or NULL. */
 char *guest_kit_find_module(const GuestKit *kit, const char *module);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "json-writer.h"
 
 static void indent(JsonWriter *w)
@@ -124,7 +125,26 @@ void json_null(JsonWriter *w)
 	scalar_done(w);
 }
 
-void json_member_string(JsonWriter *w, const char *key, const char *s) { json_key(w, key); json_string(w, s); }
-void json_member_int(JsonWriter *w, const char *key, gint64 v) { json_key(w, key); json_int(w, v); }
-void json_member_double(JsonWriter *w, const char *key, double v) { json_key(w, key); json_double(w, v); }
-void json_member_bool(JsonWriter *w, const char *key, gboolean v) { json_key(w, key); json_bool(w, v); }
+void json_member_string(JsonWriter *w, const char *key, const char *s)
+{
+	json_key(w, key);
+	json_string(w, s);
+}
+
+void json_member_int(JsonWriter *w, const char *key, gint64 v)
+{
+	json_key(w, key);
+	json_int(w, v);
+}
+
+void json_member_double(JsonWriter *w, const char *key, double v)
+{
+	json_key(w, key);
+	json_double(w, v);
+}
+
+void json_member_bool(JsonWriter *w, const char *key, gboolean v)
+{
+	json_key(w, key);
+	json_bool(w, v);
+}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A small streaming JSON writer: enough for run.json and reports. */
 #pragma once
 #include <glib.h>

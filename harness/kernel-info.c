@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "kernel-info.h"
 
 #include <errno.h>
@@ -26,7 +27,8 @@ static GError *check_size(const char *path, const guint8 *buf)
 {
 	GStatBuf st;
 	guint setup = buf[0x1f1] ? buf[0x1f1] : 4;
-	guint64 syssize = (guint64)(buf[0x1f4] | buf[0x1f5] << 8 | buf[0x1f6] << 16 | (guint)buf[0x1f7] << 24) * 16;
+	guint64 syssize = (guint64)(buf[0x1f4] | buf[0x1f5] << 8 | buf[0x1f6] << 16 |
+				    (guint)buf[0x1f7] << 24) * 16;
 	guint64 need = (guint64)(setup + 1) * 512 + syssize;
 
 	if (g_stat(path, &st) < 0)
@@ -95,7 +97,8 @@ static void probe_installed(KernelInfo *k, const char *modules_dir)
 	const char *const vml[] = {dbg1, dbg2, NULL};
 	const char *const cfg[] = {cfg2, cfg1 ? cfg1 : cfg2, NULL};
 
-	k->modules_dir = modules_dir ? g_strdup(modules_dir) : g_file_test(lib, G_FILE_TEST_IS_DIR) ? g_strdup(lib) : NULL;
+	k->modules_dir = modules_dir ? g_strdup(modules_dir)
+		       : g_file_test(lib, G_FILE_TEST_IS_DIR) ? g_strdup(lib) : NULL;
 	if (!k->vmlinux)
 		k->vmlinux = first_existing(vml);
 	if (!k->config)
@@ -122,8 +125,10 @@ GError *kernel_info_probe(const char *bzimage, const char *tree, const char *mod
 			return run_usage_error("--kernel-tree: %s has no arch/x86/boot/bzImage (not built?)", tree);
 		k->bzimage = g_canonicalize_filename(bzimage ? bzimage : bz, NULL);
 		k->build_dir = g_canonicalize_filename(tree, NULL);
-		k->vmlinux = g_file_test(vml, G_FILE_TEST_IS_REGULAR) ? g_canonicalize_filename(vml, NULL) : NULL;
-		k->config = g_file_test(cfg, G_FILE_TEST_IS_REGULAR) ? g_canonicalize_filename(cfg, NULL) : NULL;
+		if (g_file_test(vml, G_FILE_TEST_IS_REGULAR))
+			k->vmlinux = g_canonicalize_filename(vml, NULL);
+		if (g_file_test(cfg, G_FILE_TEST_IS_REGULAR))
+			k->config = g_canonicalize_filename(cfg, NULL);
 	} else {
 		k->bzimage = g_canonicalize_filename(bzimage, NULL);
 	}

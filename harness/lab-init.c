@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab lab init DIR`: a lab directory a teacher edits and hands out. */
 #include <errno.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lab manifest (guests/labs/labs.conf) and where the guest kit lives. */
 #pragma once
 #include <glib.h>
@@ -42,7 +43,8 @@ GError *lab_set_load(const char *manifest_path, LabSet **out) G_GNUC_WARN_UNUSED
  * any order; NULL: none requested): each lab's flavour is FLAVOUR plus its
  * flavours=, and a KEY.NAME value replaces KEY when NAME is one of them (the
  * first in canonical order wins). An unknown flavour name is an error. */
-GError *lab_set_load_flavour(const char *manifest_path, const char *flavour, LabSet **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *lab_set_load_flavour(const char *manifest_path, const char *flavour,
+			     LabSet **out) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The known flavours, canonical order (guests/kernel/build-kernel has the same). */
 extern const char *const lab_flavours[];
@@ -55,8 +57,8 @@ int lab_cmd_list(int argc, char **argv);
 const Lab *lab_set_find(const LabSet *set, const char *name);
 /* A lab directory outside the tree: DIR/lab.conf with one group of the
  * manifest's keys, its module's source (Kbuild) and README next to it. */
-GError *lab_load_dir(const char *dir, Lab **out);
+GError *lab_load_dir(const char *dir, Lab **out) G_GNUC_WARN_UNUSED_RESULT;
 /* Every lab directory in DIR (DIR itself, or its subdirectories). */
-GError *lab_set_load_dir(const char *dir, LabSet **out);
+GError *lab_set_load_dir(const char *dir, LabSet **out) G_GNUC_WARN_UNUSED_RESULT;
 /* `oopslab lab init DIR`: a skeleton lab a teacher edits. */
-GError *lab_init_dir(const char *dir);
+GError *lab_init_dir(const char *dir) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* oopslab: boot lab kernels, crash them, capture and explain the crash. */
 #include <stdio.h>
 #include <string.h>

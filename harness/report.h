@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The crash report of a run: the first oops in its console, symbolized. */
 #pragma once
 #include <glib.h>
@@ -12,11 +13,12 @@
  * short) and DUMP is given, the kernel log read from the dump is parsed
  * instead. *source says which ("console", "dump dmesg"); *out is NULL (and
  * no error) when neither holds a crash report. */
-GError *report_build(const char *rundir, const char *vmlinux, const char *module, const char *dump, Oops **out,
-		     const char **source) G_GNUC_WARN_UNUSED_RESULT;
+GError *report_build(const char *rundir, const char *vmlinux, const char *module, const char *dump,
+		     Oops **out, const char **source) G_GNUC_WARN_UNUSED_RESULT;
 /* The same from any log text (a dmesg read from the dump, when the console
  * was cut before the report); *out NULL when there is none. */
-GError *report_build_from_text(const char *text, const char *vmlinux, const char *module, Oops **out) G_GNUC_WARN_UNUSED_RESULT;
+GError *report_build_from_text(const char *text, const char *vmlinux, const char *module,
+			       Oops **out) G_GNUC_WARN_UNUSED_RESULT;
 /* The same for any input: a run, a bare vmcore, a kdump directory.
  * *source: "console", "dmesg file" or "dump dmesg". */
 GError *report_build_input(const CrashInput *in, Oops **out, const char **source) G_GNUC_WARN_UNUSED_RESULT;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab run --gdb` (run-gdb.h). */
 #include "run-gdb.h"
 
@@ -158,7 +159,8 @@ static GError *start_stub(Run *r)
 	g_ptr_array_add(argv, g_strdup_printf("%s%s%s", r->dir, r->kit->labs_dir ? ":" : "",
 					      r->kit->labs_dir ? r->kit->labs_dir : ""));
 	g_ptr_array_add(argv, NULL);
-	g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDIN_INHERIT | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDIN_INHERIT |
+					   G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_subprocess_launcher_set_stderr_file_path(l, g->stub_log);
 	g->stub = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &err);
 	return err;
@@ -176,6 +178,12 @@ static void stub_sessions(const struct RunGdb *g, guint *attached, guint *detach
 		(*attached)++;
 	for (const char *p = text; (p = strstr(p, STUB_DETACHED)); p++)
 		(*detached)++;
+}
+
+/* A child that has exited: GSubprocess drops its identifier once it is reaped. */
+static gboolean ended(GSubprocess *p)
+{
+	return g_subprocess_get_identifier(p) == NULL;
 }
 
 static GError *start_gdb(Run *r)
@@ -257,9 +265,9 @@ GError *run_gdb_attach(Run *r, Vm *vm)
 			break;
 		if ((err = run_check_stop()))
 			return err;
-		if ((g_subprocess_get_identifier(g->stub) == NULL) || (g->gdb && (g_subprocess_get_identifier(g->gdb) == NULL)))
+		if (ended(g->stub) || (g->gdb && ended(g->gdb)))
 			return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "--gdb: %s ended before attaching (see %s)",
-					   g->gdb && (g_subprocess_get_identifier(g->gdb) == NULL) ? "gdb" : "the stub", g->stub_log);
+					   g->gdb && ended(g->gdb) ? "gdb" : "the stub", g->stub_log);
 		g_usleep(POLL_US);
 	}
 	run_say(r, "--gdb: debugger attached; the lab triggers at `continue`");

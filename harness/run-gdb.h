@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `oopslab run --gdb`: the guest stops before the trigger with gdb attached
  * through oopslab-stub --live (in front of QEMU's gdbstub, guest RAM mapped

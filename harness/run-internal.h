@@ -44,7 +44,7 @@
  * environment's (exit 1). */
 #define RUN_USAGE_ERROR (run_usage_error_quark())
 GQuark run_usage_error_quark(void);
-GError *run_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+GError *run_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef struct {
 	char *lab;
@@ -86,7 +86,7 @@ typedef struct {
  * error (already printed). */
 int run_options_parse(RunOptions *o, int argc, char **argv);
 /* Checks of the options alone (no guest built yet); fills defaults. */
-GError *run_options_validate(RunOptions *o, const Lab *lab);
+GError *run_options_validate(RunOptions *o, const Lab *lab) G_GNUC_WARN_UNUSED_RESULT;
 void run_options_clear(RunOptions *o);
 
 extern volatile sig_atomic_t run_stop_signal;
@@ -153,8 +153,8 @@ void run_say(const Run *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void run_clear(Run *r);
 
 /* run-assemble.c: the lab, the kit, the kernel and its command line. */
-GError *run_find_lab(Run *r);
-GError *run_assemble(Run *r);
+GError *run_find_lab(Run *r) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_assemble(Run *r) G_GNUC_WARN_UNUSED_RESULT;
 /* run.c: one boot, as `oopslab run` without --repeat (its exit status) */
 int run_once(RunOptions *o);
 /* run-repeat.c: --repeat N: boots into OUT/1..N, each an `oopslab run` with
@@ -174,28 +174,28 @@ typedef enum {
 	RUN_EVENT_CONSOLE_PANIC, /* a panic on the console, no pvpanic: paused by us */
 } RunEvent;
 void run_report_stages(Run *r);
-GError *run_check_stop(void);
-GError *run_start(Run *r, Vm *vm);
-GError *run_wait_event(Run *r, Vm *vm, RunEvent *event);
+GError *run_check_stop(void) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_start(Run *r, Vm *vm) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_wait_event(Run *r, Vm *vm, RunEvent *event) G_GNUC_WARN_UNUSED_RESULT;
 void run_destroy(Run *r, Vm *vm);
 /* The same in a thread, joined with g_thread_join() before run.json. */
 GThread *run_destroy_async(Run *r, Vm *vm);
 
 /* run-workload.c: the extra initramfs of the user's workload */
 gboolean run_has_workload(const RunOptions *o);
-GError *run_resolve_drivers(Run *r);
-GError *run_prepare_workload(Run *r);
-GError *run_workload_initrd(Run *r);
-GError *run_keep_modules(Run *r);
+GError *run_resolve_drivers(Run *r) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_prepare_workload(Run *r) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_workload_initrd(Run *r) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_keep_modules(Run *r) G_GNUC_WARN_UNUSED_RESULT;
 void run_pick_module(Run *r);
 
 /* capture-ram.c: TRUE if this run's dump is written from shared guest RAM */
 gboolean run_wants_shared_ram(const Run *r, const Vm *vm);
-GError *run_capture_ram(Run *r, Vm *vm, const char *path, OlDumpWriteStats *stats);
+GError *run_capture_ram(Run *r, Vm *vm, const char *path, OlDumpWriteStats *stats) G_GNUC_WARN_UNUSED_RESULT;
 
 /* run-capture.c */
-GError *run_host_capture(Run *r, Vm *vm, RunEvent event);
-GError *run_kdump_capture(Run *r, Vm *vm, RunEvent event);
+GError *run_host_capture(Run *r, Vm *vm, RunEvent event) G_GNUC_WARN_UNUSED_RESULT;
+GError *run_kdump_capture(Run *r, Vm *vm, RunEvent event) G_GNUC_WARN_UNUSED_RESULT;
 
 /* run-result.c */
 /* syzkaller's title of a run that is not a crash (no-output, lost-connection), or NULL */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The run's guest from its start to its destruction: boot, watch the
  * console and libvirt's lifecycle events until something happens. */
 #include <signal.h>
@@ -131,7 +132,8 @@ static gboolean timed_out(Run *r, Vm *vm, double *nmi_time)
 {
 	const RunOptions *o = r->opt;
 	const ConsoleStage *trigger = console_watcher_stage(r->console, "trigger");
-	double since = trigger ? run_now(r) - trigger->host_time : run_now(r) - r->t_create - BOOT_ALLOWANCE_S;
+	double since = trigger ? run_now(r) - trigger->host_time
+			       : run_now(r) - r->t_create - BOOT_ALLOWANCE_S;
 
 	if (!r->nmi_sent && o->timeout > 0 && since > o->timeout) {
 		g_autoptr(GError) err = NULL;
@@ -207,7 +209,8 @@ GError *run_wait_event(Run *r, Vm *vm, RunEvent *event)
 			return NULL;
 		}
 		if (state == VM_STATE_STOPPED) {
-			const ConsoleStage *kerr = r->kdump ? console_watcher_stage(r->console, "kdump-error") : NULL;
+			const ConsoleStage *kerr =
+				r->kdump ? console_watcher_stage(r->console, "kdump-error") : NULL;
 
 			poll_console(r);
 			if (kerr)

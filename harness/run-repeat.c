@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab run --repeat N [--until-crash]`: the same workload booted N
  * times, one after the other, and how often each crash title came. */
 #include <errno.h>

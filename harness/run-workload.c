@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The user's workload in the guest: modules, files, a shared directory, a
  * command, and an installed kernel's drivers, as one extra initramfs
  * archive (see workload.h and guests/initramfs/init). */
@@ -43,7 +44,8 @@ static GError *check_builtin(Run *r)
 	g_autoptr(GString) missing = g_string_new(NULL);
 
 	for (guint i = 0; i < G_N_ELEMENTS(drivers); i++) {
-		g_autofree char *v = driver_wanted(r, i) ? kernel_info_config(r->kinfo, drivers[i].config) : NULL;
+		g_autofree char *v =
+			driver_wanted(r, i) ? kernel_info_config(r->kinfo, drivers[i].config) : NULL;
 
 		if (g_strcmp0(v, "m") == 0)
 			g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", drivers[i].module);
@@ -73,7 +75,8 @@ GError *run_resolve_drivers(Run *r)
 		if (driver_wanted(r, i))
 			g_ptr_array_add(wanted, (gpointer)drivers[i].module);
 	g_ptr_array_add(wanted, NULL);
-	if ((err = workload_driver_closure(r->kinfo->modules_dir, (const char *const *)wanted->pdata, &r->drivers)))
+	if ((err = workload_driver_closure(r->kinfo->modules_dir, (const char *const *)wanted->pdata,
+					   &r->drivers)))
 		return err;
 	/* Any plain module of this kernel tells its vermagic. */
 	for (guint i = 0; i < r->drivers->len && !r->vermagic; i++) {
@@ -337,7 +340,8 @@ GError *run_keep_modules(Run *r)
 		gsize len;
 		GError *err = NULL;
 
-		if (!g_file_get_contents(m->ko, &data, &len, &err) || !g_file_set_contents(dst, data, len, &err))
+		if (!g_file_get_contents(m->ko, &data, &len, &err) ||
+		    !g_file_set_contents(dst, data, len, &err))
 			return err;
 		g_ptr_array_add(r->module_copies, g_canonicalize_filename(dst, NULL));
 	}

@@ -97,7 +97,8 @@ static GError *prepare(Run *r, Vm **vm)
 		return err;
 	/* the embedded driver probes QEMU as it opens: hide a /dev/kvm TCG
 	 * does not use before that (kvm-mask.h) */
-	masked = !r->opt->connect && accel_resolve(r->opt->requested, FALSE, &why) == ACCEL_TCG && kvm_mask_apply();
+	masked = !r->opt->connect && accel_resolve(r->opt->requested, FALSE, &why) == ACCEL_TCG &&
+		 kvm_mask_apply();
 	if ((err = vm_connect(r->opt->connect, vm)))
 		return err;
 	r->uri = g_strdup(vm_uri(*vm));

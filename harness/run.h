@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `oopslab run`: boot a lab guest, wait for its panic, capture memory. */
 #pragma once
 #include <glib.h>

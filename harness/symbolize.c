@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "symbolize.h"
 
 #include <dwarf.h>
@@ -49,7 +50,8 @@ GError *symbolizer_new(const char *vmlinux, Symbolizer **out)
 
 	s->dwfl = dwfl_begin(&callbacks);
 	s->modules = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	s->symtabs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_hash_table_unref);
+	s->symtabs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					   (GDestroyNotify)g_hash_table_unref);
 	if (!s->dwfl)
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_FAILED, "libdwfl: %s", dwfl_errmsg(-1));
 	if ((err = report(s, "vmlinux", vmlinux)))
@@ -120,7 +122,8 @@ static gboolean inline_caller(Dwarf_Die *die, Dwarf_Die *out)
 	gboolean found = FALSE;
 
 	for (int j = 1; j < n && !found; j++)
-		if (dwarf_tag(&parents[j]) == DW_TAG_inlined_subroutine || dwarf_tag(&parents[j]) == DW_TAG_subprogram) {
+		if (dwarf_tag(&parents[j]) == DW_TAG_inlined_subroutine ||
+		    dwarf_tag(&parents[j]) == DW_TAG_subprogram) {
 			*out = parents[j];
 			found = TRUE;
 		}
@@ -147,8 +150,8 @@ static void inline_chain(Dwarf_Die *cu, Dwarf_Die *innermost, const char *file, 
 		if (dwarf_attr(&cur, DW_AT_call_line, &attr))
 			dwarf_formudata(&attr, &call_line);
 		/* no caller found: the outermost inline sits in the frame's own function */
-		g_ptr_array_add(f->inlined, g_strdup_printf("%s at %s:%d", name ? name : f->function, cf ? cf : "??",
-							    (int)call_line));
+		g_ptr_array_add(f->inlined, g_strdup_printf("%s at %s:%d", name ? name : f->function,
+							    cf ? cf : "??", (int)call_line));
 		if (!have_outer)
 			break;
 		cur = outer;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `fct+off` to `file:line`, with the chain of inlined functions, from the
  * DWARF of vmlinux and of module .ko files (libdwfl), as the kernel's

@@ -62,5 +62,5 @@ const char *vm_ram_dir(const Vm *vm);
 /* A QMP command (JSON) or, with HMP, a human monitor command, passed through
  * libvirt to the domain's QEMU; *reply is QEMU's answer (QMP: the whole
  * {"return": ...} object). */
-GError *vm_monitor(Vm *vm, const char *command, gboolean hmp, char **reply);
+GError *vm_monitor(Vm *vm, const char *command, gboolean hmp, char **reply) G_GNUC_WARN_UNUSED_RESULT;
 void vm_destroy(Vm *vm);

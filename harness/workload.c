@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "workload.h"
 
 #include <errno.h>
@@ -36,7 +37,8 @@ static char *modinfo_value(const char *data, gsize len, const char *key)
 	gsize klen = strlen(key);
 
 	for (gsize i = 0; i + klen < len; i++) {
-		if ((i == 0 || data[i - 1] == '\0') && memcmp(data + i, key, klen) == 0 && data[i + klen] == '=') {
+		if ((i == 0 || data[i - 1] == '\0') && memcmp(data + i, key, klen) == 0 &&
+		    data[i + klen] == '=') {
 			const char *v = data + i + klen + 1;
 
 			return g_strndup(v, strnlen(v, len - (v - data)));
@@ -128,7 +130,8 @@ static char *log_tail(const char *text, const char *copy, const char *user)
 		for (guint i = 0; i < n; i++)
 			if (*g_strstrip(lines[i]))
 				g_ptr_array_add(picked, lines[i]);
-	for (guint i = picked->len > BUILD_TAIL_LINES ? picked->len - BUILD_TAIL_LINES : 0; i < picked->len; i++)
+	for (guint i = picked->len > BUILD_TAIL_LINES ? picked->len - BUILD_TAIL_LINES : 0;
+	     i < picked->len; i++)
 		g_string_append_printf(s, "%s%s", s->len ? " | " : "", g_strstrip((char *)picked->pdata[i]));
 	g_string_replace(s, copy, user, 0);
 	return g_string_free(g_steal_pointer(&s), FALSE);
@@ -146,8 +149,8 @@ static GError *run_make(const char *dir, const char *build_dir, const char *out,
 	g_autoptr(GSubprocess) p = NULL;
 	GError *err = NULL;
 
-	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &err, "make", "-C",
-			     build_dir, m, kcflags, jobs, "modules", NULL);
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &err,
+			     "make", "-C", build_dir, m, kcflags, jobs, "modules", NULL);
 	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &text, NULL, &err))
 		return err;
 	if (!g_file_set_contents(log, text ? text : "", -1, &err))
@@ -169,8 +172,8 @@ static GError *copy_tree(const char *dir, const char *out)
 	g_autoptr(GSubprocess) p = NULL;
 	GError *err = NULL;
 
-	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &err, "cp", "-a", src,
-			     out, NULL);
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &err,
+			     "cp", "-a", src, out, NULL);
 	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &text, NULL, &err))
 		return err;
 	if (!g_subprocess_get_successful(p))
@@ -277,8 +280,8 @@ GError *workload_build_dir(const char *dir, const char *build_dir, GPtrArray **k
 
 			remove_tree(tmp);
 			if (!g_file_test(done, G_FILE_TEST_EXISTS))
-				return g_error_new(G_FILE_ERROR, g_file_error_from_errno(e), "cannot rename %s: %s", tmp,
-						   g_strerror(e));
+				return g_error_new(G_FILE_ERROR, g_file_error_from_errno(e),
+						   "cannot rename %s: %s", tmp, g_strerror(e));
 		}
 	}
 	g_utime(out, NULL); /* used: newest for prune_cache */
@@ -362,8 +365,8 @@ static GError *ldd(const char *path, GPtrArray *libs)
 	g_auto(GStrv) lines = NULL;
 	GError *err = NULL;
 
-	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err, "ldd", path,
-			     NULL);
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err,
+			     "ldd", path, NULL);
 	if (!p || !g_subprocess_communicate_utf8(p, NULL, NULL, &text, NULL, &err))
 		return err;
 	if (!g_subprocess_get_successful(p))
@@ -499,7 +502,8 @@ GError *workload_driver_closure(const char *modules_dir, const char *const *want
 	for (guint i = 0; i < order->len; i++) {
 		char *rel = order->pdata[i];
 
-		order->pdata[i] = g_path_is_absolute(rel) ? g_strdup(rel) : g_build_filename(modules_dir, rel, NULL);
+		order->pdata[i] = g_path_is_absolute(rel) ? g_strdup(rel)
+							  : g_build_filename(modules_dir, rel, NULL);
 		g_free(rel);
 	}
 	*out = g_steal_pointer(&order);
@@ -520,8 +524,8 @@ GError *workload_add_module_file(Cpio *c, const char *guest_path, const char *ho
 
 	if (!tool)
 		return cpio_add_file(c, guest_path, 0644, host_path);
-	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err, tool, "-dc",
-			     host_path, NULL);
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err,
+			     tool, "-dc", host_path, NULL);
 	if (!p || !g_subprocess_communicate(p, NULL, NULL, &data, NULL, &err))
 		return err;
 	if (!g_subprocess_get_successful(p))
@@ -559,7 +563,8 @@ GError *workload_initrd(const char *base, GBytes *overlay, char **path)
 	GError *err;
 
 	if (g_stat(base, &st) < 0)
-		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", base, g_strerror(errno));
+		return g_error_new(G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", base,
+				   g_strerror(errno));
 	g_checksum_update(sum, (const guchar *)base, -1);
 	g_checksum_update(sum, (const guchar *)&st.st_mtime, sizeof(st.st_mtime));
 	g_checksum_update(sum, g_bytes_get_data(overlay, NULL), g_bytes_get_size(overlay));
