@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Struct layouts from vmlinux's DWARF (libdw): member offsets and sizes,
  * found on demand and cached. This is what lets the stub walk tasks, modules
