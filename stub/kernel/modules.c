@@ -353,7 +353,7 @@ static const OlModuleSection *find_section(const OlModule *m, const char *name)
 
 /* Does the .ko's build-id note equal the one the module has in memory? A
  * module without one cannot be checked and is taken on its name. */
-static gboolean same_build(OlKmem *t, const OlModule *m, GBytes *build_id)
+static gboolean try_same_build(OlKmem *t, const OlModule *m, GBytes *build_id)
 {
 	const OlModuleSection *s = find_section(m, ".note.gnu.build-id");
 	gsize n, done;
@@ -442,7 +442,7 @@ static Library *find_ko(OlKmem *t, OlModules *mods, OlModule *m, guint64 *park)
 				mismatch = g_strdup(err->message);
 			continue;
 		}
-		if (!same_build(t, m, build_id)) {
+		if (!try_same_build(t, m, build_id)) {
 			if (!mismatch)
 				mismatch = g_strdup_printf("%s is another build (its build-id differs from the "
 							   "loaded module's)",
