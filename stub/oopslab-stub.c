@@ -49,12 +49,15 @@ static void print_ranges(OlDump *d)
 {
 	guint n = ol_dump_n_ranges(d);
 	guint64 total = 0;
+	g_autofree char *human = NULL;
+
 	for (guint i = 0; i < n; i++) {
 		guint64 size;
+
 		ol_dump_range(d, i, NULL, &size);
 		total += size;
 	}
-	g_autofree char *human = g_format_size_full(total, G_FORMAT_SIZE_IEC_UNITS);
+	human = g_format_size_full(total, G_FORMAT_SIZE_IEC_UNITS);
 	printf("memory:       %u physical range%s, %" G_GUINT64_FORMAT " bytes (%s)\n",
 	       n, n == 1 ? "" : "s", total, human);
 	for (guint i = 0; i < n && i < MAX_LISTED_RANGES; i++) {

@@ -122,7 +122,8 @@ static GError *one_mount(OlKmem *t, guint64 mount, GString *out)
 		return err;
 	/* crash's columns: DIRNAME at column 51 unless a long type or device
 	 * name pushed it further; then one space at least */
-	g_string_append_printf(out, "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %-6s %s", mount, sb, fs, dev);
+	g_string_append_printf(out, "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %-6s %s",
+			       mount, sb, fs, dev);
 	line = out->len - start;
 	g_string_append_printf(out, "%*s%-10s\n", line < 50 ? (int)(51 - line) : 1, "", dir);
 	return NULL;
@@ -142,7 +143,8 @@ char *ol_cmd_mount(OlKmem *t, const char *args, GError **error)
 
 	if ((*error = ol_rd_finish(&r)))
 		return NULL;
-	for (pos = ol_rd_u64(&r, head); pos != head && !r.err && n < MAX_MOUNTS; pos = ol_rd_u64(&r, pos), n++)
+	for (pos = ol_rd_u64(&r, head); pos != head && !r.err && n < MAX_MOUNTS;
+	     pos = ol_rd_u64(&r, pos), n++)
 		if ((*error = one_mount(t, pos - link_off, out)))
 			return NULL;
 	if ((*error = ol_rd_finish(&r)))

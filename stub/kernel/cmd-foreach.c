@@ -33,7 +33,8 @@ static gboolean selected(const OlTask *task, char **sel, guint n)
 			return TRUE;
 		if (g_str_has_prefix(s, "0x") && g_ascii_strtoull(s, NULL, 16) == task->addr)
 			return TRUE;
-		if ((g_str_equal(s, "kernel") && task->kthread) || (g_str_equal(s, "user") && !task->kthread) ||
+		if ((g_str_equal(s, "kernel") && task->kthread) ||
+		    (g_str_equal(s, "user") && !task->kthread) ||
 		    (g_str_equal(s, "active") && task->running >= 0))
 			return TRUE;
 		for (guint k = 0; k < G_N_ELEMENTS(states); k++)
@@ -57,7 +58,8 @@ char *ol_cmd_foreach(OlKmem *t, const char *args, GError **error)
 	for (char **w = words; *w; w++) {
 		if (!**w)
 			continue;
-		if (g_str_equal(*w, "bt") || g_str_equal(*w, "files") || g_str_equal(*w, "vm") || g_str_equal(*w, "task"))
+		if (g_str_equal(*w, "bt") || g_str_equal(*w, "files") || g_str_equal(*w, "vm") ||
+		    g_str_equal(*w, "task"))
 			cmd = *w;
 		else if (!cmd)
 			g_ptr_array_add(sel, *w);

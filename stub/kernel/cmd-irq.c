@@ -75,7 +75,8 @@ char *ol_cmd_irq(OlKmem *t, const char *args, GError **error)
 			continue;
 		}
 		for (guint a = 0; action && a < MAX_ACTIONS && !r.err; a++) {
-			g_autofree char *name = ol_rd_string(&r, ol_rd_member(&r, action, "irqaction", "name"), 64);
+			guint64 name_addr = ol_rd_member(&r, action, "irqaction", "name");
+			g_autofree char *name = ol_rd_string(&r, name_addr, 64);
 
 			if (a == 0)
 				g_string_append_printf(out, "%3u   %016" G_GINT64_MODIFIER "x  ", irq, desc);

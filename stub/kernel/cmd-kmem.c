@@ -47,7 +47,8 @@ static guint64 pfn_page(OlRd *r, guint64 pfn, guint64 page_size)
 	guint64 ms = symbol_u64(r, "mem_section"), ms_size = 0;
 	guint64 nr = pfn >> PFN_SECTION_SHIFT, per_root, root, map;
 
-	if (!ms || r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "mem_section", &ms_size)) || !ms_size)
+	if (!ms || r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "mem_section", &ms_size)) ||
+	    !ms_size)
 		return 0;
 	per_root = PAGE / ms_size;
 	if (!(root = ol_rd_u64(r, ms + 8 * (nr / per_root))))
@@ -70,7 +71,8 @@ static guint64 shared_pages(OlRd *r)
 		reserved = -1;
 		g_error_free(no_bit);
 	}
-	if (r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "page", &size)) || !size || size > sizeof(buf))
+	if (r->err || (r->err = ol_dwarf_sizeof(ol_kmem_dwarf(r->t), "page", &size)) || !size ||
+	    size > sizeof(buf))
 		return 0;
 	for (guint64 pfn = 0; pfn < max && !r->err;) {
 		guint64 count = MIN(MIN(sizeof(buf) / size, max - pfn),
@@ -105,7 +107,8 @@ static guint64 buffer_pages(OlRd *r)
 		return 0;
 	head = sb + ol_rd_off(r, "super_block", "s_inodes");
 	link = ol_rd_off(r, "inode", "i_sb_list");
-	for (pos = ol_rd_u64(r, head); pos != head && !r->err && count++ < MAX_BDEV_INODES; pos = ol_rd_u64(r, pos)) {
+	for (pos = ol_rd_u64(r, head); pos != head && !r->err && count++ < MAX_BDEV_INODES;
+	     pos = ol_rd_u64(r, pos)) {
 		guint64 mapping = ol_rd_member(r, pos - link, "inode", "i_mapping");
 
 		n += mapping ? ol_rd_member(r, mapping, "address_space", "nrpages") : 0;
@@ -141,7 +144,8 @@ static void row(GString *out, const char *name, guint64 pages, guint64 of, const
 	if (!of_name)
 		g_string_append(out, "       ----\n");
 	else
-		g_string_append_printf(out, "%3" G_GINT64_MODIFIER "u%% of TOTAL %s\n", of ? pages * 100 / of : 0, of_name);
+		g_string_append_printf(out, "%3" G_GINT64_MODIFIER "u%% of TOTAL %s\n",
+				       of ? pages * 100 / of : 0, of_name);
 }
 
 /* Huge pages of the default size: hstates[default_hstate_idx]. */

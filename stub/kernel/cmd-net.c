@@ -15,8 +15,8 @@ static void addresses(OlRd *r, guint64 dev, GString *out)
 	for (guint n = 0; ifa && !r->err && n < MAX_ADDRS; n++) {
 		guint32 a = (guint32)ol_rd_member(r, ifa, "in_ifaddr", "ifa_address"); /* network order */
 
-		g_string_append_printf(out, "%s%u.%u.%u.%u", n ? ", " : "", a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff,
-				       a >> 24);
+		g_string_append_printf(out, "%s%u.%u.%u.%u", n ? ", " : "", a & 0xff, (a >> 8) & 0xff,
+				       (a >> 16) & 0xff, a >> 24);
 		ifa = ol_rd_member(r, ifa, "in_ifaddr", "ifa_next");
 	}
 }
@@ -36,7 +36,8 @@ char *ol_cmd_net(OlKmem *t, const char *args, GError **error)
 	}
 	head = net + ol_rd_off(&r, "net", "dev_base_head");
 	link = ol_rd_off(&r, "net_device", "dev_list");
-	for (pos = ol_rd_u64(&r, head); pos != head && !r.err && n < MAX_DEVICES; pos = ol_rd_u64(&r, pos), n++) {
+	for (pos = ol_rd_u64(&r, head); pos != head && !r.err && n < MAX_DEVICES;
+	     pos = ol_rd_u64(&r, pos), n++) {
 		guint64 dev = pos - link;
 		g_autofree char *name = ol_rd_string(&r, dev + ol_rd_off(&r, "net_device", "name"), 16);
 

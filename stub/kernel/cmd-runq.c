@@ -45,7 +45,8 @@ static void rt_queue(OlRd *r, guint64 array, GString *out)
 	for (guint prio = 0; prio < MAX_RT_PRIO && !r->err; prio++) {
 		guint64 head = q0 + lh * prio, pos;
 
-		for (pos = ol_rd_u64(r, head); pos != head && !r->err && n < MAX_QUEUED; pos = ol_rd_u64(r, pos), n++) {
+		for (pos = ol_rd_u64(r, head); pos != head && !r->err && n < MAX_QUEUED;
+		     pos = ol_rd_u64(r, pos), n++) {
 			g_string_append_printf(out, "     [%3u] ", prio);
 			task_line(r, pos - link, "", out);
 		}

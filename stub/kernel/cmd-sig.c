@@ -40,7 +40,8 @@ static void pending(OlRd *r, guint64 sigpending, const char *title, GString *out
 
 	g_string_append_printf(out, "%s\n    SIGNAL: %016" G_GINT64_MODIFIER "x\n", title,
 			       ol_rd_member(r, sigpending, "sigpending", "signal"));
-	for (pos = ol_rd_u64(r, head); pos != head && !r->err && n < MAX_SIGQUEUE; pos = ol_rd_u64(r, pos), n++) {
+	for (pos = ol_rd_u64(r, head); pos != head && !r->err && n < MAX_SIGQUEUE;
+	     pos = ol_rd_u64(r, pos), n++) {
 		if (n == 0)
 			g_string_append(out, "  SIGQUEUE:  SIG  SIGINFO\n");
 		g_string_append_printf(out, "             %3u  %016" G_GINT64_MODIFIER "x\n",
@@ -75,8 +76,9 @@ char *ol_cmd_sig(OlKmem *t, const char *args, GError **error)
 		guint64 mask = ol_rd_member(&r, ka, "k_sigaction", "sa.sa_mask");
 		guint64 saf = ol_rd_member(&r, ka, "k_sigaction", "sa.sa_flags");
 		g_autofree char *num = g_strdup_printf("[%u]", i + 1);
-		g_autofree char *h = handler == 0 ? g_strdup("SIG_DFL") : handler == 1 ? g_strdup("SIG_IGN")
-							    : g_strdup_printf("%" G_GINT64_MODIFIER "x", handler);
+		g_autofree char *h = handler == 0 ? g_strdup("SIG_DFL") :
+				     handler == 1 ? g_strdup("SIG_IGN") :
+				     g_strdup_printf("%" G_GINT64_MODIFIER "x", handler);
 
 		g_string_append_printf(out, "%4s %016" G_GINT64_MODIFIER "x %10s %016" G_GINT64_MODIFIER "x %"
 				       G_GINT64_MODIFIER "x ", num, ka, h, mask, saf);

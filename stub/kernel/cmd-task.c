@@ -97,8 +97,9 @@ static char *wall_clock(const char *log, gint64 boot)
 			g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(boot + (gint64)secs);
 			g_autofree char *day = dt ? g_date_time_format(dt, "%a %b") : NULL;
 			g_autofree char *hms = dt ? g_date_time_format(dt, "%H:%M:%S UTC %Y") : NULL;
+			gint mday = dt ? g_date_time_get_day_of_month(dt) : 0;
 			/* ctime's layout; glib's %e pads with a figure space */
-			g_autofree char *s = dt ? g_strdup_printf("%s %2d %s", day, g_date_time_get_day_of_month(dt), hms)
+			g_autofree char *s = dt ? g_strdup_printf("%s %2d %s", day, mday, hms)
 						: g_strdup("?");
 
 			g_string_append_printf(out, "[%s]%s\n", s, end + 1);

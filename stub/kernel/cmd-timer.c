@@ -45,8 +45,9 @@ static void print_base(OlRd *r, const OlSymtab *syms, guint64 jiffies, GArray *t
 	guint w = 3;
 
 	for (guint i = 0; i < timers->len; i++) {
-		g_autofree char *s = g_strdup_printf("%" G_GINT64_FORMAT,
-						     (gint64)(g_array_index(timers, Timer, i).expires - jiffies));
+		const Timer *tm = &g_array_index(timers, Timer, i);
+		g_autofree char *s = g_strdup_printf("%" G_GINT64_FORMAT, (gint64)(tm->expires - jiffies));
+
 		w = MAX(w, strlen(s) + 1);
 	}
 	g_string_append_printf(out, "  EXPIRES        TTE%*sTIMER_LIST     FUNCTION\n", (int)w + 2, "");
@@ -54,9 +55,10 @@ static void print_base(OlRd *r, const OlSymtab *syms, guint64 jiffies, GArray *t
 		const Timer *tm = &g_array_index(timers, Timer, i);
 		g_autofree char *name = ol_symtab_lookup(syms, tm->fn, FALSE);
 
-		g_string_append_printf(out, "  %-10" G_GINT64_MODIFIER "u  %*" G_GINT64_FORMAT "  %016" G_GINT64_MODIFIER
-				       "x  %016" G_GINT64_MODIFIER "x  <%s>\n", tm->expires, (int)w,
-				       (gint64)(tm->expires - jiffies), tm->timer, tm->fn, name ? name : "?");
+		g_string_append_printf(out, "  %-10" G_GINT64_MODIFIER "u  %*" G_GINT64_FORMAT
+				       "  %016" G_GINT64_MODIFIER "x  %016" G_GINT64_MODIFIER "x  <%s>\n",
+				       tm->expires, (int)w, (gint64)(tm->expires - jiffies), tm->timer,
+				       tm->fn, name ? name : "?");
 	}
 }
 

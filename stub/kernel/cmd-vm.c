@@ -125,7 +125,8 @@ static guint64 rss_pages(OlKmem *t, OlRd *r, guint64 mm)
 			guint64 ta = g_array_index(tasks, OlTask, i).addr;
 
 			if (ol_rd_member(r, ta, "task_struct", "mm") == mm)
-				sum += (gint32)ol_rd_u32(r, ta + ol_rd_off(r, "task_struct", "rss_stat.count") + 4 * (guint64)idx);
+				sum += (gint32)ol_rd_u32(r, ta + ol_rd_off(r, "task_struct", "rss_stat.count") +
+							 4 * (guint64)idx);
 		}
 	}
 	return sum > 0 ? (guint64)sum : 0;
@@ -143,8 +144,8 @@ static GError *vma_line(OlKmem *t, guint64 vma, GString *out)
 	GError *err;
 
 	if (file && !r.err)
-		r.err = ol_cmd_d_path(t, ol_rd_member(&r, fpath, "path", "mnt"), ol_rd_member(&r, fpath, "path", "dentry"),
-				      &path);
+		r.err = ol_cmd_d_path(t, ol_rd_member(&r, fpath, "path", "mnt"),
+				      ol_rd_member(&r, fpath, "path", "dentry"), &path);
 	if ((err = ol_rd_finish(&r)))
 		return err;
 	g_string_append_printf(out, "%016" G_GINT64_MODIFIER "x %10" G_GINT64_MODIFIER "x %10" G_GINT64_MODIFIER

@@ -70,7 +70,8 @@ static void scan_image(OlXlat *x, OlKernelId *id)
 				id->build_id_source = "the kernel image's build-id note";
 			}
 		}
-		if (!id->release && done > start && (hit = memmem(buf + start, done - start, "Linux version ", 14))) {
+		if (!id->release && done > start &&
+		    (hit = memmem(buf + start, done - start, "Linux version ", 14))) {
 			const char *r = (const char *)hit + 14;
 			gsize n = strnlen(r, (const char *)buf + done - r);
 
@@ -194,8 +195,8 @@ static char *check(const OlKernelId *id, const char *path)
 	return NULL;
 }
 
-GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint, const char *dump_path,
-			char **out)
+GError *ol_find_vmlinux(const OlKernelId *id, const char *explicit_path, const char *hint,
+			const char *dump_path, char **out)
 {
 	g_autoptr(GPtrArray) c = NULL;
 	g_autoptr(GString) looked = g_string_new(NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "dwarf-types.h"
 
 #include <dwarf.h>
@@ -76,7 +77,8 @@ static void index_cu(OlDwarf *d, Dwarf_Die *cu)
 				dwarf_formflag(&attr, &decl);
 			if (!decl)
 				g_hash_table_insert(d->structs, g_strdup(name),
-						    g_memdup2(&(Dwarf_Off){dwarf_dieoffset(&child)}, sizeof(Dwarf_Off)));
+						    g_memdup2(&(Dwarf_Off){dwarf_dieoffset(&child)},
+							      sizeof(Dwarf_Off)));
 		} else if (tag == DW_TAG_enumeration_type) {
 			Dwarf_Die e;
 
@@ -91,7 +93,8 @@ static void index_cu(OlDwarf *d, Dwarf_Die *cu)
 				    !dwarf_attr(&e, DW_AT_const_value, &attr))
 					continue;
 				if (dwarf_formsdata(&attr, &sv) == 0)
-					g_hash_table_insert(d->enums, g_strdup(en), g_memdup2(&(gint64){sv}, sizeof(gint64)));
+					g_hash_table_insert(d->enums, g_strdup(en),
+							    g_memdup2(&(gint64){sv}, sizeof(gint64)));
 				else if (dwarf_formudata(&attr, &uv) == 0)
 					g_hash_table_insert(d->enums, g_strdup(en),
 							    g_memdup2(&(gint64){(gint64)uv}, sizeof(gint64)));
@@ -192,7 +195,8 @@ static gboolean find_member(Dwarf_Die *type, const char *name, guint64 *off, Dwa
 	return FALSE;
 }
 
-GError *ol_dwarf_member(OlDwarf *d, const char *struct_name, const char *member, guint64 *offset, guint64 *size)
+GError *ol_dwarf_member(OlDwarf *d, const char *struct_name, const char *member, guint64 *offset,
+			guint64 *size)
 {
 	g_autofree char *key = g_strdup_printf("%s.%s", struct_name, member);
 	const guint64 *cached = g_hash_table_lookup(d->members, key);
@@ -226,7 +230,8 @@ GError *ol_dwarf_member(OlDwarf *d, const char *struct_name, const char *member,
 	*offset = total;
 	if (size)
 		*size = msize;
-	g_hash_table_insert(d->members, g_steal_pointer(&key), g_memdup2((guint64[]){total, msize}, 2 * sizeof(guint64)));
+	g_hash_table_insert(d->members, g_steal_pointer(&key),
+			    g_memdup2((guint64[]){total, msize}, 2 * sizeof(guint64)));
 	return NULL;
 }
 

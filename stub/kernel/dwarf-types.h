@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Struct layouts from vmlinux's DWARF (libdw): member offsets and sizes,
  * found on demand and cached. This is what lets the stub walk tasks, modules
@@ -17,7 +18,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OlDwarf, ol_dwarf_free)
  * path through nested structs ("thread.sp", "core_layout.base"); members of
  * anonymous structs and unions are found as if they were direct members.
  * SIZE may be NULL. */
-GError *ol_dwarf_member(OlDwarf *d, const char *struct_name, const char *member, guint64 *offset, guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
+GError *ol_dwarf_member(OlDwarf *d, const char *struct_name, const char *member, guint64 *offset,
+			guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
 /* sizeof(struct STRUCT_NAME) */
 GError *ol_dwarf_sizeof(OlDwarf *d, const char *struct_name, guint64 *size) G_GNUC_WARN_UNUSED_RESULT;
 /* The value of an enumerator (e.g. "TASK_COMM_LEN" is a macro, but

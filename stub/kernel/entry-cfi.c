@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "entry-cfi.h"
 
 #include <elf.h>
@@ -149,7 +150,8 @@ static GBytes *write_elf(const GByteArray *frame, guint64 text_size)
 	GByteArray *f = g_byte_array_new();
 	Elf64_Ehdr eh = {0};
 	Elf64_Shdr sh[4] = {{0}};
-	guint64 frame_off = sizeof(eh), str_off = frame_off + frame->len, sh_off = (str_off + sizeof(shstrtab) + 7) & ~7ULL;
+	guint64 frame_off = sizeof(eh), str_off = frame_off + frame->len;
+	guint64 sh_off = (str_off + sizeof(shstrtab) + 7) & ~7ULL;
 
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
@@ -166,10 +168,10 @@ static GBytes *write_elf(const GByteArray *frame, guint64 text_size)
 	/* .text: no bytes, only the address range the FDEs cover */
 	sh[1] = (Elf64_Shdr){.sh_name = 1, .sh_type = SHT_NOBITS, .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
 			     .sh_offset = frame_off, .sh_size = text_size, .sh_addralign = 16};
-	sh[2] = (Elf64_Shdr){.sh_name = 7, .sh_type = SHT_PROGBITS, .sh_offset = frame_off, .sh_size = frame->len,
-			     .sh_addralign = 8};
-	sh[3] = (Elf64_Shdr){.sh_name = 20, .sh_type = SHT_STRTAB, .sh_offset = str_off, .sh_size = sizeof(shstrtab),
-			     .sh_addralign = 1};
+	sh[2] = (Elf64_Shdr){.sh_name = 7, .sh_type = SHT_PROGBITS, .sh_offset = frame_off,
+			     .sh_size = frame->len, .sh_addralign = 8};
+	sh[3] = (Elf64_Shdr){.sh_name = 20, .sh_type = SHT_STRTAB, .sh_offset = str_off,
+			     .sh_size = sizeof(shstrtab), .sh_addralign = 1};
 	g_byte_array_append(f, (guint8 *)&eh, sizeof(eh));
 	g_byte_array_append(f, frame->data, frame->len);
 	g_byte_array_append(f, (const guint8 *)shstrtab, sizeof(shstrtab));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Call-frame information for the kernel's assembly entry code, which has
  * none in vmlinux (x86_64 unwinds it with ORC, which gdb does not read).

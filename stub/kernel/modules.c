@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "modules.h"
 
 #include <gelf.h>
@@ -352,7 +353,7 @@ static const OlModuleSection *find_section(const OlModule *m, const char *name)
 
 /* Does the .ko's build-id note equal the one the module has in memory? A
  * module without one cannot be checked and is taken on its name. */
-static gboolean same_build(OlKmem *t, const OlModule *m, GBytes *build_id)
+static gboolean try_same_build(OlKmem *t, const OlModule *m, GBytes *build_id)
 {
 	const OlModuleSection *s = find_section(m, ".note.gnu.build-id");
 	gsize n, done;
@@ -441,7 +442,7 @@ static Library *find_ko(OlKmem *t, OlModules *mods, OlModule *m, guint64 *park)
 				mismatch = g_strdup(err->message);
 			continue;
 		}
-		if (!same_build(t, m, build_id)) {
+		if (!try_same_build(t, m, build_id)) {
 			if (!mismatch)
 				mismatch = g_strdup_printf("%s is another build (its build-id differs from the "
 							   "loaded module's)",
@@ -473,7 +474,8 @@ static GError *modules_new(OlKmem *t, const char *const *dirs, OlModules **out)
 	m->modules = g_ptr_array_new_with_free_func(module_free);
 	m->libs = g_ptr_array_new_with_free_func(library_free);
 	m->dirs = g_strdupv((char **)dirs);
-	m->ko_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	m->ko_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)g_ptr_array_unref);
 	if ((err = read_list(t, m->modules)))
 		return err;
 	*out = g_steal_pointer(&m);
@@ -567,7 +569,8 @@ char *ol_module_add_symbol_file(const OlModule *m)
 {
 	g_autofree char *ko = m->ko ? g_strdup(m->ko) : g_strdup_printf("%s.ko", m->name);
 
-	return ol_add_symbol_file_line(ko, (const OlModuleSection *)m->sections->data, m->sections->len, NULL);
+	return ol_add_symbol_file_line(ko, (const OlModuleSection *)m->sections->data, m->sections->len,
+				       NULL);
 }
 
 void ol_modules_append_libraries(OlModules *m, GString *xml)
@@ -623,7 +626,8 @@ char *ol_modules_monitor_lsmod(const OlModules *m)
 
 		g_string_append_printf(out, "%016" G_GINT64_MODIFIER "x  %-18s  %016" G_GINT64_MODIFIER "x  %8"
 				       G_GUINT64_FORMAT "  %s%s%s\n",
-				       mod->addr, mod->name, mod->base, mod->size, mod->ko ? mod->ko : "(not found)",
+				       mod->addr, mod->name, mod->base, mod->size,
+				       mod->ko ? mod->ko : "(not found)",
 				       mod->state == OL_MODULE_LIVE ? "" : "  ",
 				       mod->state == OL_MODULE_LIVE ? "" : state_name(mod->state));
 		n_libs += m->libs->pdata[i] != NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The stub's `monitor` commands (qRcmd): text in, text out. */
 #pragma once
 #include <glib.h>

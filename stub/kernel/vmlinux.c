@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vmlinux.h"
 
 #include <errno.h>
@@ -76,7 +77,8 @@ GError *ol_vmlinux_open(const char *path, OlVmlinux **out)
 			if (!gelf_getsym(data, (int)i, &sym))
 				continue;
 			type = GELF_ST_TYPE(sym.st_info);
-			if (sym.st_shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE))
+			if (sym.st_shndx == SHN_UNDEF ||
+			    (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE))
 				continue;
 			name = elf_strptr(v->elf, sh.sh_link, sym.st_name);
 			/* Names point into the mmap'd string table, which lives as long as v->elf. */

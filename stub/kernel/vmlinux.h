@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The symbols of a vmlinux (ELF .symtab), at link-time addresses. */
 #pragma once
 #include <glib.h>

@@ -46,30 +46,34 @@ static void copy_field(char *dst, const char *src)
 
 void ol_write_header_info(OlDump *in, OlWriteHeaderInfo *out)
 {
+	OlDumpKdumpInfo kinfo;
+	gsize len;
+	const char *info;
+	gint64 pb;
+	guint64 uts;
+	OlUtsname u;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *rel = NULL;
+	g_autoptr(OlXlat) x = NULL;
+
 	memset(out, 0, sizeof(*out));
 	g_strlcpy(out->machine, "x86_64", sizeof(out->machine));
-	OlDumpKdumpInfo kinfo;
 	if (ol_dump_kdump_info(in, &kinfo))
 		out->phys_base = kinfo.phys_base;
 
-	gsize len;
-	const char *info = ol_dump_vmcoreinfo(in, &len);
+	info = ol_dump_vmcoreinfo(in, &len);
 	if (!info)
 		return;
-	gint64 pb;
-	g_autoptr(GError) err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &pb);
+	err = ol_vmcoreinfo_get_s64(info, len, "NUMBER(phys_base)", &pb);
 	if (!err)
 		out->phys_base = (guint64)pb; /* decimal, signed: QEMU's hex parse is wrong */
 	ol_vmcoreinfo_try_u64(info, len, "CRASHTIME", &out->crash_time);
-	g_autofree char *rel = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
+	rel = ol_vmcoreinfo_dup(info, len, "OSRELEASE");
 	if (rel)
 		g_strlcpy(out->release, rel, sizeof(out->release));
 
 	/* The rest of struct new_utsname from init_uts_ns, as makedumpfile
 	 * fills the header. */
-	guint64 uts;
-	OlUtsname u;
-	g_autoptr(OlXlat) x = NULL;
 	if (!ol_utsname_try_vmcoreinfo_addr(info, len, &uts))
 		return;
 	g_clear_error(&err);
@@ -89,6 +93,7 @@ static gboolean page_is_zero(OlDump *in, guint64 pfn, GError **err)
 	gsize avail = 0;
 	const guint8 *p = ol_dump_phys_ptr(in, pfn << OL_PAGE_SHIFT, &avail);
 	guint8 page[OL_PAGE_SIZE];
+
 	if (!p || avail < OL_PAGE_SIZE) {
 		if ((*err = ol_dump_read_page(in, pfn, page)))
 			return FALSE;
@@ -104,54 +109,25 @@ static void plan_clear(OlWritePlan *p)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OlWritePlan, plan_clear)
 
-static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan *p)
+/* Each page of the input's ranges into the plan's bitmaps, and counted.
+ * FREE_BM, if not NULL, holds the pages to leave out as unneeded. */
+static GError *mark_pages(OlDump *in, const OlDumpWriteOptions *opt, const guint8 *free_bm, OlWritePlan *p)
 {
 	guint n = ol_dump_n_ranges(in);
-	guint64 end = 0;
-	for (guint i = 0; i < n; i++) {
-		guint64 start, size;
-		ol_dump_range(in, i, &start, &size);
-		end = MAX(end, (start + size + OL_PAGE_SIZE - 1) >> OL_PAGE_SHIFT);
-	}
-	if (end > OL_WRITE_MAX_PFN)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT,
-				   "physical memory reaches 0x%" G_GINT64_MODIFIER "x, past the %d-bit limit of a dump copy",
-				   end << OL_PAGE_SHIFT, OL_WRITE_MAX_PHYS_BITS);
-	p->stats.dropped_from_pfn = G_MAXUINT64;
-	guint64 limit = G_MAXUINT64;
-	g_autoptr(OlXlat) x = NULL;
-	if (opt->format == OL_DUMP_WRITE_KDUMP) {
-		g_autoptr(GError) err = ol_xlat_new(in, &x);
-		if (!err && kernel_end_pfn(in, x, &limit) && limit < end)
-			p->stats.dropped_from_pfn = limit;
-	}
-	p->max_mapnr = MIN(end, limit);
-	p->bitmap_bytes = (gsize)((p->max_mapnr + 7) / 8);
-	p->ram = g_try_malloc0(MAX(p->bitmap_bytes, 1));
-	p->stored = g_try_malloc0(MAX(p->bitmap_bytes, 1));
-	if (!p->ram || !p->stored)
-		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "cannot allocate 2 x %" G_GSIZE_FORMAT " bytes of bitmaps",
-				   p->bitmap_bytes);
-	/* Free and LRU pages (kdump only), left out as makedumpfile -d 16 and
-	 * -d 14 leave them; none if the kernel's memory map cannot be read. */
-	g_autofree guint8 *free_bm = NULL;
-	guint kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
-	if (kinds && x) {
-		OlUnneeded counts;
-		free_bm = g_malloc0(MAX(p->bitmap_bytes, 1));
-		if (!ol_unneeded_pages(in, x, p->max_mapnr, kinds, free_bm, &counts))
-			g_clear_pointer(&free_bm, g_free);
-	}
-
 	guint64 last = G_MAXUINT64;
+
 	for (guint i = 0; i < n; i++) {
 		guint64 start, size;
+
 		ol_dump_range(in, i, &start, &size);
 		for (guint64 pfn = start >> OL_PAGE_SHIFT; pfn << OL_PAGE_SHIFT < start + size; pfn++) {
+			OlPageState st;
+			gboolean keep;
+
 			if (pfn == last)
 				continue; /* a page two ranges share */
 			last = pfn;
-			OlPageState st = ol_dump_page_state(in, pfn);
+			st = ol_dump_page_state(in, pfn);
 			if (st == OL_PAGE_HOLE)
 				continue;
 			if (pfn >= p->max_mapnr) {
@@ -160,7 +136,7 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 			}
 			p->ram[pfn >> 3] |= (guint8)(1u << (pfn & 7));
 			p->stats.ram_pages++;
-			gboolean keep = st == OL_PAGE_PRESENT;
+			keep = st == OL_PAGE_PRESENT;
 			if (keep && free_bm && ol_plan_bit(free_bm, pfn)) {
 				keep = FALSE;
 				p->stats.unneeded_pages++;
@@ -169,6 +145,7 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 			 * dump-writer.h); ELF leaves them out. */
 			if (keep && opt->exclude_zero && opt->format == OL_DUMP_WRITE_ELF) {
 				GError *err = NULL;
+
 				keep = !page_is_zero(in, pfn, &err);
 				if (err)
 					return err;
@@ -184,22 +161,70 @@ static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan 
 	return NULL;
 }
 
+static GError *make_plan(OlDump *in, const OlDumpWriteOptions *opt, OlWritePlan *p)
+{
+	guint n = ol_dump_n_ranges(in);
+	guint64 end = 0;
+	guint64 limit = G_MAXUINT64;
+	g_autoptr(OlXlat) x = NULL;
+	g_autofree guint8 *free_bm = NULL;
+	guint kinds = (opt->exclude_free ? OL_UNNEEDED_FREE : 0) | (opt->exclude_lru ? OL_UNNEEDED_LRU : 0);
+
+	for (guint i = 0; i < n; i++) {
+		guint64 start, size;
+
+		ol_dump_range(in, i, &start, &size);
+		end = MAX(end, (start + size + OL_PAGE_SIZE - 1) >> OL_PAGE_SHIFT);
+	}
+	if (end > OL_WRITE_MAX_PFN)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_FORMAT,
+				   "physical memory reaches 0x%" G_GINT64_MODIFIER "x, past the %d-bit limit of a dump copy",
+				   end << OL_PAGE_SHIFT, OL_WRITE_MAX_PHYS_BITS);
+	p->stats.dropped_from_pfn = G_MAXUINT64;
+	if (opt->format == OL_DUMP_WRITE_KDUMP) {
+		g_autoptr(GError) err = ol_xlat_new(in, &x);
+
+		if (!err && kernel_end_pfn(in, x, &limit) && limit < end)
+			p->stats.dropped_from_pfn = limit;
+	}
+	p->max_mapnr = MIN(end, limit);
+	p->bitmap_bytes = (gsize)((p->max_mapnr + 7) / 8);
+	p->ram = g_try_malloc0(MAX(p->bitmap_bytes, 1));
+	p->stored = g_try_malloc0(MAX(p->bitmap_bytes, 1));
+	if (!p->ram || !p->stored)
+		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "cannot allocate 2 x %" G_GSIZE_FORMAT " bytes of bitmaps",
+				   p->bitmap_bytes);
+	/* Free and LRU pages (kdump only), left out as makedumpfile -d 16 and
+	 * -d 14 leave them; none if the kernel's memory map cannot be read. */
+	if (kinds && x) {
+		OlUnneeded counts;
+
+		free_bm = g_malloc0(MAX(p->bitmap_bytes, 1));
+		if (!ol_unneeded_pages(in, x, p->max_mapnr, kinds, free_bm, &counts))
+			g_clear_pointer(&free_bm, g_free);
+	}
+	return mark_pages(in, opt, free_bm, p);
+}
+
 GError *ol_dump_write(OlDump *in, const char *path, const OlDumpWriteOptions *opt, OlDumpWriteStats *stats)
 {
 	g_auto(OlWritePlan) plan = { 0 };
+	GError *err;
+	OlOutFile out;
+	OlDumpWriteStats st;
+
 	/* A copy of a cut dump would say "excluded" where memory was lost. */
 	if (ol_dump_warning(in))
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_TRUNCATED, "%s (a copy needs the whole dump)", ol_dump_warning(in));
-	GError *err = make_plan(in, opt, &plan);
+	err = make_plan(in, opt, &plan);
 	if (err)
 		return err;
 
-	OlOutFile out;
 	if ((err = ol_out_open(&out, path))) {
 		ol_out_close(&out);
 		return err;
 	}
-	OlDumpWriteStats st = plan.stats;
+	st = plan.stats;
 	if (opt->format == OL_DUMP_WRITE_KDUMP)
 		err = ol_kdump_write(in, &out, &plan, opt, &st);
 	else

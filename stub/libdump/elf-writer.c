@@ -26,7 +26,10 @@ static GArray *segments(const OlWritePlan *plan)
 	GArray *segs = g_array_new(FALSE, FALSE, sizeof(Seg));
 	Seg cur = { 0 };
 	gboolean open = FALSE;
+
 	for (guint64 pfn = 0; pfn < plan->max_mapnr; pfn++) {
+		gboolean ram, stored;
+
 		if ((pfn & 7) == 0 && plan->ram[pfn >> 3] == 0) {
 			pfn += 7;
 			if (open)
@@ -34,7 +37,8 @@ static GArray *segments(const OlWritePlan *plan)
 			open = FALSE;
 			continue;
 		}
-		gboolean ram = ol_plan_bit(plan->ram, pfn), stored = ol_plan_bit(plan->stored, pfn);
+		ram = ol_plan_bit(plan->ram, pfn);
+		stored = ol_plan_bit(plan->stored, pfn);
 		if (open && (!ram || (stored && cur.n_pages > cur.n_stored))) {
 			g_array_append_val(segs, cur);
 			open = FALSE;
@@ -71,6 +75,10 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 
 	gsize hdr_len = (gsize)note_off;
 	g_autofree guint8 *h = g_malloc0(hdr_len);
+	guint8 *ph = h + phoff;
+	guint64 data = mem_off;
+	GError *err;
+
 	memcpy(h, ELFMAG, SELFMAG);
 	h[EI_CLASS] = ELFCLASS64;
 	h[EI_DATA] = ELFDATA2LSB;
@@ -88,16 +96,15 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 	if (xnum)
 		put32(h + shoff + offsetof(Elf64_Shdr, sh_info), (guint32)phnum);
 
-	guint8 *ph = h + phoff;
 	put32(ph + offsetof(Elf64_Phdr, p_type), PT_NOTE);
 	put64(ph + offsetof(Elf64_Phdr, p_offset), note_off);
 	put64(ph + offsetof(Elf64_Phdr, p_filesz), note_len);
 	put64(ph + offsetof(Elf64_Phdr, p_memsz), note_len);
-	guint64 data = mem_off;
 	for (guint i = 0; i < segs->len; i++) {
 		const Seg *s = &g_array_index(segs, Seg, i);
-		ph += sizeof(Elf64_Phdr);
 		guint64 paddr = s->start_pfn << OL_PAGE_SHIFT;
+
+		ph += sizeof(Elf64_Phdr);
 		put32(ph + offsetof(Elf64_Phdr, p_type), PT_LOAD);
 		/* A run that starts with left-out pages stores nothing: p_filesz
 		 * 0 at a real offset (QEMU's p_offset -1 means "not in the dump"
@@ -109,7 +116,7 @@ GError *ol_elf_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, OlDumpWr
 		put64(ph + offsetof(Elf64_Phdr, p_memsz), s->n_pages << OL_PAGE_SHIFT);
 		data += s->n_stored << OL_PAGE_SHIFT;
 	}
-	GError *err = ol_out_pwrite(o, 0, h, hdr_len);
+	err = ol_out_pwrite(o, 0, h, hdr_len);
 	if (!err && note_len)
 		err = ol_out_pwrite(o, note_off, notes, note_len);
 	if (err)
@@ -129,8 +136,10 @@ static GError *write_memory(OlDump *in, OlOutFile *o, const GArray *segs, guint6
 
 	for (guint i = 0; i < segs->len && !err; i++) {
 		const Seg *s = &g_array_index(segs, Seg, i);
+
 		for (guint64 k = 0; k < s->n_stored && !err; k++) {
 			guint8 *page = buf + fill;
+
 			if ((err = ol_dump_read_page(in, s->start_pfn + k, page)))
 				break;
 			stats->stored_pages++;

@@ -56,15 +56,20 @@ static void compress_batch(gpointer data, gpointer user_data)
 	g_autoptr(OlCodecCtx) ctx = ol_codec_ctx_new(w->codec);
 	GError *err = NULL;
 	guint8 page[OL_PAGE_SIZE];
+
 	for (guint i = 0; i < b->n && !err; i++) {
+		guint8 *out;
+		gsize n = 0;
+
 		if ((err = ol_dump_read_page(w->in, b->pfns[i], page)))
 			break;
-		guint8 *out = b->data + (gsize)i * w->bound;
+		out = b->data + (gsize)i * w->bound;
 		if (memcmp(page, zeros, OL_PAGE_SIZE) == 0) {
 			b->size[i] = 0;
 			continue;
 		}
-		gsize n = w->codec == OL_DUMP_CODEC_NONE ? 0 : ol_codec_compress(ctx, page, OL_PAGE_SIZE, out, w->bound);
+		if (w->codec != OL_DUMP_CODEC_NONE)
+			n = ol_codec_compress(ctx, page, OL_PAGE_SIZE, out, w->bound);
 		if (n == 0) {
 			memcpy(out, page, OL_PAGE_SIZE);
 			b->size[i] = OL_PAGE_SIZE;
@@ -112,9 +117,11 @@ static guint fill_batch(Batch *b, const OlWritePlan *plan, guint64 *cursor)
 static void write_header(guint8 *h, const OlWritePlan *plan, const OlWriteHeaderInfo *ki, guint32 status,
 			 guint32 sub_hdr_size, guint32 bitmap_blocks, guint32 nr_cpus)
 {
+	const char *uts[] = { ki->sysname, ki->nodename, ki->release, ki->version, ki->machine,
+			      ki->domainname };
+
 	memcpy(h, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
 	put32(h + KDUMP_H_VERSION, 6);
-	const char *uts[] = { ki->sysname, ki->nodename, ki->release, ki->version, ki->machine, ki->domainname };
 	for (guint i = 0; i < G_N_ELEMENTS(uts); i++)
 		memcpy(h + KDUMP_H_UTSNAME + i * KDUMP_UTS_LEN, uts[i], strnlen(uts[i], KDUMP_UTS_LEN - 1));
 	put64(h + KDUMP_H_TV_SEC, ki->crash_time);
@@ -126,7 +133,6 @@ static void write_header(guint8 *h, const OlWritePlan *plan, const OlWriteHeader
 	put32(h + KDUMP_H_NR_CPUS, nr_cpus);
 }
 
-/* Compress and write the pages: descs from DESC_OFF, data from DATA_OFF. */
 /* A compressed batch's page descriptors into DESCS and its stored pages into
  * OUT (written at DATA_OFF): how many bytes of OUT. */
 static gsize batch_descs(const Batch *b, gsize bound, guint64 zero_off, guint64 data_off, guint8 *descs,
@@ -156,37 +162,46 @@ static gsize batch_descs(const Batch *b, gsize bound, guint64 zero_off, guint64 
 	return out_len;
 }
 
+/* Compress and write the pages: descs from DESC_OFF, data from DATA_OFF. */
 static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const OlDumpWriteOptions *opt,
 			   guint64 desc_off, guint64 data_off, OlDumpWriteStats *stats)
 {
-	Writer w = { .in = in, .codec = opt->codec, .bound = MAX(ol_codec_bound(opt->codec, OL_PAGE_SIZE), OL_PAGE_SIZE) };
+	static const guint8 zeros[OL_PAGE_SIZE];
+	Writer w = { .in = in, .codec = opt->codec,
+		     .bound = MAX(ol_codec_bound(opt->codec, OL_PAGE_SIZE), OL_PAGE_SIZE) };
+	guint64 zero_off = data_off;
+	GError *err;
+	Batch *batches;
+	GThreadPool *pool;
+	guint64 cursor = 0;
+	guint submitted = 0;
+	guint8 *descs, *out;
+	guint64 desc_index = 0;
+
 	g_mutex_init(&w.lock);
 	g_cond_init(&w.cond);
 	/* The shared zero page, first, as QEMU and makedumpfile -d 1 write it. */
-	static const guint8 zeros[OL_PAGE_SIZE];
-	guint64 zero_off = data_off;
-	GError *err = ol_out_pwrite(o, data_off, zeros, OL_PAGE_SIZE);
+	err = ol_out_pwrite(o, data_off, zeros, OL_PAGE_SIZE);
 	data_off += OL_PAGE_SIZE;
 
-	Batch *batches = g_new0(Batch, IN_FLIGHT);
+	batches = g_new0(Batch, IN_FLIGHT);
 	for (guint i = 0; i < IN_FLIGHT; i++) {
 		batches[i].w = &w;
 		batches[i].data = g_malloc((gsize)BATCH_PAGES * w.bound);
 	}
-	GThreadPool *pool = g_thread_pool_new(compress_batch, NULL, opt->threads ? (gint)opt->threads : 2, TRUE, NULL);
-	guint64 cursor = 0;
-	guint submitted = 0;
+	pool = g_thread_pool_new(compress_batch, NULL, opt->threads ? (gint)opt->threads : 2, TRUE, NULL);
 	for (; submitted < IN_FLIGHT && !err; submitted++) {
 		if (!fill_batch(&batches[submitted], plan, &cursor))
 			break;
 		g_thread_pool_push(pool, &batches[submitted], NULL);
 	}
 
-	guint8 *descs = g_malloc((gsize)BATCH_PAGES * KDUMP_PD_LEN);
-	guint8 *out = g_malloc((gsize)BATCH_PAGES * OL_PAGE_SIZE);
-	guint64 desc_index = 0;
+	descs = g_malloc((gsize)BATCH_PAGES * KDUMP_PD_LEN);
+	out = g_malloc((gsize)BATCH_PAGES * OL_PAGE_SIZE);
 	for (guint next = 0; next < submitted; next++) {
 		Batch *b = &batches[next % IN_FLIGHT];
+		gsize out_len;
+
 		g_mutex_lock(&w.lock);
 		while (!b->done)
 			g_cond_wait(&w.cond, &w.lock);
@@ -197,8 +212,9 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 		if (err)
 			continue; /* let the batches in flight finish, write nothing */
 
-		gsize out_len = batch_descs(b, w.bound, zero_off, data_off, descs, out, stats);
-		err = ol_out_pwrite(o, desc_off + desc_index * KDUMP_PD_LEN, descs, (gsize)b->n * KDUMP_PD_LEN);
+		out_len = batch_descs(b, w.bound, zero_off, data_off, descs, out, stats);
+		err = ol_out_pwrite(o, desc_off + desc_index * KDUMP_PD_LEN, descs,
+				    (gsize)b->n * KDUMP_PD_LEN);
 		if (!err && out_len)
 			err = ol_out_pwrite(o, data_off, out, out_len);
 		desc_index += b->n;
@@ -221,7 +237,8 @@ static GError *write_pages(OlDump *in, OlOutFile *o, const OlWritePlan *plan, co
 	g_mutex_clear(&w.lock);
 	g_cond_clear(&w.cond);
 	if (!err && desc_index != plan->n_stored)
-		err = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "%s: wrote %" G_GUINT64_FORMAT " pages, planned %" G_GUINT64_FORMAT,
+		err = g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO,
+				  "%s: wrote %" G_GUINT64_FORMAT " pages, planned %" G_GUINT64_FORMAT,
 				  o->path, desc_index, plan->n_stored);
 	return err;
 }
@@ -230,45 +247,52 @@ GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const 
 		       OlDumpWriteStats *stats)
 {
 	OlWriteHeaderInfo ki;
-	ol_write_header_info(in, &ki);
 	gsize note_len, vmci_desc;
-	const guint8 *notes = ol_dump_note_blob(in, &note_len, &vmci_desc);
-
+	const guint8 *notes;
 	guint64 bs = OL_PAGE_SIZE;
-	guint32 sub_hdr_size = (guint32)((KDUMP_SUB_HEADER_SIZE + note_len + bs - 1) / bs);
-	guint64 half_blocks = (plan->bitmap_bytes + bs - 1) / bs; /* per bitmap */
-	guint64 bitmap_blocks = 2 * MAX(half_blocks, 1);
+	guint32 sub_hdr_size;
+	guint64 half_blocks, bitmap_blocks, bitmap_off, half, desc_off, data_off;
+	OlDumpKdumpInfo kinfo;
+	guint32 dump_level, status;
+	guint8 block[OL_PAGE_SIZE] = { 0 };
+	guint8 sub[KDUMP_SUB_HEADER_SIZE] = { 0 };
+	guint64 note_off = bs + KDUMP_SUB_HEADER_SIZE;
+	GError *err;
+
+	ol_write_header_info(in, &ki);
+	notes = ol_dump_note_blob(in, &note_len, &vmci_desc);
+
+	sub_hdr_size = (guint32)((KDUMP_SUB_HEADER_SIZE + note_len + bs - 1) / bs);
+	half_blocks = (plan->bitmap_bytes + bs - 1) / bs; /* per bitmap */
+	bitmap_blocks = 2 * MAX(half_blocks, 1);
 	if (bitmap_blocks > G_MAXUINT32)
 		return g_error_new(OL_DUMP_ERROR, OL_DUMP_ERROR_IO, "%s: %" G_GUINT64_FORMAT " pages is too many for a kdump file",
 				   o->path, plan->max_mapnr);
-	guint64 bitmap_off = (1 + sub_hdr_size) * bs;
-	guint64 half = bitmap_blocks / 2 * bs;
-	guint64 desc_off = bitmap_off + bitmap_blocks * bs;
-	guint64 data_off = desc_off + plan->n_stored * KDUMP_PD_LEN;
+	bitmap_off = (1 + sub_hdr_size) * bs;
+	half = bitmap_blocks / 2 * bs;
+	desc_off = bitmap_off + bitmap_blocks * bs;
+	data_off = desc_off + plan->n_stored * KDUMP_PD_LEN;
 
-	OlDumpKdumpInfo kinfo;
-	guint32 dump_level = ol_dump_kdump_info(in, &kinfo) ? kinfo.dump_level : 0;
+	dump_level = ol_dump_kdump_info(in, &kinfo) ? kinfo.dump_level : 0;
 	if (opt->exclude_zero)
 		dump_level |= 1;
 	if (opt->exclude_free)
 		dump_level |= 16;
 	if (opt->exclude_lru)
 		dump_level |= 2 | 4; /* page cache; user pages stay (mem-sections.c) */
-	guint32 status = ol_codec_kdump_flag(opt->codec);
+	status = ol_codec_kdump_flag(opt->codec);
 
-	guint8 block[OL_PAGE_SIZE] = { 0 };
 	write_header(block, plan, &ki, status, sub_hdr_size, (guint32)bitmap_blocks,
 		     MAX(ol_dump_n_cpus(in), 1));
-	GError *err = ol_out_pwrite(o, 0, block, OL_PAGE_SIZE);
+	err = ol_out_pwrite(o, 0, block, OL_PAGE_SIZE);
 	if (err)
 		return err;
 
-	guint8 sub[KDUMP_SUB_HEADER_SIZE] = { 0 };
-	guint64 note_off = bs + KDUMP_SUB_HEADER_SIZE;
 	put64(sub + KDUMP_S_PHYS_BASE, ki.phys_base);
 	put32(sub + KDUMP_S_DUMP_LEVEL, dump_level);
 	if (vmci_desc != G_MAXSIZE) {
 		gsize vlen;
+
 		ol_dump_vmcoreinfo(in, &vlen);
 		put64(sub + KDUMP_S_OFFSET_VMCOREINFO, note_off + vmci_desc);
 		put64(sub + KDUMP_S_SIZE_VMCOREINFO, vlen);
@@ -287,10 +311,12 @@ GError *ol_kdump_write(OlDump *in, OlOutFile *o, const OlWritePlan *plan, const 
 	for (guint i = 0; i < 2; i++) {
 		const guint8 *bm = i == 0 ? plan->ram : plan->stored;
 		guint64 off = bitmap_off + i * half;
+		guint64 tail = half - plan->bitmap_bytes;
+		g_autofree guint8 *zeros = NULL;
+
 		if (plan->bitmap_bytes && (err = ol_out_pwrite(o, off, bm, plan->bitmap_bytes)))
 			return err;
-		guint64 tail = half - plan->bitmap_bytes;
-		g_autofree guint8 *zeros = g_malloc0(MAX(tail, 1));
+		zeros = g_malloc0(MAX(tail, 1));
 		if (tail && (err = ol_out_pwrite(o, off + plan->bitmap_bytes, zeros, tail)))
 			return err;
 	}

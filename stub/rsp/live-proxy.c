@@ -157,8 +157,8 @@ static void offer_exec_file(Live *s)
 	if ((note = ol_target_kaslr_note(s->t)))
 		fprintf(stderr, "oopslab-stub: %s\n", note);
 	/* --serve-vmlinux: a KASLR boot may land at offset 0, and gdb has no file */
-	s->offer_exec = note ||
-			(s->opt->serve_vmlinux && !s->opt->target.no_kernel_library && ol_target_exec_file(s->t));
+	s->offer_exec = note || (s->opt->serve_vmlinux && !s->opt->target.no_kernel_library &&
+				 ol_target_exec_file(s->t));
 }
 
 static GError *refresh(Live *s)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "packet.h"
 
 #include <string.h>
@@ -163,7 +164,8 @@ static inline guint64 hex4(guint32 x)
 
 	t = (t | t << 16) & G_GUINT64_CONSTANT(0x0000ffff0000ffff);
 	t = (t | t << 8) & G_GUINT64_CONSTANT(0x00ff00ff00ff00ff);
-	nib = (t >> 4 & G_GUINT64_CONSTANT(0x000f000f000f000f)) | (t & G_GUINT64_CONSTANT(0x000f000f000f000f)) << 8;
+	nib = (t >> 4 & G_GUINT64_CONSTANT(0x000f000f000f000f)) |
+	      (t & G_GUINT64_CONSTANT(0x000f000f000f000f)) << 8;
 	/* 1 in the bytes that hold 10..15 */
 	t = (nib + G_GUINT64_CONSTANT(0x0606060606060606)) >> 4 & G_GUINT64_CONSTANT(0x0101010101010101);
 	return nib + G_GUINT64_CONSTANT(0x3030303030303030) + t * ('a' - '0' - 10);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The RSP server: one gdb session over a pair of file descriptors. */
 #pragma once
 #include <glib.h>

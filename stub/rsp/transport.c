@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "transport.h"
 
 #include <errno.h>
@@ -15,7 +16,8 @@
 
 static GError *sys_error(const char *what, const char *where)
 {
-	return g_error_new(G_IO_ERROR, g_io_error_from_errno(errno), "%s %s: %s", what, where, g_strerror(errno));
+	return g_error_new(G_IO_ERROR, g_io_error_from_errno(errno), "%s %s: %s", what, where,
+			   g_strerror(errno));
 }
 
 GError *rsp_listen_tcp(const char *spec, int *out, char **where)
@@ -45,7 +47,8 @@ GError *rsp_listen_tcp(const char *spec, int *out, char **where)
 		return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--listen %s: expected [HOST:]PORT", spec);
 	rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
 	if (rc)
-		return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--listen %s: %s", spec, gai_strerror(rc));
+		return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--listen %s: %s", spec,
+				   gai_strerror(rc));
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
 	if (fd < 0) {
 		freeaddrinfo(res);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where gdb connects: a TCP port (loopback unless a host is given), a Unix
  * socket, or the stub's own stdin/stdout (gdb's `target remote | ...`). */
 #pragma once

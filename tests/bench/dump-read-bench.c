@@ -83,14 +83,21 @@ static int pages(OlDump *d, const char *path)
 {
 	g_autofree char *text = NULL;
 	g_autoptr(GError) err = NULL;
+	g_autoptr(GArray) addrs = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autofree guint8 *buf = NULL;
+	g_autofree char *sum = NULL;
+	double t0, t;
+
 	if (!g_file_get_contents(path, &text, NULL, &err)) {
 		fprintf(stderr, "dump-read-bench: %s\n", err->message);
 		return 2;
 	}
-	g_autoptr(GArray) addrs = g_array_new(FALSE, FALSE, sizeof(guint64));
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	addrs = g_array_new(FALSE, FALSE, sizeof(guint64));
+	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 0; lines[i]; i++) {
 		guint64 pa;
+
 		if (!*g_strstrip(lines[i]))
 			continue;
 		if (!parse_u64(lines[i], &pa)) {
@@ -100,16 +107,18 @@ static int pages(OlDump *d, const char *path)
 		g_array_append_val(addrs, pa);
 	}
 	/* Every page is kept, so that hashing stays out of the timed loop. */
-	g_autofree guint8 *buf = g_malloc((gsize)MAX(addrs->len, 1) * PAGE);
-	double t0 = now();
+	buf = g_malloc((gsize)MAX(addrs->len, 1) * PAGE);
+	t0 = now();
 	for (guint i = 0; i < addrs->len; i++) {
-		GError *e = ol_dump_read_phys(d, g_array_index(addrs, guint64, i), buf + (gsize)i * PAGE, PAGE);
+		GError *e = ol_dump_read_phys(d, g_array_index(addrs, guint64, i), buf + (gsize)i * PAGE,
+					      PAGE);
+
 		if (e)
 			return fail(e);
 	}
-	double t = now() - t0;
-	g_autofree char *sum = opt_hash ? g_compute_checksum_for_data(G_CHECKSUM_SHA256, buf, (gsize)addrs->len * PAGE)
-					: g_strdup("-");
+	t = now() - t0;
+	sum = opt_hash ? g_compute_checksum_for_data(G_CHECKSUM_SHA256, buf, (gsize)addrs->len * PAGE)
+		       : g_strdup("-");
 	printf("pages %u %.6f %s\n", addrs->len, t, sum);
 	return 0;
 }
@@ -118,9 +127,16 @@ static int seq(OlDump *d, const char *spec)
 {
 	g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(guint64));
 	g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+	gsize chunk;
+	g_autofree guint8 *buf = NULL;
+	g_autoptr(GChecksum) sum = NULL;
+	guint64 total = 0;
+	double t = 0;
+
 	for (guint i = 0; parts[i]; i++) {
 		g_auto(GStrv) se = g_strsplit(parts[i], ":", 2);
 		guint64 v[2];
+
 		if (!se[0] || !se[1] || !parse_u64(se[0], &v[0]) || !parse_u64(se[1], &v[1])) {
 			fprintf(stderr, "dump-read-bench: --seq: not START:SIZE: %s\n", parts[i]);
 			return 2;
@@ -131,18 +147,20 @@ static int seq(OlDump *d, const char *spec)
 		fprintf(stderr, "dump-read-bench: --chunk must be positive\n");
 		return 2;
 	}
-	gsize chunk = (gsize)opt_chunk;
-	g_autofree guint8 *buf = g_malloc(chunk);
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-	guint64 total = 0;
-	double t = 0;
+	chunk = (gsize)opt_chunk;
+	buf = g_malloc(chunk);
+	sum = g_checksum_new(G_CHECKSUM_SHA256);
 	for (int pass = 0; pass < (opt_hash ? 2 : 1); pass++) {
 		double t0 = now();
+
 		for (guint r = 0; r < ranges->len; r += 2) {
-			guint64 start = g_array_index(ranges, guint64, r), size = g_array_index(ranges, guint64, r + 1);
+			guint64 start = g_array_index(ranges, guint64, r);
+			guint64 size = g_array_index(ranges, guint64, r + 1);
+
 			for (guint64 off = 0; off < size; off += chunk) {
 				gsize n = (gsize)MIN(chunk, size - off);
 				GError *e = ol_dump_read_phys(d, start + off, buf, n);
+
 				if (e)
 					return fail(e);
 				if (pass == 1)
@@ -169,21 +187,23 @@ int main(int argc, char **argv)
 		G_OPTION_ENTRY_NULL
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("DUMP");
-	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_autoptr(GError) err = NULL;
+	OlDump *d = NULL;
+	double t0, t_open;
+	int rc;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2 ||
 	    (opt_list + !!opt_pages + !!opt_seq) != 1) {
 		fprintf(stderr, "dump-read-bench: %s\n", err ? err->message : "give one of --list, --pages, --seq and a DUMP");
 		return 2;
 	}
-	OlDump *d = NULL;
-	double t0 = now();
+	t0 = now();
 	if ((err = ol_dump_open(argv[1], &d))) {
 		fprintf(stderr, "dump-read-bench: %s\n", err->message);
 		return 1;
 	}
-	double t_open = now() - t0;
-	int rc;
+	t_open = now() - t0;
 	if (opt_list) {
 		rc = list(d);
 	} else {

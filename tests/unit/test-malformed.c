@@ -60,10 +60,16 @@ static void exercise(const char *path)
 	OlDumpPageCounts pc;
 	OlTarget *t = NULL;
 	g_autoptr(GPtrArray) warnings = NULL;
+	static const guint64 vas[] = { G_GUINT64_CONSTANT(0xffffffff81000000), FK_DMAP,
+				       FK_DMAP + FK_REGION_PA, G_GUINT64_CONSTANT(0xffffc90000000000),
+				       0x1000 };
+	OlPrintkLog *log = NULL;
+	static const char *const cmds[] = { "sys", "dmesg", "ps", "lsmod", "kaslr" };
 
 	one_line(ol_dump_open(path, &d), "open");
 	if (d) {
 		guint64 start, size;
+
 		one_line(ol_dump_page_counts(d, &pc), "page counts");
 		for (guint i = 0; i < 64 && ol_dump_range(d, i, &start, &size); i++) {
 			one_line(ol_dump_read_phys(d, start, buf, (gsize)MIN(size, sizeof(buf))), "read");
@@ -75,17 +81,15 @@ static void exercise(const char *path)
 	one_line(ol_target_open(path, NULL, &t, &warnings), "target");
 	if (!t)
 		return;
-	static const guint64 vas[] = { G_GUINT64_CONSTANT(0xffffffff81000000), FK_DMAP, FK_DMAP + FK_REGION_PA,
-				       G_GUINT64_CONSTANT(0xffffc90000000000), 0x1000 };
 	for (guint i = 0; i < G_N_ELEMENTS(vas); i++) {
 		gsize done;
-		one_line(ol_xlat_read(ol_kmem_xlat(ol_target_kmem(t)), vas[i], buf, sizeof(buf), &done), "xlat");
+
+		one_line(ol_xlat_read(ol_kmem_xlat(ol_target_kmem(t)), vas[i], buf, sizeof(buf), &done),
+			 "xlat");
 	}
-	OlPrintkLog *log = NULL;
 	one_line(ol_printk_read_log(ol_target_kmem(t), &log), "printk");
 	if (log)
 		ol_printk_log_free(log);
-	static const char *const cmds[] = { "sys", "dmesg", "ps", "lsmod", "kaslr" };
 	for (guint i = 0; i < G_N_ELEMENTS(cmds); i++)
 		g_free(ol_monitor_run(t, cmds[i]));
 	ol_target_free(t);
@@ -94,8 +98,10 @@ static void exercise(const char *path)
 static guint64 vm_size(void)
 {
 	g_autofree char *status = NULL;
+	const char *p;
+
 	g_assert_true(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
-	const char *p = strstr(status, "VmSize:");
+	p = strstr(status, "VmSize:");
 	g_assert_nonnull(p);
 	return g_ascii_strtoull(p + 7, NULL, 10) * 1024;
 }
@@ -196,11 +202,13 @@ static void test_elf(void)
 static void test_elf_many_loads(void)
 {
 	g_autoptr(DumpGen) g = dumpgen_new(DUMPGEN_QEMU);
+	g_autoptr(GByteArray) b = NULL;
+
 	dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
 	dumpgen_set_pn_xnum(g, TRUE);
 	for (guint i = 0; i < 20000; i++)
 		dumpgen_add_load(g, (guint64)i * 0x2000, 0x1000, i % 2 ? 0x1000 : 0);
-	g_autoptr(GByteArray) b = dumpgen_build(g, NULL);
+	b = dumpgen_build(g, NULL);
 	run_bytes("20000 PT_LOADs", b);
 }
 
@@ -209,32 +217,39 @@ static void test_elf_many_loads(void)
 static void test_cyclic_page_tables(void)
 {
 	g_autoptr(DumpGen) g = dumpgen_new(DUMPGEN_QEMU);
+	g_autoptr(DumpGenPt) pt = NULL;
+	guint64 root;
+	g_autofree char *vmci = NULL;
+	g_autoptr(GByteArray) b = NULL;
+
 	dumpgen_add_cpu(g, 1, 0x100, TRUE, 440);
 	dumpgen_add_load(g, 0, 0x400000, 0x400000);
-	g_autoptr(DumpGenPt) pt = dumpgen_pt_new(g, 4, 0x100000, 0x100000);
-	guint64 root = dumpgen_pt_root(pt);
+	pt = dumpgen_pt_new(g, 4, 0x100000, 0x100000);
+	root = dumpgen_pt_root(pt);
 	dumpgen_pt_map(pt, G_GUINT64_CONSTANT(0xffffffff81000000), 0x200000, 0x1000);
 	for (guint i = 0; i < 512; i++) /* every PGD entry: the root itself */
 		dumpgen_poke64(g, root + 8 * i, root | 0x63);
-	g_autofree char *vmci = g_strdup_printf("OSRELEASE=6.1.0-test\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=%"
-						G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\nKERNELOFFSET=0\n",
-						root + G_GUINT64_CONSTANT(0xffffffff80000000));
+	vmci = g_strdup_printf("OSRELEASE=6.1.0-test\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=%"
+			       G_GINT64_MODIFIER "x\nNUMBER(phys_base)=0\nKERNELOFFSET=0\n",
+			       root + G_GUINT64_CONSTANT(0xffffffff80000000));
 	dumpgen_set_vmcoreinfo(g, vmci);
-	g_autoptr(GByteArray) b = dumpgen_build(g, NULL);
+	b = dumpgen_build(g, NULL);
 	run_bytes("cyclic page tables", b);
 }
 
 static GByteArray *small_kdump(KdumpGenLayout *lay, gboolean flat)
 {
 	g_autoptr(KdumpGen) g = kdumpgen_new(4096);
+	GByteArray *b, *f;
+
 	kdumpgen_add_ram(g, 0, 64);
 	kdumpgen_add_ram(g, 1000, 100);
 	kdumpgen_add_cpu(g, 1, 0x100, TRUE);
 	kdumpgen_set_vmcoreinfo(g, "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n");
-	GByteArray *b = kdumpgen_build(g, lay);
+	b = kdumpgen_build(g, lay);
 	if (!flat)
 		return b;
-	GByteArray *f = kdumpgen_flatten(b, &(KdumpGenFlat){ .record_size = 512, .shuffle = TRUE, .seed = 9 });
+	f = kdumpgen_flatten(b, &(KdumpGenFlat){ .record_size = 512, .shuffle = TRUE, .seed = 9 });
 	g_byte_array_unref(b);
 	return f;
 }
@@ -348,12 +363,13 @@ static void ring_loop_lpos(GByteArray *r)
 static void legacy_loop(GByteArray *r)
 {
 	guint32 len_field = 16; /* a record whose length leads back to itself, ring of 0xf00 */
+	guint32 next = 0xef0;
+	guint32 first = 0xf00 - 16;
+
 	memset(r->data + 0x2100, 0, 0xf00);
 	for (guint off = 0; off + 16 <= 0xf00; off += 16)
 		memcpy(r->data + 0x2100 + off + 8, &len_field, 2);
-	guint32 next = 0xef0;
 	memcpy(r->data + 0x2018, &next, 4);
-	guint32 first = 0xf00 - 16;
 	memcpy(r->data + 0x2010, &first, 4);
 }
 
