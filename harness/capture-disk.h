@@ -4,8 +4,7 @@
  * which the capture kernel's /init (guests/initramfs/kdump-init) fills, and
  * what the harness takes out of it afterwards.
  *
- * guests/initramfs/kdump-init writes this layout (its comment still names
- * this file by its old name, harness/kdump.h).
+ * guests/initramfs/kdump-init writes this layout.
  *
  * Disk layout (a sparse raw image, attached as virtio disk vda):
  *   bytes 0..4095   text header, "key=value" lines after a first line
