@@ -63,7 +63,7 @@ static GError *check_space(const char *dir, int memory_mib, const char *format)
 	struct statvfs vfs;
 	guint64 need = (guint64)memory_mib * 1024 * 1024 * 105 / 100, avail;
 
-	if (!g_str_equal(format, "elf") && !g_str_equal(format, "win-dmp"))
+	if (!g_str_equal(format, "elf"))
 		need /= 4;
 	/* The run directory does not exist yet: look at its nearest ancestor. */
 	while (statvfs(probe, &vfs) < 0) {

@@ -174,6 +174,9 @@ GError *run_options_validate(RunOptions *o, const Lab *lab)
 	/* The lab knows how long its crash takes to come (lockup detectors). */
 	if (o->timeout < 0)
 		o->timeout = lab && lab->timeout > 0 ? lab->timeout : 60;
+	if (g_str_equal(o->format, "win-dmp"))
+		return run_usage_error("--format: win-dmp is a Windows guest's dump (QEMU needs its KDBG); "
+				       "for a Linux guest use elf or a kdump format");
 	if (!vm_dump_format_valid(o->format) && !convert_format_known(o->format)) {
 		g_autofree char *names = format_names();
 
@@ -228,7 +231,7 @@ static GOptionContext *run_option_context(RunOptions *o)
 		{"format", 0, 0, G_OPTION_ARG_STRING, &o->format,
 		 "Dump format: kdump-zstd (default), kdump-lzo, kdump-snappy (written from the guest's shared RAM, "
 		 "free, page-cache and user pages left out), kdump-raw (uncompressed pages, converted from elf), elf, "
-		 "kdump-zlib (QEMU's own), win-dmp", "FORMAT"},
+		 "kdump-zlib (QEMU's own)", "FORMAT"},
 		{"expect", 0, 0, G_OPTION_ARG_STRING, &o->expect,
 		 "panic, no-panic, no-output, lost-connection or boot-failure: exit with status 3 when the outcome is "
 		 "another", "OUTCOME"},

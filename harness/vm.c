@@ -369,7 +369,9 @@ static const struct {
 	{"kdump-zlib", VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB},
 	/* kdump-lzo and kdump-snappy are not here: Debian's QEMU cannot write
 	 * them (query-dump-guest-memory-capability), so run converts to them. */
-	{"win-dmp", VIR_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP},
+	/* Not win-dmp: QEMU writes it only for a Windows guest, from the KDBG
+	 * block that guest puts in the vmcoreinfo device ("win-dump: invalid
+	 * vmcoreinfo note size" for a Linux one, after the crash). */
 };
 
 char *vm_dump_format_names(void)

@@ -32,4 +32,5 @@ expect_error("bad connect", ["--lab", "null-deref", "--connect", "qemu+unix:///s
 expect_error("no space", ["--lab", "null-deref", "--memory", str(1 << 30)], "no space for the dump", 1)
 expect_error("unknown lab", ["--lab", "no-such-lab"], "unknown lab 'no-such-lab'", 2)
 expect_error("bad format", ["--lab", "null-deref", "--format", "tar"], "--format: 'tar'", 2)
+expect_error("win-dmp for a Linux guest", ["--lab", "null-deref", "--format", "win-dmp"], "win-dmp is a Windows guest's dump", 2)
 finish()
