@@ -4,12 +4,15 @@
  *
  * Where /dev/kvm is not hardware-backed (kvm_pvm) the run uses TCG, but
  * libvirt still probes KVM and finds its capability cache outdated on every
- * connection ("/dev/kvm has changed", "host cpuid changed"), so each run
- * starts one more QEMU to probe it again: 1-2 s of every start. A run that
- * uses TCG on the embedded driver hides /dev/kvm from itself: the worker
- * has its own mount namespace (mounts of the host still propagate into it)
- * with /dev/null bound over /dev/kvm. Only root can; elsewhere nothing
- * changes but the time.
+ * call: it holds /dev/kvm usable, QEMU's probe cannot enable KVM on it, so
+ * the cache is never valid ("KVM was not enabled when probing ..., but it
+ * should be usable now"), and a run's start took 4-5 s of probes. A run
+ * that uses TCG on the embedded driver hides /dev/kvm from itself: the
+ * worker has its own mount namespace (mounts of the host still propagate
+ * into it) with an empty regular file bound read-only over /dev/kvm, which
+ * access(W_OK) refuses even to root, and the driver's qemu.conf says
+ * namespaces = [] (libvirt would copy the node into a QEMU's private /dev).
+ * Only root can; elsewhere nothing changes but the time.
  */
 #pragma once
 #include <glib.h>
@@ -21,3 +24,7 @@ void kvm_mask_prepare(void);
 /* Bind /dev/null over /dev/kvm in our namespace. FALSE (and nothing done)
  * where kvm_mask_prepare() could not make one, or there is no /dev/kvm. */
 gboolean kvm_mask_apply(void);
+
+/* kvm_mask_apply() did it: QEMU then needs no private /dev of libvirt's,
+ * which would copy (and chown) the read-only /dev/kvm into it. */
+gboolean kvm_mask_active(void);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vm.h"
+#include "kvm-mask.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +129,12 @@ static GError *take_embed_root(Vm *vm)
 					       (unsigned)getuid(), (unsigned)getgid());
 		else
 			text = g_strdup("stdio_handler = \"file\"\n");
+		if (kvm_mask_active()) {
+			char *with = g_strconcat(text, "namespaces = []\n", NULL);
+
+			g_free(text);
+			text = with;
+		}
 		vm->ram_dir = ram_dir_for(i);
 		if (vm->ram_dir) {
 			/* shared guest RAM (vm_ram_dir) lives in memory, not on disk */
