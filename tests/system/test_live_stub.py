@@ -49,6 +49,19 @@ def nm(path, sym):
     return int(re.search(rf"^([0-9a-f]+) \w {re.escape(sym)}$", out, re.M).group(1), 16)
 
 
+def gdb(what, args, timeout):
+    """gdb's output; on a hang, what it printed so far and a failed check
+    naming the session (the per-session limits stay inside meson's 600 s)."""
+    try:
+        return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=timeout).stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.output.decode(errors="replace") if isinstance(e.output, bytes) else (e.output or "")
+        print(f"--- {what}: no end after {timeout} s; gdb printed:\n{out}")
+        check(False, f"{what}: gdb session ended within {timeout} s")
+        return out
+
+
 def start_qemu(kit, tmp, lab):
     cmd = ["qemu-system-x86_64", "-machine", "pc,memory-backend=pc.ram", "-accel", "tcg", "-m", "512", "-smp", "2",
            "-object", f"memory-backend-file,id=pc.ram,size=512M,mem-path={tmp}/ram,share=on",
@@ -88,8 +101,7 @@ def main():
             qargs = ["gdb", "-q", "-nx", "-batch", "-ex", f"target remote {tmp}/gdb.sock",
                      "-ex", "maintenance packet Qqemu.sstep=0x1", "-ex", "maintenance packet qqemu.sstep",
                      "-ex", "detach"]
-            qout = subprocess.run(qargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  timeout=300).stdout
+            qout = gdb("gdb on QEMU's gdbstub", qargs, 60)
             cmds = ["set pagination off", "set confirm off", f"target remote | {stub}",
                     "echo @@sstep\\n", "maintenance packet qqemu.sstep",
                     "echo @@threads\\n", "info threads",
@@ -110,8 +122,7 @@ def main():
             wargs = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in wcmds:
                 wargs += ["-ex", c]
-            wout = subprocess.run(wargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  timeout=300).stdout
+            wout = gdb("--allow-writes session", wargs, 60)
             # gdb with no file on a kernel that did not move (nokaslr): vmlinux
             # from the stub only with --serve-vmlinux (what run --gdb --kaslr
             # passes, as a KASLR boot may land at offset 0)
@@ -119,13 +130,11 @@ def main():
             for extra in ("", " --serve-vmlinux"):
                 nargs = ["gdb", "-q", "-nx", "-batch", "-ex", f"target remote | {stub}{extra}",
                          "-ex", "print/x (unsigned long)&param_attr_store"]
-                nofile[extra] = subprocess.run(nargs, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                               timeout=300).stdout
+                nofile[extra] = gdb(f"no-file session{extra}", nargs, 60)
             args = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in cmds:
                 args += ["-ex", c]
-            out = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                 timeout=600).stdout
+            out = gdb("the main session", args, 240)
         finally:
             q.kill()
             q.wait()
