@@ -87,6 +87,32 @@ static char *ram_dir_for(int n)
 	return g_steal_pointer(&dir);
 }
 
+/* The embedded driver's qemu.conf. */
+static char *embed_qemu_conf(const char *ram_dir)
+{
+	/* stdio_handler=file: the embedded driver has no virtlogd. */
+	GString *conf = g_string_new("stdio_handler = \"file\"\n");
+
+	/*
+	 * As root the driver is "privileged" and would run QEMU as
+	 * libvirt-qemu, which cannot write into the user's run directory: run
+	 * it as the caller instead, without a security driver (no
+	 * AppArmor/SELinux labels to manage for /root paths), and without
+	 * chown or owner-remembering xattrs on the user's kernel, initrd and
+	 * run files.
+	 */
+	if (geteuid() == 0)
+		g_string_append_printf(conf, "user = \"+%u\"\ngroup = \"+%u\"\nsecurity_driver = \"none\"\n"
+				       "dynamic_ownership = 0\nremember_owner = 0\n",
+				       (unsigned)getuid(), (unsigned)getgid());
+	if (kvm_mask_active())
+		g_string_append(conf, "namespaces = []\n");
+	/* shared guest RAM (vm_ram_dir) lives in memory, not on disk */
+	if (ram_dir)
+		g_string_append_printf(conf, "memory_backing_dir = \"%s\"\n", ram_dir);
+	return g_string_free(conf, FALSE);
+}
+
 static GError *take_embed_root(Vm *vm)
 {
 	const char *cache = g_get_user_cache_dir();
@@ -113,36 +139,8 @@ static GError *take_embed_root(Vm *vm)
 			continue;
 		}
 		g_mkdir_with_parents(etc, 0700);
-		/*
-		 * stdio_handler=file: the embedded driver has no virtlogd.
-		 * As root the driver is "privileged" and would run QEMU as
-		 * libvirt-qemu, which cannot write into the user's run
-		 * directory: run it as the caller instead, without a security
-		 * driver (no AppArmor/SELinux labels to manage for /root paths),
-		 * and without chown or owner-remembering xattrs on the user's
-		 * kernel, initrd and run files.
-		 */
-		if (geteuid() == 0)
-			text = g_strdup_printf("stdio_handler = \"file\"\nuser = \"+%u\"\ngroup = \"+%u\"\n"
-					       "security_driver = \"none\"\ndynamic_ownership = 0\n"
-					       "remember_owner = 0\n",
-					       (unsigned)getuid(), (unsigned)getgid());
-		else
-			text = g_strdup("stdio_handler = \"file\"\n");
-		if (kvm_mask_active()) {
-			char *with = g_strconcat(text, "namespaces = []\n", NULL);
-
-			g_free(text);
-			text = with;
-		}
 		vm->ram_dir = ram_dir_for(i);
-		if (vm->ram_dir) {
-			/* shared guest RAM (vm_ram_dir) lives in memory, not on disk */
-			char *with = g_strdup_printf("%smemory_backing_dir = \"%s\"\n", text, vm->ram_dir);
-
-			g_free(text);
-			text = with;
-		}
+		text = embed_qemu_conf(vm->ram_dir);
 		if (!g_file_set_contents(conf, text, -1, &err)) {
 			close(fd);
 			return g_error_copy(err);
