@@ -84,9 +84,10 @@ class Daemon:
         mounts += [f"mount -t tmpfs -o mode=0755 oopslab-test {d}" for d in PRIVATE]
         mounts += ["mkdir -p /var/lib/libvirt/images /var/lib/libvirt/qemu /var/cache/libvirt/qemu"]
         mounts += [f"mount -t tmpfs -o mode=0755 oopslab-hidden {d}" for d in self.hide]
-        # A /dev/kvm its QEMU user cannot open, so that libvirt holds KVM
-        # unusable and keeps its capability cache (/dev/null, as the harness
-        # binds for itself, is usable to libvirt's eyes: it probes again).
+        # A /dev/kvm its QEMU user (libvirt-qemu) cannot open, so that
+        # libvirt holds KVM unusable and keeps its capability cache. (The
+        # harness, whose QEMU runs as root, needs a read-only mount for the
+        # same: harness/kvm-mask.c.)
         if software_kvm():
             mounts += ["touch /run/libvirt/no-kvm", "chmod 0600 /run/libvirt/no-kvm",
                        "mount --bind /run/libvirt/no-kvm /dev/kvm"]
