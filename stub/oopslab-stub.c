@@ -254,16 +254,21 @@ static int serve(const char *dump, const char *vmlinux, const char *const *modul
 
 /* --live: the proxy in front of QEMU's gdbstub, one gdb session at a time. */
 static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *listen_spec,
-		      const char *unix_path)
+		      const char *unix_path, const char *log_path)
 {
 	g_autoptr(GError) err = NULL;
-	int lfd = -1;
+	LiveOptions o = *opt;
+	int lfd = -1, log_fd;
 
 	signal(SIGPIPE, SIG_IGN);
+	if ((err = rsp_log_open(log_path, use_stdio, &log_fd)))
+		return fail(err->message);
 	if (use_stdio) {
-		err = live_serve(opt, STDIN_FILENO, STDOUT_FILENO);
+		o.log_fd = log_fd; /* taken once attached (live_serve) */
+		err = live_serve(&o, STDIN_FILENO, STDOUT_FILENO);
 		return err ? fail(err->message) : 0;
 	}
+	o.log_fd = -1;
 	if (listen_spec) {
 		g_autofree char *where = NULL;
 
@@ -277,12 +282,13 @@ static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *li
 		fprintf(stderr, "oopslab-stub: serving the live guest of %s on %s (gdb: target remote %s)\n",
 			opt->qemu_socket, unix_path, unix_path);
 	}
+	rsp_log_take_stderr(log_fd);
 	for (;;) {
 		int cfd;
 
 		if ((err = rsp_accept(lfd, &cfd)))
 			return fail(err->message);
-		err = live_serve(opt, cfd, cfd);
+		err = live_serve(&o, cfd, cfd);
 		close(cfd);
 		if (err) {
 			fprintf(stderr, "oopslab-stub: session ended: %s\n", err->message);
@@ -400,7 +406,7 @@ static int main_live(const Args *a, int modes, int argc)
 	run_module_dirs = ol_run_dir_module_dirs(&run);
 	lo.target.kmem.vmlinux_hint = run.vmlinux;
 	lo.target.run_module_dirs = (const char *const *)run_module_dirs;
-	return serve_live(&lo, a->use_stdio, a->listen_spec, a->unix_path);
+	return serve_live(&lo, a->use_stdio, a->listen_spec, a->unix_path, a->log_path);
 }
 
 int main(int argc, char **argv)

@@ -55,6 +55,7 @@ static void send_gdb_len(Live *s, const char *payload, gsize len_in)
 	g_autoptr(GString) wire = g_string_new(NULL);
 
 	rsp_frame(wire, payload, len_in);
+	live_trace("stub>gdb", payload, len_in);
 	if (!s->io_error)
 		s->io_error = rsp_write_all(s->out_fd, wire->str, wire->len);
 }
@@ -582,6 +583,7 @@ static void on_gdb_packet(Live *s, const char *packet)
 {
 	g_autoptr(GString) reply = g_string_new(NULL);
 
+	live_trace("gdb>stub", packet, strlen(packet));
 	if (s->running) {
 		/* all-stop: gdb sends nothing but ^C while the guest runs */
 		fprintf(stderr, "oopslab-stub: packet while the guest runs, ignored: %.40s\n", packet);
@@ -614,6 +616,7 @@ static void feed_gdb(Live *s, const guint8 *buf, gssize n)
 			send_gdb(s, "E01");
 			break;
 		case RSP_EV_INTERRUPT:
+			live_trace("gdb>stub", "^C", 2);
 			if (s->running && !s->io_error)
 				s->io_error = live_qemu_interrupt(s->q);
 			break;
@@ -712,9 +715,12 @@ static GError *start(Live *s)
 		fprintf(stderr, "oopslab-stub: QEMU does not mask interrupts during a single step (qqemu.sstep; KVM "
 			"without KVM_GUESTDBG_BLOCKIRQ): `step` and `next` may stop in an interrupt handler\n");
 	s->running = TRUE;
-	/* oopslab run --gdb waits for this line (harness/run-gdb.c) */
-	fprintf(stderr, "oopslab-stub: attached to QEMU's gdbstub %s: the guest is stopped (memory: %s)\n",
-		s->opt->qemu_socket, s->opt->ram_file ? s->opt->ram_file : "through the gdbstub");
+	/* oopslab run --gdb waits for this line (harness/run-gdb.c). It says
+	 * what a refused write means: under `target remote |` later lines
+	 * reach no one (live_serve). */
+	fprintf(stderr, "oopslab-stub: attached to QEMU's gdbstub %s: the guest is stopped (memory: %s%s)\n",
+		s->opt->qemu_socket, s->opt->ram_file ? s->opt->ram_file : "through the gdbstub",
+		s->opt->allow_writes ? "" : "; memory writes are off: --allow-writes turns them on");
 	return on_stop(s, reply->str);
 }
 
@@ -762,6 +768,9 @@ GError *live_serve(const LiveOptions *opt, int in_fd, int out_fd)
 	s.vcpu_regs = g_array_new(FALSE, TRUE, sizeof(OlRegs));
 	err = start(&s);
 	if (!err) {
+		/* What start() said (attached, warnings) reaches gdb; then
+		 * stderr is let go, or gdb polls it after every byte (transport.c). */
+		rsp_log_take_stderr(opt->log_fd);
 		serve_loop(&s);
 		err = g_steal_pointer(&s.io_error);
 	}

@@ -23,6 +23,7 @@ typedef struct {
 				    * vmlinux, even after a KASLR boot */
 	gboolean allow_writes;     /* forward memory writes */
 	gboolean serve_vmlinux;    /* serve it even if the kernel did not move (gdb has no file) */
+	int log_fd;                /* once attached, stderr goes here (rsp_log_take_stderr); -1: stays */
 } LiveOptions;
 
 /* One gdb session over IN_FD/OUT_FD: connects to QEMU (which pauses the

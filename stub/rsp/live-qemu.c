@@ -35,6 +35,26 @@ struct LiveQemu {
 	guint64 mem_tid;    /* Hg thread last set for memory, 0 none */
 };
 
+/* OOPSLAB_LIVE_TRACE=FILE: every packet to and from QEMU and gdb, one a
+ * line with the time, for a session that hangs (gdb's `set debug remote`
+ * shows only gdb's side). */
+void live_trace(const char *who, const char *data, gsize len)
+{
+	static FILE *out;
+	static gboolean opened;
+
+	if (!opened) {
+		const char *path = g_getenv("OOPSLAB_LIVE_TRACE");
+
+		opened = TRUE;
+		out = path ? fopen(path, "ae") : NULL;
+	}
+	if (!out)
+		return;
+	fprintf(out, "%.6f %s %.*s\n", g_get_monotonic_time() / 1e6, who, (int)MIN(len, 200), data);
+	fflush(out);
+}
+
 static GError *q_error(LiveQemu *q, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static GError *q_error(LiveQemu *q, const char *fmt, ...)
 {
@@ -90,11 +110,13 @@ GError *live_qemu_send(LiveQemu *q, const char *packet)
 	g_autoptr(GString) wire = g_string_new(NULL);
 
 	rsp_frame(wire, packet, strlen(packet));
+	live_trace("stub>qemu", packet, strlen(packet));
 	return write_all(q, wire->str, wire->len);
 }
 
 GError *live_qemu_interrupt(LiveQemu *q)
 {
+	live_trace("stub>qemu", "^C", 2);
 	return write_all(q, "\003", 1);
 }
 
@@ -127,6 +149,7 @@ static GError *feed(LiveQemu *q, guint8 c, GString *reply, GString *console, gbo
 		if (q->reader.overflow)
 			return q_error(q, "reply longer than %u bytes", LIVE_QEMU_MAX_PACKET);
 		expand_rle(q->reader.payload, reply);
+		live_trace("qemu>stub", reply->str, reply->len);
 		/* `O` + hex is console output; "OK" is a reply. */
 		if (reply->str[0] == 'O' && reply->len > 1 && reply->len % 2 == 1 &&
 		    strcmp(reply->str, "OK") != 0) {
@@ -582,7 +605,18 @@ GError *live_qemu_detach(LiveQemu *q)
 	 * physical memory at its virtual addresses. */
 	if (q->phys_mode == 1 && (err = set_phys_mode(q, 0)))
 		return err;
-	return live_qemu_request(q, "D", reply, NULL);
+	/* In multiprocess mode QEMU 7.2 answers a bare `D` with E22 and keeps
+	 * the guest stopped: it wants the process. */
+	{
+		g_autofree char *req = q->multiprocess ? g_strdup_printf("D;%" G_GINT64_MODIFIER "x", q->pid)
+						       : g_strdup("D");
+
+		if ((err = live_qemu_request(q, req, reply, NULL)))
+			return err;
+		if (!g_str_equal(reply->str, "OK"))
+			return q_error(q, "%s: \"%.20s\" (the guest may stay stopped)", req, reply->str);
+	}
+	return NULL;
 }
 
 /* ---- connecting ---- */

@@ -19,6 +19,9 @@
 
 typedef struct LiveQemu LiveQemu;
 
+/* OOPSLAB_LIVE_TRACE=FILE: one line per packet, WHO saying which way. */
+void live_trace(const char *who, const char *data, gsize len);
+
 GError *live_qemu_connect(const char *socket_path, LiveQemu **out) G_GNUC_WARN_UNUSED_RESULT;
 void live_qemu_free(LiveQemu *q);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LiveQemu, live_qemu_free)

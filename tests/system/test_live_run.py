@@ -106,7 +106,7 @@ def main():
           "the run directory holds the dump")
     slog = open(os.path.join(rundir, "stub.log")).read() if os.path.exists(os.path.join(rundir, "stub.log")) else ""
     # the RAM backend's file (pc.ram), wherever the driver's memory_backing_dir puts it
-    check(re.search(r"attached to QEMU.*\(memory: /\S+/pc\.ram\)", slog),
+    check(re.search(r"attached to QEMU.*\(memory: /\S+/pc\.ram[;)]", slog),
           "the stub attached, with guest RAM from libvirt's shared file")
     rep = subprocess.run([OOPSLAB, "report", rundir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
     check(lab["title"] in rep, f"oopslab report names the crash: {lab['title']!r}")

@@ -19,6 +19,8 @@ and continues into the panic. Checked:
     interrupt instead and gdb reports the breakpoint again on line 15;
   - without --allow-writes, a memory write is refused and the guest keeps
     its value; with it, the write reaches the guest and reads back;
+  - a session's end resumes the guest (its jiffies move between two
+    sessions 2 s apart);
   - `stepi` after the watchpoint cut the `next` short runs the faulting
     store (QEMU's leftover debug event must not end it in place);
   - gdb with no file gets vmlinux from the stub with --serve-vmlinux (here
@@ -118,11 +120,17 @@ def main():
             # --allow-writes: a write reaches the guest (read back through the
             # RAM mapping), and is undone for the session below
             wcmds = ["set confirm off", f"target remote | {stub} --allow-writes", "print lab_current = (void *)0x10",
-                     "print lab_current", "print lab_current = (void *)0", "print lab_current"]
+                     "print lab_current", "print lab_current = (void *)0", "print lab_current",
+                     "print/d jiffies"]
             wargs = ["gdb", "-q", "-nx", "-batch", kit["vmlinux"]]
             for c in wcmds:
                 wargs += ["-ex", c]
             wout = gdb("--allow-writes session", wargs, 60)
+            # the stub's detach resumes the guest (QEMU 7.2 in multiprocess
+            # mode takes `D;PID` only): its clock runs between sessions
+            time.sleep(2)
+            jout = gdb("jiffies session", ["gdb", "-q", "-nx", "-batch", kit["vmlinux"], "-ex",
+                                           f"target remote | {stub}", "-ex", "print/d jiffies"], 60)
             # gdb with no file on a kernel that did not move (nokaslr): vmlinux
             # from the stub only with --serve-vmlinux (what run --gdb --kaslr
             # passes, as a KASLR boot may land at offset 0)
@@ -163,6 +171,11 @@ def main():
     check(re.search(r"\$2 = \(struct lab_record \* volatile\) 0x10\b", wout) and
           re.search(r"\$4 = \(struct lab_record \* volatile\) 0x0\b", wout),
           "with --allow-writes a write reaches the guest and reads back")
+
+    j0, j1 = re.search(r"\$5 = (\d+)", wout), re.search(r"\$1 = (\d+)", jout)
+    check(j0 and j1 and int(j1.group(1)) - int(j0.group(1)) >= 50,
+          f"the guest ran between two stub sessions (jiffies {j0 and j0.group(1)} -> {j1 and j1.group(1)} "
+          "over 2 s): detaching resumes it")
 
     m = re.search(r"\$1 = (0x[0-9a-f]+)", nofile[" --serve-vmlinux"])
     check(m and int(m.group(1), 16) == nm(kit["vmlinux"], "param_attr_store"),
