@@ -268,7 +268,6 @@ static int serve_live(const LiveOptions *opt, gboolean use_stdio, const char *li
 		err = live_serve(&o, STDIN_FILENO, STDOUT_FILENO);
 		return err ? fail(err->message) : 0;
 	}
-	o.log_fd = -1;
 	if (listen_spec) {
 		g_autofree char *where = NULL;
 
@@ -394,7 +393,7 @@ static int main_live(const Args *a, int modes, int argc)
 			  .target = {.kmem.vmlinux = a->vmlinux,
 				     .module_dirs = (const char *const *)a->module_dirs,
 				     .no_kernel_library = a->no_kernel_library},
-			  .allow_writes = a->allow_writes, .serve_vmlinux = a->serve_vmlinux};
+			  .allow_writes = a->allow_writes, .serve_vmlinux = a->serve_vmlinux, .log_fd = -1};
 
 	if (argc != 1)
 		return usage("--live takes no dump");

@@ -599,23 +599,19 @@ GError *live_qemu_mask_irqs_in_steps(LiveQemu *q, gboolean *masked)
 GError *live_qemu_detach(LiveQemu *q)
 {
 	g_autoptr(GString) reply = g_string_new(NULL);
+	/* In multiprocess mode QEMU 7.2 answers a bare `D` with E22 and keeps
+	 * the guest stopped: it wants the process. */
+	g_autofree char *req = q->multiprocess ? g_strdup_printf("D;%" G_GINT64_MODIFIER "x", q->pid)
+					       : g_strdup("D");
 	GError *err;
 
 	/* QEMU keeps the mode for the next debugger, which would read
 	 * physical memory at its virtual addresses. */
-	if (q->phys_mode == 1 && (err = set_phys_mode(q, 0)))
+	if ((q->phys_mode == 1 && (err = set_phys_mode(q, 0))) ||
+	    (err = live_qemu_request(q, req, reply, NULL)))
 		return err;
-	/* In multiprocess mode QEMU 7.2 answers a bare `D` with E22 and keeps
-	 * the guest stopped: it wants the process. */
-	{
-		g_autofree char *req = q->multiprocess ? g_strdup_printf("D;%" G_GINT64_MODIFIER "x", q->pid)
-						       : g_strdup("D");
-
-		if ((err = live_qemu_request(q, req, reply, NULL)))
-			return err;
-		if (!g_str_equal(reply->str, "OK"))
-			return q_error(q, "%s: \"%.20s\" (the guest may stay stopped)", req, reply->str);
-	}
+	if (!g_str_equal(reply->str, "OK"))
+		return q_error(q, "%s: \"%.20s\" (the guest may stay stopped)", req, reply->str);
 	return NULL;
 }
 
